@@ -1,0 +1,2 @@
+-- All keys of the meta table.
+SELECT key, value FROM meta

@@ -1,0 +1,2 @@
+-- The indicator catalog in display order.
+SELECT * FROM indicators ORDER BY sort_order

@@ -1,0 +1,49 @@
+-- Tables of the store. Facts carry the codes of their ancestors by tree depth (d1 = province,
+-- d2 = the unit below it, ...) so a subtree roll-up is one filtered aggregate, never a join.
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE IF NOT EXISTS regions (
+    code VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    level TINYINT NOT NULL,        -- 0 country, 1 province, 2 prefecture, 3 county, 4 township, 5 village
+    parent_code VARCHAR,
+    depth TINYINT NOT NULL,        -- steps from the country root; differs from level where levels are skipped
+    d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS indicators (
+    id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    aliases VARCHAR,
+    unit VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    numerator VARCHAR,
+    denominator VARCHAR,
+    category VARCHAR,
+    description VARCHAR,
+    headline TINYINT,
+    sort_order INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id INTEGER PRIMARY KEY,
+    file_name VARCHAR,
+    sha256 VARCHAR,
+    uploader VARCHAR,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    inserted INTEGER,
+    replaced INTEGER,
+    skipped INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS facts (
+    region_code VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    months TINYINT NOT NULL,       -- 1 month, 3 quarter, 12 year
+    value DOUBLE NOT NULL,
+    batch_id INTEGER NOT NULL,
+    valid_to DATE,                 -- period_end of the next report of this region and indicator (stocks)
+    d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR
+);

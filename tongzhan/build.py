@@ -1,0 +1,69 @@
+"""Creating a database: schema, division tree, catalog; the demo database; adding facts."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from . import demo
+from .catalog import read_catalog_csv
+from .regions import official_divisions, with_paths
+from .store import connect, create_schema, execute, query
+
+
+def init_db(con) -> None:
+    """Schema, the official division tree and the catalog, in one transaction."""
+    con.execute("BEGIN")
+    create_schema(con)
+    con.register("new_regions", with_paths(official_divisions()))
+    execute(con, "insert_regions")
+    con.unregister("new_regions")
+    load_catalog(con)
+    con.execute("COMMIT")
+
+
+def load_catalog(con) -> None:
+    con.register("new_indicators", read_catalog_csv())
+    execute(con, "insert_indicators")
+    con.unregister("new_indicators")
+
+
+def add_facts(con, facts: pd.DataFrame, batch_id: int) -> None:
+    """Append facts (region_code, indicator_id, period_start, period_end, months, value) and
+    recompute the stock validity of the indicators they touch. The caller owns the transaction."""
+    con.register("new_facts", facts)
+    execute(con, "insert_facts", batch_id=batch_id)
+    con.unregister("new_facts")
+    execute(con, "refresh_validity", indicators=sorted(facts["indicator_id"].unique()))
+
+
+def build_demo(path: str | os.PathLike) -> Path:
+    """Build the demo database at path (written aside and moved into place when complete)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        p.unlink(missing_ok=True)
+    con = connect(tmp)
+    try:
+        init_db(con)
+        regions = query(con, "regions_paths")
+        facts = demo.generate(regions)
+        con.execute("BEGIN")
+        execute(con, "insert_batch", batch_id=0, file_name="演示数据（自动生成）", sha256=None,
+                uploader="system", inserted=len(facts), replaced=0, skipped=0)
+        add_facts(con, facts, batch_id=0)
+        execute(con, "set_meta", key="demo", value="1")
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    return path
+
+
+def ensure_db(path: str | os.PathLike) -> Path:
+    """The database at path, built with demo data when it does not exist yet."""
+    path = Path(path)
+    return path if path.exists() else build_demo(path)

@@ -1,0 +1,66 @@
+"""The indicator catalog: data/indicators.csv, loaded into DuckDB and read back as a frame."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .store import ROOT
+
+CATALOG_CSV = ROOT / "data" / "indicators.csv"
+KINDS = {"flow", "stock", "ratio", "score"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_zh: str
+    unit: str
+    kind: str
+    numerator: str | None
+    denominator: str | None
+    category: str
+    description: str
+    aliases: tuple[str, ...]
+
+
+def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df["headline"] = pd.to_numeric(df["headline"].replace("", None)).astype("Int8")
+    df["sort_order"] = range(len(df))
+    bad = set(df["kind"]) - KINDS
+    if bad:
+        raise ValueError(f"unknown indicator kind(s) {bad} in {path}")
+    ids = set(df["id"])
+    for row in df[df["kind"] == "ratio"].itertuples():
+        if row.numerator not in ids or row.denominator not in ids:
+            raise ValueError(f"ratio {row.id} refers to unknown parts")
+    return df.replace({"": None})
+
+
+class Catalog:
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.reset_index(drop=True)
+        self.by_id = {
+            r["id"]: Indicator(r["id"], r["name_zh"], r["unit"], r["kind"], r["numerator"],
+                               r["denominator"], r["category"] or "", r["description"] or "",
+                               tuple(a for a in (r["aliases"] or "").split("|") if a))
+            for r in self.frame.to_dict("records")
+        }
+
+    def __getitem__(self, ind_id: str) -> Indicator:
+        return self.by_id[ind_id]
+
+    def __contains__(self, ind_id: str) -> bool:
+        return ind_id in self.by_id
+
+    def ids(self) -> list[str]:
+        return list(self.by_id)
+
+    def headline(self) -> list[str]:
+        h = self.frame.dropna(subset=["headline"]).sort_values("headline")
+        return list(h["id"])
+
+    def stored_ids(self) -> list[str]:
+        """Indicators that facts carry (ratios are computed from their parts)."""
+        return [i for i, ind in self.by_id.items() if ind.kind != "ratio"]

