@@ -65,6 +65,11 @@ class Period:
             return f"{self.start.year}年{self.start.month}月"
         return f"{self.start.year}年"
 
+    def clamp(self, last: date) -> "Period":
+        """This period cut at the month of `last` (the newest data), so comparisons stay fair."""
+        end = month_end(last.year, last.month)
+        return self if self.end <= end or self.start > end else Period(self.start, end)
+
     def last_year(self) -> "Period":
         """The same months one year earlier."""
         return Period.months(self.start.year - 1, self.start.month, self.end.year - 1, self.end.month)

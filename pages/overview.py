@@ -1,0 +1,65 @@
+"""总览: headline KPIs of a region and period, children bar chart (click to drill), children table."""
+import streamlit as st
+
+from tongzhan import ui
+from tongzhan.fmt import fmt_value
+from tongzhan.overview import bar_figure
+
+ctx = ui.context()
+tree, catalog = ctx.tree, ctx.catalog
+info = ui.data_info(ctx.path, ctx.version)
+if info["last"] is None:
+    st.info("数据库中还没有任何数据，请先导入。")
+    st.stop()
+
+region = ui.url_region(tree)
+period = ui.period_picker(info["first"], info["last"]).clamp(info["last"])
+indicator = ui.indicator_picker(catalog, catalog.headline()[0])
+st.query_params["region"] = region
+
+title = f"{tree.full_name(region)} · {period.label}"
+st.title("同心数据看板 · 总览")
+if info["demo"]:
+    st.badge("演示数据", icon=":material/science:", color="orange")
+ui.breadcrumbs(tree, region)
+st.subheader(title)
+
+kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
+for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
+    help_text = None
+    if row.unit == "%" and row.denominator == row.denominator and row.denominator is not None:
+        help_text = f"{fmt_value(row.numerator, '个')} / {fmt_value(row.denominator, '个')}"
+    col.metric(row.name, row.text, delta=row.delta, help=help_text,
+               delta_description="同比" if row.delta else None)
+    if help_text:
+        col.caption(help_text)
+
+ind = catalog[indicator]
+table = ui.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
+if table.empty:
+    st.info(f"{tree.name[region]}没有下级区域。")
+    st.stop()
+if table["value"].notna().any():
+    fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
+    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points",
+                            key=f"bars_{region}_{indicator}_{period.key}")
+    points = event.selection.points if event else []
+    if points:
+        ui.go_to_region(points[0]["customdata"])
+    st.caption("点击柱子可下钻到该区域。")
+else:
+    st.info(f"{tree.name[region]}的下级在{period.label}没有{ind.name_zh}数据。")
+
+shown = table.rename(columns={"region_name": "区域", "region_code": "代码", "text": ind.name_zh})
+columns = ["区域", "代码", ind.name_zh]
+if ind.kind == "ratio":
+    shown["分子"] = shown["numerator"]
+    shown["分母"] = shown["denominator"]
+    columns += ["分子", "分母"]
+shown["上报单位数"] = shown["reported"]
+columns.append("上报单位数")
+st.dataframe(shown[columns], hide_index=True, width="stretch")
+child = st.selectbox("进入下级区域", [None] + list(table["region_code"]), key=f"drill_{region}",
+                     format_func=lambda c: "请选择…" if c is None else tree.name[c])
+if child:
+    ui.go_to_region(child)

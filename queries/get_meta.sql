@@ -1,2 +1,0 @@
--- All keys of the meta table.
-SELECT key, value FROM meta

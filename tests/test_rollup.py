@@ -1,0 +1,417 @@
+"""Roll-up rules (tongzhan.rollup) on small hand-made databases over the real division tree.
+
+Every expected number is worked out by hand in the comment next to it; nothing here computes an
+expectation with the code under test.
+
+One database with the schema, the official division tree and the catalog is built once per module
+(init_db takes about a second); each test works on its own copy of that file, so facts never leak
+from one test into another.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from tongzhan import build, store
+from tongzhan.catalog import Catalog
+from tongzhan.periods import Period
+from tongzhan.regions import Tree
+from tongzhan.rollup import COLUMNS, compute, indicator_table
+
+# Real codes of the official tree (checked in the `tree` fixture).
+HUBEI = "420000"      # 湖北省
+SHIYAN = "420300"     # 十堰市
+MAOJIAN = "420302"    # 茅箭区
+ZHANGWAN = "420303"   # 张湾区
+T1 = "420302001"      # 茅箭区 武当路街道
+T2 = "420302002"      # 茅箭区 二堰街道
+T3 = "420303001"      # 张湾区 花果街道
+XIANTAO = "429004"    # 仙桃市, directly under 湖北省
+XT1 = "429004001"     # 仙桃市 沙嘴街道
+GUANGDONG = "440000"  # 广东省
+DONGGUAN = "441900"   # 东莞市, townships directly under it
+DG1 = "441900003"     # 东莞市 东城街道
+DG2 = "441900004"     # 东莞市 南城街道
+COUNTRY = "000000"    # 全国, the root
+
+
+# --------------------------------------------------------------------------- fixtures / helpers
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A checkpointed database with schema, tree and catalog but no facts, plus its tree and catalog."""
+    path = tmp_path_factory.mktemp("rollup") / "template.duckdb"
+    con = store.connect(path)
+    build.init_db(con)
+    tree = Tree(store.query(con, "regions_all"))
+    catalog = Catalog(store.query(con, "indicators_all"))
+    con.execute("CHECKPOINT")
+    con.close()
+    return path, tree, catalog
+
+
+@pytest.fixture(scope="module")
+def tree(template):
+    t = template[1]
+    # The codes used below really are where these tests assume them to be.
+    assert t.name[SHIYAN] == "十堰市" and t.parent[SHIYAN] == HUBEI
+    assert {MAOJIAN, ZHANGWAN} <= set(t.children(SHIYAN))
+    assert {T1, T2} <= set(t.children(MAOJIAN)) and T3 in t.children(ZHANGWAN)
+    assert XT1 in t.children(XIANTAO) and XIANTAO in t.children(HUBEI)
+    assert {DG1, DG2} <= set(t.children(DONGGUAN)) and DONGGUAN in t.children(GUANGDONG)
+    return t
+
+
+@pytest.fixture(scope="module")
+def catalog(template):
+    return template[2]
+
+
+@pytest.fixture
+def con(template, tmp_path):
+    path = tmp_path / "t.duckdb"
+    shutil.copy(template[0], path)
+    c = store.connect(path)
+    yield c
+    c.close()
+
+
+def fact(region, indicator, period, value):
+    """One fact row; period is 'YYYY-MM' (months=1), 'YYYYQn' (months=3) or 'YYYY' (months=12)."""
+    p = Period.parse(period)
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+    assert months in (1, 3, 12)
+    return (region, indicator, p.start, p.end, months, float(value))
+
+
+def add(con, rows, batch_id=1):
+    """Insert rows as one batch, the way an import does it."""
+    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
+                                     "months", "value"])
+    df["months"] = df["months"].astype(int)
+    df["value"] = df["value"].astype(float)
+    con.execute("BEGIN")
+    store.execute(con, "insert_batch", batch_id=batch_id, file_name="t", sha256=None, uploader="t",
+                  inserted=len(df), replaced=0, skipped=0)
+    build.add_facts(con, df, batch_id=batch_id)
+    con.execute("COMMIT")
+
+
+def one(con, tree, catalog, region, indicator, period):
+    """The row of compute(..., by='self') for one indicator, or None when there is no data."""
+    out = compute(con, tree, catalog, region, [indicator], Period.parse(period))
+    assert set(out["region_code"]) <= {region}
+    out = out[out["indicator_id"] == indicator]
+    assert len(out) <= 1
+    return None if out.empty else out.iloc[0]
+
+
+def value(con, tree, catalog, region, indicator, period):
+    row = one(con, tree, catalog, region, indicator, period)
+    return None if row is None else row["value"]
+
+
+def by_children(con, tree, catalog, region, indicator, period):
+    """{child code: value} of the children that have a value (indicator_table lists all children)."""
+    t = indicator_table(con, tree, catalog, region, indicator, Period.parse(period), "children")
+    assert list(t["region_code"]) == tree.children(region)
+    return {r.region_code: r.value for r in t.itertuples() if pd.notna(r.value)}
+
+
+# --------------------------------------------------------------------------- flow
+
+def test_flow_sums_subtree_and_period(con, tree, catalog):
+    add(con, [
+        fact(T1, "funds_raised", "2025-12", 1000),   # before the range
+        fact(T1, "funds_raised", "2026-01", 1.5),
+        fact(T1, "funds_raised", "2026-02", 2.0),
+        fact(T1, "funds_raised", "2026-03", 3.0),
+        fact(T1, "funds_raised", "2026-04", 2000),   # after the range
+        fact(T2, "funds_raised", "2026-01", 4.0),
+        fact(MAOJIAN, "funds_raised", "2026-02", 10.0),  # the county's own report
+        fact(T3, "funds_raised", "2026-01", 100.0),  # other county
+        fact(T1, "donations", "2026-01", 7.0),       # other indicator
+    ])
+    row = one(con, tree, catalog, MAOJIAN, "funds_raised", "2026Q1")
+    assert row["value"] == pytest.approx(20.5)     # 1.5 + 2 + 3 (T1) + 4 (T2) + 10 (own)
+    assert row["reported"] == 3                    # T1, T2, 茅箭区 itself
+    assert value(con, tree, catalog, SHIYAN, "funds_raised", "2026Q1") == pytest.approx(120.5)  # 20.5 + 100
+    assert value(con, tree, catalog, HUBEI, "funds_raised", "2026Q1") == pytest.approx(120.5)   # same subtree data
+    assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026-02") == pytest.approx(12.0)  # 2 + 10
+    assert value(con, tree, catalog, T1, "funds_raised", "2026Q1") == pytest.approx(6.5)        # 1.5 + 2 + 3
+    # 2025-12 .. 2026-04: 1000 + 1.5 + 2 + 3 + 2000 + 4 + 10
+    assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2025-12~2026-04") == pytest.approx(3020.5)
+    assert value(con, tree, catalog, MAOJIAN, "donations", "2026Q1") == pytest.approx(7.0)
+    assert value(con, tree, catalog, ZHANGWAN, "donations", "2026Q1") is None  # nothing reported
+
+    # Children rows: a child's figure is its own subtree; the county's own report is in no child row.
+    assert by_children(con, tree, catalog, MAOJIAN, "funds_raised", "2026Q1") == pytest.approx(
+        {T1: 6.5, T2: 4.0})                        # T1: 1.5 + 2 + 3
+    assert by_children(con, tree, catalog, SHIYAN, "funds_raised", "2026Q1") == pytest.approx(
+        {MAOJIAN: 20.5, ZHANGWAN: 100.0})
+
+
+def test_flow_coarser_report_replaces_finer_ones(con, tree, catalog):
+    ps = "people_served"
+    add(con, [
+        # 2025: a year report, a Q4 report and all twelve months (40 each) of the same township.
+        fact(T1, ps, "2025", 500),
+        fact(T1, ps, "2025Q4", 130),
+        *[fact(T1, ps, f"2025-{m:02d}", 40) for m in range(1, 13)],
+        # 2026: Q1 reported as a quarter (65) and as months (10, 20, 30); April only as a month.
+        fact(T1, ps, "2026Q1", 65),
+        fact(T1, ps, "2026-01", 10),
+        fact(T1, ps, "2026-02", 20),
+        fact(T1, ps, "2026-03", 30),
+        fact(T1, ps, "2026-04", 7),
+    ])
+    v = lambda period: value(con, tree, catalog, T1, ps, period)  # noqa: E731
+    assert v("2026Q1") == pytest.approx(65)             # the quarter, not 65 + 10 + 20 + 30
+    assert v("2026-01~2026-02") == pytest.approx(30)    # quarter not inside the range: 10 + 20
+    assert v("2026-02~2026-04") == pytest.approx(57)    # 20 + 30 + 7
+    assert v("2026-01~2026-04") == pytest.approx(72)    # 65 + 7
+    assert v("2025") == pytest.approx(500)              # the year replaces Q4 and all months
+    assert v("2025Q4") == pytest.approx(130)            # the quarter replaces Oct..Dec
+    assert v("2025-10~2025-11") == pytest.approx(80)    # 40 + 40
+    assert v("2025-07~2026-03") == pytest.approx(315)   # Jul..Sep 3*40=120 + 2025Q4 130 + 2026Q1 65
+    assert v("2025-01~2026-04") == pytest.approx(572)   # 500 + 65 + 7
+    # Same at the county and the city (the township is their only reporter).
+    assert value(con, tree, catalog, MAOJIAN, ps, "2025-07~2026-03") == pytest.approx(315)
+    assert value(con, tree, catalog, SHIYAN, ps, "2026Q1") == pytest.approx(65)
+
+
+def test_flow_coarser_report_of_another_region_or_indicator_replaces_nothing(con, tree, catalog):
+    add(con, [
+        fact(T1, "issues_resolved", "2026-01", 1),
+        fact(T1, "issues_resolved", "2026-02", 2),
+        fact(T1, "issues_resolved", "2026-03", 3),
+        fact(MAOJIAN, "issues_resolved", "2026Q1", 6),   # the county's own quarter
+        fact(T2, "issues_resolved", "2026Q1", 5),        # a sibling's quarter
+        fact(T1, "activities", "2026Q1", 50),            # T1's quarter of another indicator
+    ])
+    # 1 + 2 + 3 (T1 months) + 6 (county) + 5 (T2)
+    assert value(con, tree, catalog, MAOJIAN, "issues_resolved", "2026Q1") == pytest.approx(17)
+    assert value(con, tree, catalog, T1, "issues_resolved", "2026Q1") == pytest.approx(6)  # 1 + 2 + 3
+    assert value(con, tree, catalog, MAOJIAN, "activities", "2026Q1") == pytest.approx(50)
+
+
+# --------------------------------------------------------------------------- stock
+
+def test_stock_latest_value_per_region_summed_over_subtree(con, tree, catalog):
+    add(con, [
+        fact(T1, "org_count", "2026-01", 5),
+        fact(T1, "org_count", "2026-02", 6),
+        fact(T1, "org_count", "2026-03", 7),
+        fact(T2, "org_count", "2026-01", 3),
+        fact(T2, "org_count", "2026-02", 4),       # T2 did not report March
+        fact(MAOJIAN, "org_count", "2026-01", 2),  # the county's own organisations
+        fact(T3, "org_count", "2026-03", 20),
+    ])
+    row = one(con, tree, catalog, MAOJIAN, "org_count", "2026Q1")
+    assert row["value"] == pytest.approx(13)       # 7 (T1 Mar) + 4 (T2 Feb) + 2 (own Jan); not 5+6+7+3+4+2=27
+    assert row["reported"] == 3
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-03") == pytest.approx(13)  # same end
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-02") == pytest.approx(12)  # 6 + 4 + 2
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-01") == pytest.approx(10)  # 5 + 3 + 2
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026") == pytest.approx(13)     # latest by Dec
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2025-12") is None               # nothing yet
+    assert value(con, tree, catalog, SHIYAN, "org_count", "2026Q1") == pytest.approx(33)    # 13 + 20
+    assert value(con, tree, catalog, SHIYAN, "org_count", "2026-02") == pytest.approx(12)   # T3 not yet
+    assert by_children(con, tree, catalog, SHIYAN, "org_count", "2026Q1") == pytest.approx(
+        {MAOJIAN: 13, ZHANGWAN: 20})
+    assert by_children(con, tree, catalog, MAOJIAN, "org_count", "2026Q1") == pytest.approx(
+        {T1: 7, T2: 4})
+
+    # A later batch with T2's March report: validity is recomputed across batches.
+    add(con, [fact(T2, "org_count", "2026-03", 9)], batch_id=2)
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026Q1") == pytest.approx(18)  # 7 + 9 + 2
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-02") == pytest.approx(12)  # 6 + 4 + 2
+
+
+def test_stock_reported_as_quarter_and_as_months_counts_once(con, tree, catalog):
+    add(con, [
+        fact(T1, "villages_total", "2026Q1", 12),
+        fact(T1, "villages_total", "2026-01", 10),
+        fact(T1, "villages_total", "2026-02", 11),
+        fact(T1, "villages_total", "2026-03", 12),
+        fact(T2, "villages_total", "2026Q1", 8),   # T2 only reports quarters
+    ])
+    assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026Q1") == pytest.approx(20)  # 12 + 8
+    assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026-02") == pytest.approx(11)  # T1 Feb; T2's Q1 ends later
+    assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026-06") == pytest.approx(20)  # still 12 + 8
+
+
+# --------------------------------------------------------------------------- ratio
+
+def test_ratio_is_ratio_of_sums_not_average_of_rates(con, tree, catalog):
+    add(con, [
+        fact(T1, "villages_total", "2026-01", 1), fact(T1, "villages_with_org", "2026-01", 0),
+        fact(T1, "villages_total", "2026-03", 1), fact(T1, "villages_with_org", "2026-03", 1),
+        fact(T2, "villages_total", "2026-01", 3), fact(T2, "villages_with_org", "2026-01", 0),
+        fact(T2, "villages_total", "2026-02", 3), fact(T2, "villages_with_org", "2026-02", 1),
+        fact(T3, "villages_total", "2026-03", 10), fact(T3, "villages_with_org", "2026-03", 9),
+    ])
+    cov = "village_org_coverage"
+    row = one(con, tree, catalog, MAOJIAN, cov, "2026Q1")
+    # T1 1/1 (Mar), T2 1/3 (Feb, not reported in Mar): (1 + 1) / (1 + 3) = 2/4 = 50 %,
+    # not the mean of rates (100 % + 33.3 %) / 2 = 66.7 %.
+    assert row["value"] == pytest.approx(50.0)
+    assert row["numerator"] == pytest.approx(2) and row["denominator"] == pytest.approx(4)
+    # January: (0 + 0) / (1 + 3) = 0 %
+    assert value(con, tree, catalog, MAOJIAN, cov, "2026-01") == pytest.approx(0.0)
+    # City: (2 + 9) / (4 + 10) = 11/14 = 78.5714... %, not the mean of county rates (50 + 90) / 2 = 70
+    row = one(con, tree, catalog, SHIYAN, cov, "2026Q1")
+    assert row["value"] == pytest.approx(100 * 11 / 14)
+    assert row["numerator"] == pytest.approx(11) and row["denominator"] == pytest.approx(14)
+
+    t = indicator_table(con, tree, catalog, MAOJIAN, cov, Period.parse("2026Q1"), "children")
+    got = t.set_index("region_code").loc[[T1, T2], ["value", "numerator", "denominator"]]
+    assert got.loc[T1].tolist() == pytest.approx([100.0, 1, 1])      # 1/1
+    assert got.loc[T2].tolist() == pytest.approx([100 / 3, 1, 3])    # 1/3 = 33.33... %
+    assert t[~t["region_code"].isin([T1, T2])]["value"].isna().all()
+    assert ((t["value"].dropna() >= 0) & (t["value"].dropna() <= 100)).all()
+
+
+def test_chamber_coverage_and_several_indicators_at_once(con, tree, catalog):
+    add(con, [
+        fact(T1, "townships_total", "2026-03", 1), fact(T1, "townships_with_chamber", "2026-03", 1),
+        fact(T2, "townships_total", "2026-03", 1), fact(T2, "townships_with_chamber", "2026-03", 0),
+        fact(T3, "townships_total", "2026-03", 1), fact(T3, "townships_with_chamber", "2026-03", 1),
+        fact(T1, "funds_raised", "2026-03", 2.5),
+        fact(T3, "funds_raised", "2026-02", 1.0),
+    ])
+    ids = ["funds_raised", "townships_total", "chamber_coverage"]
+    out = compute(con, tree, catalog, SHIYAN, ids, Period.parse("2026Q1")).set_index("indicator_id")
+    assert list(out.columns) == [c for c in COLUMNS if c != "indicator_id"]
+    assert out.loc["chamber_coverage", "value"] == pytest.approx(100 * 2 / 3)  # (1+0+1)/(1+1+1) = 66.67 %
+    assert out.loc["chamber_coverage", "numerator"] == pytest.approx(2)
+    assert out.loc["chamber_coverage", "denominator"] == pytest.approx(3)
+    assert out.loc["townships_total", "value"] == pytest.approx(3)             # 1 + 1 + 1
+    assert out.loc["funds_raised", "value"] == pytest.approx(3.5)              # 2.5 + 1.0
+    assert "townships_with_chamber" not in out.index                           # a part, not asked for
+    # By children: 茅箭区 (1+0)/(1+1) = 50 %, 张湾区 1/1 = 100 %
+    assert by_children(con, tree, catalog, SHIYAN, "chamber_coverage", "2026Q1") == pytest.approx(
+        {MAOJIAN: 50.0, ZHANGWAN: 100.0})
+
+
+# --------------------------------------------------------------------------- score
+
+def test_score_mean_of_children_recursively_not_flat_mean(con, tree, catalog):
+    sc = "assessment_score"
+    add(con, [
+        fact(T1, sc, "2025Q4", 50),
+        fact(T1, sc, "2026Q1", 80),
+        fact(T2, sc, "2026Q1", 90),
+        fact(T3, sc, "2026Q1", 60),
+    ])
+    row = one(con, tree, catalog, MAOJIAN, sc, "2026Q1")
+    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2   # (80 + 90) / 2
+    row = one(con, tree, catalog, SHIYAN, sc, "2026Q1")
+    # mean of county means (85 + 60) / 2 = 72.5, not the flat mean (80 + 90 + 60) / 3 = 76.67
+    assert row["value"] == pytest.approx(72.5) and row["reported"] == 2
+    assert value(con, tree, catalog, HUBEI, sc, "2026Q1") == pytest.approx(72.5)  # only child with a score
+    row = one(con, tree, catalog, T1, sc, "2026Q1")
+    assert row["value"] == pytest.approx(80.0) and row["reported"] == 1   # own score
+    # Before Q1 is over only T1's 2025Q4 score exists: 50 all the way up, one scored child each.
+    row = one(con, tree, catalog, SHIYAN, sc, "2026-02")
+    assert row["value"] == pytest.approx(50.0) and row["reported"] == 1
+    assert value(con, tree, catalog, SHIYAN, sc, "2025") == pytest.approx(50.0)
+    assert value(con, tree, catalog, SHIYAN, sc, "2025Q3") is None
+    # Latest own score: in June T1 still has its Q1 score 80 (not 50, not 80 + 50).
+    assert value(con, tree, catalog, T1, sc, "2026-06") == pytest.approx(80.0)
+    assert by_children(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(
+        {MAOJIAN: 85.0, ZHANGWAN: 60.0})
+    assert by_children(con, tree, catalog, MAOJIAN, sc, "2026Q1") == pytest.approx({T1: 80.0, T2: 90.0})
+
+
+def test_score_own_score_wins_over_children(con, tree, catalog):
+    sc = "assessment_score"
+    add(con, [
+        fact(T1, sc, "2026Q1", 80),
+        fact(T2, sc, "2026Q1", 90),
+        fact(T3, sc, "2026Q1", 60),
+        fact(ZHANGWAN, sc, "2026Q1", 70),   # the county's own score
+    ])
+    row = one(con, tree, catalog, ZHANGWAN, sc, "2026Q1")
+    assert row["value"] == pytest.approx(70.0) and row["reported"] == 1   # own, not T3's 60
+    assert value(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(77.5)  # (85 + 70) / 2
+    add(con, [fact(SHIYAN, sc, "2026Q1", 88)], batch_id=2)
+    row = one(con, tree, catalog, SHIYAN, sc, "2026Q1")
+    assert row["value"] == pytest.approx(88.0) and row["reported"] == 1
+    # The children rows are unaffected by the city's own score.
+    assert by_children(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(
+        {MAOJIAN: 85.0, ZHANGWAN: 70.0})
+
+
+# --------------------------------------------------------------------------- skipped levels
+
+def test_xiantao_township_rolls_up_to_hubei_as_child_row(con, tree, catalog):
+    add(con, [
+        fact(XT1, "funds_raised", "2026-01", 5.5),
+        fact(T1, "funds_raised", "2026-01", 1.0),
+        fact(XT1, "villages_total", "2026-01", 4), fact(XT1, "villages_with_org", "2026-01", 3),
+        fact(T1, "villages_total", "2026-01", 4), fact(T1, "villages_with_org", "2026-01", 1),
+        fact(XT1, "assessment_score", "2026Q1", 70),
+        fact(T1, "assessment_score", "2026Q1", 90),
+    ])
+    assert value(con, tree, catalog, HUBEI, "funds_raised", "2026Q1") == pytest.approx(6.5)   # 5.5 + 1.0
+    assert value(con, tree, catalog, XIANTAO, "funds_raised", "2026Q1") == pytest.approx(5.5)
+    kids = by_children(con, tree, catalog, HUBEI, "funds_raised", "2026Q1")
+    assert kids == pytest.approx({XIANTAO: 5.5, SHIYAN: 1.0})
+    assert by_children(con, tree, catalog, XIANTAO, "funds_raised", "2026Q1") == pytest.approx({XT1: 5.5})
+    # Ratio: Hubei (3 + 1) / (4 + 4) = 50 %; 仙桃 row 3/4 = 75 %, 十堰 row 1/4 = 25 %
+    assert value(con, tree, catalog, HUBEI, "village_org_coverage", "2026Q1") == pytest.approx(50.0)
+    assert by_children(con, tree, catalog, HUBEI, "village_org_coverage", "2026Q1") == pytest.approx(
+        {XIANTAO: 75.0, SHIYAN: 25.0})
+    # Score: 仙桃 70 (its township), 十堰 90 (茅箭区 ← T1); Hubei (70 + 90) / 2 = 80
+    row = one(con, tree, catalog, HUBEI, "assessment_score", "2026Q1")
+    assert row["value"] == pytest.approx(80.0) and row["reported"] == 2
+    assert by_children(con, tree, catalog, HUBEI, "assessment_score", "2026Q1") == pytest.approx(
+        {XIANTAO: 70.0, SHIYAN: 90.0})
+
+
+def test_dongguan_townships_directly_under_the_city(con, tree, catalog):
+    add(con, [
+        fact(DG1, "funds_raised", "2026-02", 2.0),
+        fact(DG2, "funds_raised", "2026-02", 3.0),
+        fact(DG1, "org_count", "2026-02", 4),
+        fact(DG2, "org_count", "2026-01", 6),
+        fact(DG1, "assessment_score", "2026Q1", 80),
+        fact(DG2, "assessment_score", "2026Q1", 90),
+    ])
+    assert by_children(con, tree, catalog, DONGGUAN, "funds_raised", "2026Q1") == pytest.approx(
+        {DG1: 2.0, DG2: 3.0})
+    assert by_children(con, tree, catalog, GUANGDONG, "funds_raised", "2026Q1") == pytest.approx(
+        {DONGGUAN: 5.0})                                                     # 2 + 3
+    assert value(con, tree, catalog, GUANGDONG, "org_count", "2026Q1") == pytest.approx(10)  # 4 + 6
+    assert by_children(con, tree, catalog, DONGGUAN, "org_count", "2026Q1") == pytest.approx(
+        {DG1: 4, DG2: 6})
+    row = one(con, tree, catalog, DONGGUAN, "assessment_score", "2026Q1")
+    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2      # (80 + 90) / 2
+    row = one(con, tree, catalog, GUANGDONG, "assessment_score", "2026Q1")
+    assert row["value"] == pytest.approx(85.0) and row["reported"] == 1      # only 东莞 scored
+    # The country root (depth 0) sees the same data, as its 广东省 child row.
+    assert value(con, tree, catalog, COUNTRY, "funds_raised", "2026Q1") == pytest.approx(5.0)
+    assert by_children(con, tree, catalog, COUNTRY, "funds_raised", "2026Q1") == pytest.approx(
+        {GUANGDONG: 5.0})
+    assert value(con, tree, catalog, COUNTRY, "org_count", "2026Q1") == pytest.approx(10)
+    assert value(con, tree, catalog, COUNTRY, "assessment_score", "2026Q1") == pytest.approx(85.0)
+
+
+# --------------------------------------------------------------------------- no data
+
+def test_no_data_gives_empty_frame_and_all_children_listed(con, tree, catalog):
+    add(con, [fact(T3, "funds_raised", "2026-01", 1.0)])
+    out = compute(con, tree, catalog, MAOJIAN,
+                  ["funds_raised", "org_count", "village_org_coverage", "assessment_score"],
+                  Period.parse("2026Q1"))
+    assert out.empty and list(out.columns) == COLUMNS
+    t = indicator_table(con, tree, catalog, MAOJIAN, "village_org_coverage", Period.parse("2026Q1"),
+                        "children")
+    assert list(t["region_code"]) == tree.children(MAOJIAN)
+    assert list(t["region_name"]) == [tree.name[c] for c in tree.children(MAOJIAN)]
+    assert t[["value", "numerator", "denominator"]].isna().all().all()
+    t = indicator_table(con, tree, catalog, MAOJIAN, "funds_raised", Period.parse("2026Q1"))
+    assert list(t["region_code"]) == [MAOJIAN] and t["value"].isna().all()

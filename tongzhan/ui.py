@@ -1,0 +1,160 @@
+"""Streamlit glue shared by the pages: the shared connection, cached results, URL state, pickers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from . import overview
+from .build import ensure_db
+from .catalog import Catalog
+from .periods import Period
+from .regions import ROOT_CODE, Tree
+from .store import StoreError, connect, cursor, db_path, query
+
+
+@st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示数据）…")
+def _connection(path: str):
+    ensure_db(path)
+    return connect(path)
+
+
+@dataclass(frozen=True)
+class Context:
+    path: str
+    con: object
+    version: int
+
+    @property
+    def tree(self) -> Tree:
+        return _tree(self.path, self.version)
+
+    @property
+    def catalog(self) -> Catalog:
+        return _catalog(self.path, self.version)
+
+
+def _read(path: str, name: str, **params) -> pd.DataFrame:
+    with cursor(_connection(path)) as cur:
+        return query(cur, name, **params)
+
+
+@st.cache_resource(max_entries=2)
+def _tree(path: str, version: int) -> Tree:
+    return Tree(_read(path, "regions_all"))
+
+
+@st.cache_resource(max_entries=2)
+def _catalog(path: str, version: int) -> Catalog:
+    return Catalog(_read(path, "indicators_all"))
+
+
+@st.cache_data(max_entries=4)
+def data_info(path: str, version: int) -> dict:
+    span = _read(path, "data_span").iloc[0]
+    return {"demo": bool(_read(path, "is_demo").iloc[0]["demo"]),
+            "first": span["first_start"], "last": span["last_end"]}
+
+
+def context() -> Context:
+    path = str(db_path())
+    try:
+        con = _connection(path)
+    except StoreError as e:
+        st.error(str(e))
+        st.stop()
+    version = int(_read(path, "last_batch").iloc[0]["last_batch"])
+    return Context(path, con, version)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def kpis(_ctx: Context, path: str, version: int, region: str, period_key: str) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return overview.kpis(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def children(_ctx: Context, path: str, version: int, region: str, indicator_id: str,
+             period_key: str) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return overview.children(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
+                                 Period.parse(period_key))
+
+
+def url_region(tree: Tree, default: str = ROOT_CODE) -> str:
+    code = st.query_params.get("region", default)
+    return code if code in tree else default
+
+
+def go_to_region(code: str) -> None:
+    st.query_params["region"] = code
+    st.rerun()
+
+
+def breadcrumbs(tree: Tree, region: str) -> None:
+    """全国 › 湖北省 › 十堰市 › …: each ancestor is a button that goes back up."""
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    path = tree.ancestors(region)
+    for i, code in enumerate(path):
+        if i:
+            row.markdown("›")
+        if code == region:
+            row.markdown(f"**{tree.name[code]}**")
+        elif row.button(tree.name[code], key=f"crumb_{code}", type="tertiary"):
+            go_to_region(code)
+
+
+MODES = {"月度": "month", "季度": "quarter", "年度": "year", "自定义": "range"}
+
+
+def _months(first: date, last: date) -> list[str]:
+    return [f"{d.year}-{d.month:02d}" for d in pd.date_range(first, last, freq="MS")] or [
+        f"{last.year}-{last.month:02d}"]
+
+
+def period_picker(first: date, last: date) -> Period:
+    """Month, quarter, year or a custom month range; the URL's `period` sets the start value."""
+    months = _months(first, last)
+    quarters = sorted({f"{m[:4]}Q{(int(m[5:]) + 2) // 3}" for m in months}, reverse=True)
+    years = sorted({m[:4] for m in months}, reverse=True)
+    try:
+        current = Period.parse(st.query_params.get("period", years[0]))
+    except ValueError:
+        current = Period.parse(years[0])
+    key = current.key
+    mode0 = ("range" if "~" in key else "quarter" if "Q" in key else "month" if "-" in key else "year")
+    labels = list(MODES)
+    mode = MODES[st.sidebar.radio("期间类型", labels, index=list(MODES.values()).index(mode0),
+                                  horizontal=True, key="period_mode")]
+    if mode == "month":
+        pick = st.sidebar.selectbox("月份", months[::-1], key="period_month",
+                                    index=months[::-1].index(key) if key in months else 0,
+                                    format_func=lambda k: Period.parse(k).label)
+    elif mode == "quarter":
+        pick = st.sidebar.selectbox("季度", quarters, key="period_quarter",
+                                    index=quarters.index(key) if key in quarters else 0,
+                                    format_func=lambda k: Period.parse(k).label)
+    elif mode == "year":
+        pick = st.sidebar.selectbox("年度", years, key="period_year",
+                                    index=years.index(key) if key in years else 0,
+                                    format_func=lambda k: Period.parse(k).label)
+    else:
+        a, b = (key.split("~") if "~" in key else (months[max(0, len(months) - 12)], months[-1]))
+        a, b = (a if a in months else months[0]), (b if b in months else months[-1])
+        a, b = st.sidebar.select_slider("起止月份", months, value=(a, b), key="period_range")
+        pick = f"{a}~{b}" if a != b else a
+    period = Period.parse(pick)
+    st.query_params["period"] = period.key
+    return period
+
+
+def indicator_picker(catalog: Catalog, default: str) -> str:
+    ids = catalog.ids()
+    current = st.query_params.get("ind", default)
+    current = current if current in ids else default
+    ind = st.sidebar.selectbox("图表指标", ids, index=ids.index(current), key="indicator",
+                               format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
+    st.query_params["ind"] = ind
+    return ind
