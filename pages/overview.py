@@ -2,7 +2,6 @@
 import streamlit as st
 
 from tongzhan import ui
-from tongzhan.fmt import fmt_value
 from tongzhan.overview import bar_figure
 
 ctx = ui.context()
@@ -28,8 +27,10 @@ kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     help_text = None
     if row.unit == "%" and row.denominator == row.denominator and row.denominator is not None:
-        help_text = f"{fmt_value(row.numerator, '个')} / {fmt_value(row.denominator, '个')}"
+        help_text = f"{row.numerator:,.0f} / {row.denominator:,.0f}"
+    flat = row.delta == "持平"
     col.metric(row.name, row.text, delta=row.delta, help=help_text,
+               delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
                delta_description="同比" if row.delta else None)
     if help_text:
         col.caption(help_text)
@@ -50,6 +51,9 @@ if table["value"].notna().any():
 else:
     st.info(f"{tree.name[region]}的下级在{period.label}没有{ind.name_zh}数据。")
 
+missing = int(table["value"].isna().sum())
+if missing and not st.toggle(f"显示无数据的下级（{missing} 个）", key="show_missing"):
+    table = table.dropna(subset=["value"])
 shown = table.rename(columns={"region_name": "区域", "region_code": "代码", "text": ind.name_zh})
 columns = ["区域", "代码", ind.name_zh]
 if ind.kind == "ratio":

@@ -168,7 +168,7 @@ def wait_for_app(page, timeout: float = 15_000) -> None:
 def save_screenshot(target, name: str, wait_ms: float = 10_000) -> Path:
     """Screenshot a Page or Locator into screenshots/<name>.png, once the app is idle (or after
     wait_ms anyway). Streamlit scrolls an inner container, so full_page=True stops at the
-    viewport: screenshot a locator instead."""
+    viewport; for the whole page use page.locator('[data-testid="stMainBlockContainer"]')."""
     from playwright.sync_api import Error as PlaywrightError
     with contextlib.suppress(PlaywrightError):
         wait_for_app(getattr(target, "page", target), timeout=wait_ms)

@@ -43,4 +43,5 @@ def fmt_delta(now, before, unit: str) -> str | None:
         return f"{d:+.1f}{'个百分点' if unit == '%' else '分'}"
     if before == 0:
         return None
-    return f"{(now - before) / abs(before):+.1%}"
+    change = (now - before) / abs(before)
+    return "持平" if abs(change) < 0.0005 else f"{change:+.1%}"

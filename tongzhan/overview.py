@@ -44,7 +44,8 @@ def bar_figure(table: pd.DataFrame, title: str, unit: str) -> go.Figure:
     """Bars of the children that have data; customdata carries the region code for drill-down."""
     t = table.dropna(subset=["value"])
     fig = go.Figure(go.Bar(
-        x=t["region_name"], y=t["value"], customdata=t["region_code"], text=t["text"],
+        x=t["region_name"].tolist(), y=t["value"].tolist(), customdata=t["region_code"].tolist(),
+        text=t["text"].tolist(),
         textposition="outside", cliponaxis=False, marker_color="#c0392b",
         hovertemplate="%{x}<br>%{text}<extra>点击下钻</extra>"))
     fig.update_layout(

@@ -1,0 +1,88 @@
+"""Real browser journey: drill 湖北省 › 十堰市 › 茅箭区 › a township by clicking bars; the URL and the
+numbers on screen agree with the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tongzhan.fmt import fmt_value
+
+ROOT = Path(__file__).resolve().parent.parent
+PERIOD = ("2025-01", "2025-12")
+
+
+def cli_query(db: Path, region: str, indicator: str, by: str) -> list[dict]:
+    out = subprocess.run(
+        [sys.executable, "-m", "tongzhan", "--db", str(db), "query", "--region", region,
+         "--indicator", indicator, "--from", PERIOD[0], "--to", PERIOD[1], "--by", by],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        check=True).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def chart_bars(page) -> dict[str, float]:
+    """customdata (region code) -> y of the bar chart now on screen."""
+    data = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0]")
+    return dict(zip(data["customdata"], data["y"]))
+
+
+def click_bar(page, code: str, name: str, app_ready, has_children: bool = True) -> None:
+    """Click the bar whose customdata is `code`, with the mouse, as a person would, and wait for
+    the page of that region (its chart, when it has children)."""
+    index = page.evaluate("(c) => document.querySelector('.js-plotly-plot').data[0].customdata"
+                          ".indexOf(c)", code)
+    assert index >= 0, f"no bar for {code}"
+    box = page.locator(".js-plotly-plot .barlayer .point").nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**region={code}**", timeout=15_000)
+    if has_children:
+        # While a chart re-renders, the old and the new one coexist for a moment.
+        title = page.locator(".js-plotly-plot .gtitle")
+        title.filter(has_text=f"{name}各下级").wait_for(timeout=15_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length == 1")
+    else:
+        page.get_by_text(f"{name}没有下级区域").wait_for(timeout=15_000)
+    app_ready(page)
+
+
+def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app_ready, screenshot):
+    page.goto(f"{streamlit_server.url}/?region=420000&ind=funds_raised&period=2025")
+    app_ready(page, timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .barlayer .point")
+
+    # 湖北省's children include 仙桃市, which sits directly under the province.
+    province = {r["region_code"]: float(r["value"]) for r in cli_query(
+        demo_db, "420000", "funds_raised", "children") if r["value"]}
+    assert "429004" in province
+    bars = chart_bars(page)
+    assert bars.keys() == province.keys()
+    for code, value in province.items():
+        assert abs(bars[code] - value) < 1e-6
+
+    click_bar(page, "420300", "十堰市", app_ready)
+    click_bar(page, "420302", "茅箭区", app_ready)
+    county = cli_query(demo_db, "420302", "funds_raised", "children")
+    assert {k: round(v, 6) for k, v in chart_bars(page).items()} == {
+        r["region_code"]: float(r["value"]) for r in county if r["value"]}
+    screenshot(page.locator('[data-testid="stMain"]'), "overview-county-maojian")
+
+    township, township_name = county[0]["region_code"], county[0]["region_name"]
+    click_bar(page, township, township_name, app_ready, has_children=False)
+    assert f"region={township}" in page.url and "ind=funds_raised" in page.url
+    assert "period=2025" in page.url
+    crumbs = page.locator('[data-testid="stMain"]').inner_text()
+    for name in ("全国", "湖北省", "十堰市", "茅箭区", township_name):
+        assert name in crumbs
+    own = cli_query(demo_db, township, "funds_raised", "self")[0]
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="募集资金")
+    assert card.locator('[data-testid="stMetricValue"]').inner_text() == fmt_value(
+        float(own["value"]), "万元")
+    screenshot(page, "overview-township")
+
+    # The breadcrumb goes back up to 十堰市.
+    page.get_by_role("button", name="十堰市").click()
+    page.wait_for_url("**region=420300**", timeout=15_000)

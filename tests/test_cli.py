@@ -1,0 +1,246 @@
+"""Command line (python -m tongzhan): demo, query, errors; and a sanity check of the demo data."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tongzhan import build, store
+from tongzhan.periods import Period
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "region_code,region_name,value,numerator,denominator"
+# 茅箭区 张湾区 郧阳区 郧西县 竹山县 竹溪县 房县 丹江口市
+SHIYAN_CHILDREN = ["420302", "420303", "420304", "420322", "420323", "420324", "420325", "420381"]
+
+
+def run(*args, db=None, env_db=None):
+    """Run python -m tongzhan [--db db] args...; TONGZHAN_DB is set only when env_db is given."""
+    env = {k: v for k, v in os.environ.items() if k != "TONGZHAN_DB"}
+    env["PYTHONPATH"] = str(ROOT)
+    if env_db is not None:
+        env["TONGZHAN_DB"] = str(env_db)
+    cmd = [sys.executable, "-m", "tongzhan"] + (["--db", str(db)] if db is not None else []) + list(args)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=120)
+
+
+def query_args(region, indicator, start, end, *extra):
+    return ["query", "--region", region, "--indicator", indicator, "--from", start, "--to", end, *extra]
+
+
+def assert_user_error(res, *fragments):
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    assert res.stderr.startswith("错误：")
+    for f in fragments:
+        assert f in res.stderr
+    assert res.stdout == ""
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    res = run("demo", db=path)
+    assert res.returncode == 0, res.stderr
+    assert "演示数据库已生成" in res.stdout and str(path) in res.stdout
+    assert path.exists()
+    assert not Path(str(path) + ".tmp").exists()
+    return path
+
+
+def _fact(region, indicator, period, value):
+    p = Period.parse(period)
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+    return (region, indicator, p.start, p.end, months, float(value))
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory):
+    """十堰市: 茅箭区 two townships, 张湾区 one township; nothing elsewhere."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
+    rows = [
+        # village coverage (stocks), 2026-03 unless noted
+        _fact("420302001", "villages_total", "2026-03", 1), _fact("420302001", "villages_with_org", "2026-03", 1),
+        _fact("420302002", "villages_total", "2026-02", 3), _fact("420302002", "villages_with_org", "2026-02", 1),
+        _fact("420303001", "villages_total", "2026-01", 10), _fact("420303001", "villages_with_org", "2026-01", 8),
+        _fact("420303001", "villages_total", "2026-03", 10), _fact("420303001", "villages_with_org", "2026-03", 9),
+        # funds (flow): months, and for 420303001 a quarter as well as its months
+        _fact("420302001", "funds_raised", "2026-01", 1.25),
+        _fact("420302001", "funds_raised", "2026-02", 2.5),
+        _fact("420302002", "funds_raised", "2026-04", 99),      # outside 2026Q1
+        _fact("420303001", "funds_raised", "2026Q1", 4),
+        _fact("420303001", "funds_raised", "2026-01", 1),
+        _fact("420303001", "funds_raised", "2026-02", 1),
+        _fact("420303001", "funds_raised", "2026-03", 1),
+    ]
+    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
+                                     "months", "value"])
+    con = store.connect(path)
+    try:
+        build.init_db(con)
+        con.execute("BEGIN")
+        store.execute(con, "insert_batch", batch_id=1, file_name="t", sha256=None, uploader="t",
+                      inserted=len(df), replaced=0, skipped=0)
+        build.add_facts(con, df, batch_id=1)
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path
+
+
+# --------------------------------------------------------------------------- query on a hand-made DB
+
+def test_query_children_csv_matches_hand_computation(small_db):
+    res = run(*query_args("420300", "village_org_coverage", "2026-01", "2026-03", "--by", "children"),
+              db=small_db)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert lines[1:3] == [
+        "420302,茅箭区,50,2,4",      # (1 + 1) / (1 + 3) = 2/4 = 50 %, not (100 % + 33.3 %) / 2
+        "420303,张湾区,90,9,10",     # March 9/10 = 90 % (not Jan + Mar)
+    ]
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["region_code"] for r in rows] == SHIYAN_CHILDREN
+    for r in rows[2:]:   # children without data are listed with empty values
+        assert (r["value"], r["numerator"], r["denominator"]) == ("", "", "")
+
+
+def test_query_self_and_flow(small_db):
+    res = run(*query_args("420300", "village_org_coverage", "2026-01", "2026-03"), db=small_db)
+    assert res.returncode == 0, res.stderr
+    # (2 + 9) / (4 + 10) = 11/14 = 78.5714285... %, rounded to 6 places; the mean of the county rates
+    # would be (50 + 90) / 2 = 70.
+    assert res.stdout.splitlines() == [HEADER, "420300,十堰市,78.571429,11,14"]
+
+    res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03", "--by", "children"), db=small_db)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[:3] == [
+        HEADER,
+        "420302,茅箭区,3.75,,",      # 1.25 + 2.5 (April's 99 is outside the range)
+        "420303,张湾区,4,,",         # the quarter (4), not 4 + 1 + 1 + 1
+    ]
+    # Periods may be quarters too: --from 2026Q1 --to 2026Q2 is 2026-01..2026-06,
+    # 茅箭区: 1.25 + 2.5 + 99 (April) = 102.75
+    res = run(*query_args("420302", "funds_raised", "2026Q1", "2026Q2"), db=small_db)
+    assert res.stdout.splitlines() == [HEADER, "420302,茅箭区,102.75,,"]
+
+
+def test_query_json(small_db):
+    res = run(*query_args("420300", "village_org_coverage", "2026-01", "2026-03", "--by", "children",
+                          "--format", "json"), db=small_db)
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["region_code"] for r in rows] == SHIYAN_CHILDREN
+    assert rows[0] == {"region_code": "420302", "region_name": "茅箭区", "value": 50.0,
+                       "numerator": 2.0, "denominator": 4.0}          # 2/4
+    assert rows[1] == {"region_code": "420303", "region_name": "张湾区", "value": 90.0,
+                       "numerator": 9.0, "denominator": 10.0}         # 9/10
+    assert all(r["value"] is None and r["numerator"] is None and r["denominator"] is None
+               for r in rows[2:])
+    assert "郧阳区" in res.stdout   # not \\u-escaped
+
+
+def test_tongzhan_db_env_var(small_db, tmp_path):
+    res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), env_db=small_db)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10"]   # January 8/10
+    missing = tmp_path / "missing.duckdb"
+    res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), env_db=missing)
+    assert_user_error(res, "不存在", str(missing))
+
+
+# --------------------------------------------------------------------------- errors
+
+def test_unknown_region(small_db):
+    res = run(*query_args("999999", "funds_raised", "2026-01", "2026-03"), db=small_db)
+    assert_user_error(res, "未知的区划代码", "999999")
+
+
+def test_unknown_indicator(small_db):
+    res = run(*query_args("420300", "no_such_indicator", "2026-01", "2026-03"), db=small_db)
+    assert_user_error(res, "未知的指标", "no_such_indicator")
+
+
+def test_bad_period(small_db):
+    res = run(*query_args("420300", "funds_raised", "2026-03", "2026-01"), db=small_db)
+    assert_user_error(res, "期间有误")
+
+
+def test_missing_db(tmp_path):
+    path = tmp_path / "nope.duckdb"
+    res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03"), db=path)
+    assert_user_error(res, "不存在")
+    assert not path.exists()   # a query never creates a database
+
+
+def test_locked_db(small_db):
+    holder = duckdb.connect(str(small_db))   # read-write: holds the file lock
+    try:
+        res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03"), db=small_db)
+    finally:
+        holder.close()
+    assert_user_error(res, "占用")
+
+
+# --------------------------------------------------------------------------- demo data
+
+def test_demo_shiyan_2026(demo_db):
+    res = run(*query_args("420300", "village_org_coverage", "2026-01", "2026-12", "--format", "json"),
+              db=demo_db)
+    assert res.returncode == 0, res.stderr
+    [row] = json.loads(res.stdout)
+    assert row["region_code"] == "420300" and row["value"] == 100.0
+    assert row["numerator"] == row["denominator"] > 0
+
+    res = run(*query_args("420300", "chamber_coverage", "2026-01", "2026-12", "--format", "json"),
+              db=demo_db)
+    assert res.returncode == 0, res.stderr
+    [row] = json.loads(res.stdout)
+    assert 90.0 <= row["value"] <= 100.0
+    assert row["value"] == pytest.approx(100 * row["numerator"] / row["denominator"])
+
+
+def test_demo_children_of_hubei_include_xiantao(demo_db):
+    res = run(*query_args("420000", "funds_raised", "2026-01", "2026-03", "--by", "children"),
+              db=demo_db)
+    assert res.returncode == 0, res.stderr
+    rows = {r["region_code"]: r for r in csv.DictReader(io.StringIO(res.stdout))}
+    assert res.stdout.splitlines()[0] == HEADER
+    assert rows["429004"]["region_name"] == "仙桃市" and float(rows["429004"]["value"]) > 0
+    assert float(rows["420300"]["value"]) > 0
+
+
+def test_demo_facts_consistent(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        pairs, bad = con.execute("""
+            SELECT count(*), count(*) FILTER (WHERE w.value > t.value)
+            FROM facts w JOIN facts t
+              ON t.region_code = w.region_code AND t.period_start = w.period_start
+             AND t.period_end = w.period_end AND t.indicator_id = 'villages_total'
+            WHERE w.indicator_id = 'villages_with_org'""").fetchone()
+        levels = con.execute("""
+            SELECT DISTINCT r.level FROM facts f JOIN regions r ON r.code = f.region_code
+            WHERE f.indicator_id IN ('villages_with_org', 'villages_total')""").fetchall()
+        with_org, total = con.execute("""
+            SELECT count(*) FILTER (WHERE indicator_id = 'villages_with_org'),
+                   count(*) FILTER (WHERE indicator_id = 'villages_total')
+            FROM facts WHERE months = 1""").fetchone()
+    finally:
+        con.close()
+    assert levels == [(4,)]                       # township facts
+    assert pairs > 1000 and pairs == with_org == total   # every township-month has both parts
+    assert bad == 0                               # villages_with_org <= villages_total everywhere
