@@ -230,6 +230,16 @@ def test_stock_latest_value_per_region_summed_over_subtree(con, tree, catalog):
     assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-02") == pytest.approx(12)  # 6 + 4 + 2
 
 
+def test_stock_late_report_of_an_earlier_month(con, tree, catalog):
+    add(con, [fact(T1, "member_count", "2026-01", 50), fact(T1, "member_count", "2026-03", 70)])
+    assert value(con, tree, catalog, T1, "member_count", "2026-02") == pytest.approx(50)  # Jan still valid
+    add(con, [fact(T1, "member_count", "2026-02", 60)], batch_id=2)   # February arrives late
+    assert value(con, tree, catalog, T1, "member_count", "2026-01") == pytest.approx(50)
+    assert value(con, tree, catalog, T1, "member_count", "2026-02") == pytest.approx(60)
+    assert value(con, tree, catalog, T1, "member_count", "2026-03") == pytest.approx(70)  # not 60 + 70
+    assert value(con, tree, catalog, MAOJIAN, "member_count", "2026Q1") == pytest.approx(70)
+
+
 def test_stock_reported_as_quarter_and_as_months_counts_once(con, tree, catalog):
     add(con, [
         fact(T1, "villages_total", "2026Q1", 12),
@@ -333,7 +343,12 @@ def test_score_own_score_wins_over_children(con, tree, catalog):
         fact(T2, sc, "2026Q1", 90),
         fact(T3, sc, "2026Q1", 60),
         fact(ZHANGWAN, sc, "2026Q1", 70),   # the county's own score
+        fact(MAOJIAN, sc, "2026Q2", 95),    # 茅箭区's own score, but only from Q2 on
     ])
+    row = one(con, tree, catalog, MAOJIAN, sc, "2026Q1")
+    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2   # no own score yet: (80 + 90) / 2
+    row = one(con, tree, catalog, MAOJIAN, sc, "2026Q2")
+    assert row["value"] == pytest.approx(95.0) and row["reported"] == 1   # own score from Q2
     row = one(con, tree, catalog, ZHANGWAN, sc, "2026Q1")
     assert row["value"] == pytest.approx(70.0) and row["reported"] == 1   # own, not T3's 60
     assert value(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(77.5)  # (85 + 70) / 2
