@@ -3,7 +3,7 @@
 UPDATE facts SET valid_to = n.next_end
 FROM (
     SELECT rowid AS rid,
-           lead(period_end) OVER (PARTITION BY region_code, indicator_id ORDER BY period_end, months DESC) AS next_end
+           lead(period_end) OVER (PARTITION BY region_code, indicator_id ORDER BY period_end, months DESC, batch_id) AS next_end
     FROM facts
     WHERE list_contains($indicators, indicator_id)
       AND indicator_id IN (SELECT id FROM indicators WHERE kind IN ('stock', 'score'))

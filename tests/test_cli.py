@@ -186,15 +186,11 @@ def test_missing_db(tmp_path):
     assert not path.exists()   # a query never creates a database
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG tongzhan/cli.py run_query: a DuckDB file without the tongzhan tables (e.g. a new empty "
-    "file) makes Tree(query(con, 'regions_all')) raise duckdb.CatalogException, which main() "
-    "does not catch: a traceback instead of a Chinese message"))
 def test_db_without_tables(tmp_path):
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()
     res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03"), db=path)
-    assert_user_error(res)
+    assert_user_error(res, "缺少数据表")
 
 
 def test_locked_db(small_db):
@@ -251,6 +247,7 @@ def test_demo_facts_consistent(cli_demo_db):
             JOIN facts d ON d.indicator_id = i.denominator AND d.region_code = n.region_code
                         AND d.period_start = n.period_start AND d.period_end = n.period_end
             WHERE i.kind = 'ratio' GROUP BY i.id ORDER BY i.id""").fetchall()
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         levels = con.execute("""
             SELECT DISTINCT r.level FROM facts f JOIN regions r ON r.code = f.region_code
             WHERE f.indicator_id IN ('villages_with_org', 'villages_total')""").fetchall()
@@ -260,6 +257,7 @@ def test_demo_facts_consistent(cli_demo_db):
             FROM facts WHERE months = 1""").fetchone()
     finally:
         con.close()
+    assert meta.get("demo") == "1"
     assert levels == [(4,)]                       # township facts
     assert pairs > 1000 and pairs == with_org == total   # every township-month has both parts
     assert bad == 0                               # villages_with_org <= villages_total everywhere

@@ -44,8 +44,9 @@ def test_parse_key_label(text, start, end, key, label):
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026Q0", "2026Q5", "26", "20261", "abc", "",
                                   "2026-03~2026-01", "2026-13~2027-01", "2026-01-01", "2026年3月"])
 def test_parse_rejects(text):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as e:
         Period.parse(text)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in str(e.value)), "message must be Chinese"
 
 
 def test_months_constructor():

@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+import duckdb
+
 from .build import build_demo
 from .catalog import Catalog
 from .periods import Period
@@ -36,8 +38,12 @@ def run_query(args) -> None:
         raise StoreError(f"数据库 {path} 不存在，请先运行 python -m tongzhan demo 或导入数据。")
     con = connect(path, read_only=True)
     try:
-        tree = Tree(query(con, "regions_all"))
-        catalog = Catalog(query(con, "indicators_all"))
+        try:
+            tree = Tree(query(con, "regions_all"))
+            catalog = Catalog(query(con, "indicators_all"))
+        except duckdb.CatalogException as e:
+            raise StoreError(f"{path} 不是同心数据看板的数据库（缺少数据表），"
+                             "请用 python -m tongzhan demo 生成或换一个文件。") from e
         if args.region not in tree:
             raise StoreError(f"未知的区划代码：{args.region}")
         if args.indicator not in catalog:
@@ -58,7 +64,8 @@ def run_query(args) -> None:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.10g")
+        table.to_csv(sys.stdout, index=False, lineterminator="\n",
+                     float_format=lambda v: f"{v:.6f}".rstrip("0").rstrip("."))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ class Period:
 
     @classmethod
     def months(cls, y1: int, m1: int, y2: int, m2: int) -> "Period":
+        if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+            raise ValueError("月份应在 1—12 之间")
         if (y2, m2) < (y1, m1):
             raise ValueError("期间的结束早于开始")
         return cls(date(y1, m1, 1), month_end(y2, m2))
