@@ -1,2 +1,2 @@
--- The newest batch id: a change means new data, so cached results must be dropped.
-SELECT coalesce(max(batch_id), 0) AS last_batch FROM batches
+-- The data version: changes with every committed or undone batch, so cached results are dropped.
+SELECT coalesce(max(batch_id), 0) || '.' || count(undone_at) AS version FROM batches

@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS regions (
     level TINYINT NOT NULL,        -- 0 country, 1 province, 2 prefecture, 3 county, 4 township, 5 village
     parent_code VARCHAR,
     depth TINYINT NOT NULL,        -- steps from the country root; differs from level where levels are skipped
-    d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR
+    d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR,
+    batch_id INTEGER               -- the upload that created a village; NULL for the official tree
 );
 
 CREATE TABLE IF NOT EXISTS indicators (
@@ -33,7 +34,21 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at TIMESTAMP DEFAULT current_timestamp,
     inserted INTEGER,
     replaced INTEGER,
-    skipped INTEGER
+    skipped INTEGER,
+    villages INTEGER DEFAULT 0,
+    undone_at TIMESTAMP            -- set when the batch was undone
+);
+
+-- Values a batch replaced, so that undoing it restores exactly what was there before.
+CREATE TABLE IF NOT EXISTS fact_history (
+    batch_id INTEGER NOT NULL,     -- the batch that replaced the value
+    region_code VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    months TINYINT NOT NULL,
+    value DOUBLE NOT NULL,
+    old_batch_id INTEGER NOT NULL  -- the batch that had written the replaced value
 );
 
 CREATE TABLE IF NOT EXISTS facts (

@@ -91,7 +91,7 @@ def small_db(tmp_path_factory):
         build.init_db(con)
         con.execute("BEGIN")
         store.execute(con, "insert_batch", batch_id=1, file_name="t", sha256=None, uploader="t",
-                      inserted=len(df), replaced=0, skipped=0)
+                      inserted=len(df), replaced=0, skipped=0, villages=0)
         build.add_facts(con, df, batch_id=1)
         con.execute("COMMIT")
         con.execute("CHECKPOINT")

@@ -94,7 +94,7 @@ def add(con, rows, batch_id=1):
     df["value"] = df["value"].astype(float)
     con.execute("BEGIN")
     store.execute(con, "insert_batch", batch_id=batch_id, file_name="t", sha256=None, uploader="t",
-                  inserted=len(df), replaced=0, skipped=0)
+                  inserted=len(df), replaced=0, skipped=0, villages=0)
     build.add_facts(con, df, batch_id=batch_id)
     con.execute("COMMIT")
 

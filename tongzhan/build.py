@@ -35,7 +35,8 @@ def add_facts(con, facts: pd.DataFrame, batch_id: int) -> None:
     con.register("new_facts", facts)
     execute(con, "insert_facts", batch_id=batch_id)
     con.unregister("new_facts")
-    execute(con, "refresh_validity", indicators=sorted(facts["indicator_id"].unique()))
+    execute(con, "refresh_validity", indicators=sorted(facts["indicator_id"].unique()),
+            regions=sorted(facts["region_code"].unique()))
 
 
 def build_demo(path: str | os.PathLike) -> Path:
@@ -52,7 +53,7 @@ def build_demo(path: str | os.PathLike) -> Path:
         facts = demo.generate(regions)
         con.execute("BEGIN")
         execute(con, "insert_batch", batch_id=0, file_name="演示数据（自动生成）", sha256=None,
-                uploader="system", inserted=len(facts), replaced=0, skipped=0)
+                uploader="system", inserted=len(facts), replaced=0, skipped=0, villages=0)
         add_facts(con, facts, batch_id=0)
         execute(con, "set_meta", key="demo", value="1")
         con.execute("COMMIT")

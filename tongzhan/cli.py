@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
+from datetime import date
+from pathlib import Path
 
 import duckdb
 
+from . import batches
 from .build import build_demo
+from .importer import parse_file, problems_frame
 from .catalog import Catalog
 from .periods import Period
 from .regions import Tree
@@ -29,21 +34,37 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--to", dest="end", required=True, help="结束月份 YYYY-MM")
     q.add_argument("--by", choices=["self", "children"], default="self")
     q.add_argument("--format", choices=["csv", "json"], default="csv")
+    i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
+    i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
+    i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
+    i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
+    i.add_argument("--sheet", help="Excel 工作表名称（默认第一个）")
+    i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
+    i.add_argument("--allow-subtotals", action="store_true",
+                   help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
+    sub.add_parser("batches", help="列出导入批次")
+    u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值")
+    u.add_argument("batch_id", type=int)
     return p
 
 
-def run_query(args) -> None:
+def open_db(args, read_only: bool):
+    """The connection, tree and catalog of the database named by --db / TONGZHAN_DB."""
     path = db_path(args.db)
     if not path.exists():
         raise StoreError(f"数据库 {path} 不存在，请先运行 python -m tongzhan demo 或导入数据。")
-    con = connect(path, read_only=True)
+    con = connect(path, read_only=read_only)
     try:
-        try:
-            tree = Tree(query(con, "regions_all"))
-            catalog = Catalog(query(con, "indicators_all"))
-        except duckdb.CatalogException as e:
-            raise StoreError(f"{path} 不是同心数据看板的数据库（缺少数据表），"
-                             "请用 python -m tongzhan demo 生成或换一个文件。") from e
+        return con, Tree(query(con, "regions_all")), Catalog(query(con, "indicators_all"))
+    except duckdb.CatalogException as e:
+        con.close()
+        raise StoreError(f"{path} 不是同心数据看板的数据库（缺少数据表），"
+                         "请用 python -m tongzhan demo 生成或换一个文件。") from e
+
+
+def run_query(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
         if args.region not in tree:
             raise StoreError(f"未知的区划代码：{args.region}")
         if args.indicator not in catalog:
@@ -68,14 +89,73 @@ def run_query(args) -> None:
                      float_format=lambda v: f"{v:.6f}".rstrip("0").rstrip("."))
 
 
+def run_import(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise StoreError(f"找不到文件：{path}")
+    data = path.read_bytes()
+    con, tree, catalog = open_db(args, read_only=args.dry_run)
+    try:
+        parsed = parse_file(data, path.name, tree, catalog, today=date.today(), period=args.period,
+                            sheet=args.sheet, allow_subtotals=args.allow_subtotals)
+        if parsed.problems:
+            print(f"错误：文件 {path.name} 有 {len(parsed.problems)} 处问题，未导入任何数据：",
+                  file=sys.stderr)
+            problems_frame(parsed.problems).to_csv(sys.stderr, index=False, lineterminator="\n")
+            return 1
+        p = batches.preview(con, parsed, data)
+        print(f"新增 {len(p.insert)} 条，覆盖 {len(p.replace)} 条，与现有相同 {len(p.unchanged)} 条，"
+              f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
+        for r in p.replace.head(20).itertuples():
+            print(f"  覆盖 第{r.row}行 {tree.full_name(r.region_code)} {catalog[r.indicator_id].name_zh} "
+                  f"{r.period_start:%Y-%m}: {r.old_value:g} → {r.value:g}")
+        for r in p.skipped.itertuples():
+            print(f"  跳过 第{r.row}行：{r.reason}")
+        if p.duplicate_of is not None:
+            raise StoreError(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；"
+                             "如需重新导入，请先撤销该批次。")
+        if args.dry_run:
+            print("检查通过（--dry-run，未写入）。")
+            return 0
+        batch_id = batches.commit(con, parsed, data, path.name, args.user)
+        print(f"已导入为批次 {batch_id}。")
+        return 0
+    finally:
+        con.close()
+
+
+def run_batches(args) -> None:
+    con, _, _ = open_db(args, read_only=True)
+    try:
+        batches.history(con).drop(columns=["sha256"]).to_csv(
+            sys.stdout, index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")
+    finally:
+        con.close()
+
+
+def run_undo(args) -> None:
+    con, _, _ = open_db(args, read_only=False)
+    try:
+        batches.undo(con, args.batch_id)
+        print(f"批次 {args.batch_id} 已撤销，被它覆盖的数据已恢复。")
+    finally:
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
             path = build_demo(db_path(args.db))
             print(f"演示数据库已生成：{path}")
-        else:
+        elif args.command == "query":
             run_query(args)
+        elif args.command == "import":
+            return run_import(args)
+        elif args.command == "batches":
+            run_batches(args)
+        else:
+            run_undo(args)
     except StoreError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2

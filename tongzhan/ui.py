@@ -25,7 +25,7 @@ def _connection(path: str):
 class Context:
     path: str
     con: object
-    version: int
+    version: str
 
     @property
     def tree(self) -> Tree:
@@ -42,17 +42,17 @@ def _read(path: str, name: str, **params) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=2)
-def _tree(path: str, version: int) -> Tree:
+def _tree(path: str, version: str) -> Tree:
     return Tree(_read(path, "regions_all"))
 
 
 @st.cache_resource(max_entries=2)
-def _catalog(path: str, version: int) -> Catalog:
+def _catalog(path: str, version: str) -> Catalog:
     return Catalog(_read(path, "indicators_all"))
 
 
 @st.cache_data(max_entries=4)
-def data_info(path: str, version: int) -> dict:
+def data_info(path: str, version: str) -> dict:
     span = _read(path, "data_span").iloc[0]
     return {"demo": bool(_read(path, "is_demo").iloc[0]["demo"]),
             "first": span["first_start"], "last": span["last_end"]}
@@ -65,18 +65,31 @@ def context() -> Context:
     except StoreError as e:
         st.error(str(e))
         st.stop()
-    version = int(_read(path, "last_batch").iloc[0]["last_batch"])
+    version = _version(path)
+    st.session_state["data_version"] = version
     return Context(path, con, version)
 
 
+def _version(path: str) -> str:
+    return str(_read(path, "last_batch").iloc[0]["version"])
+
+
+@st.fragment(run_every="10s")
+def follow_new_data() -> None:
+    """Rerun the whole page when another session commits or undoes a batch."""
+    seen = st.session_state.get("data_version")
+    if seen is not None and _version(str(db_path())) != seen:
+        st.rerun(scope="app")
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def kpis(_ctx: Context, path: str, version: int, region: str, period_key: str) -> pd.DataFrame:
+def kpis(_ctx: Context, path: str, version: str, region: str, period_key: str) -> pd.DataFrame:
     with cursor(_ctx.con) as cur:
         return overview.kpis(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def children(_ctx: Context, path: str, version: int, region: str, indicator_id: str,
+def children(_ctx: Context, path: str, version: str, region: str, indicator_id: str,
              period_key: str) -> pd.DataFrame:
     with cursor(_ctx.con) as cur:
         return overview.children(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
@@ -158,3 +171,28 @@ def indicator_picker(catalog: Catalog, default: str) -> str:
                                format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
     st.query_params["ind"] = ind
     return ind
+
+
+def fact_rows(tree: Tree, catalog: Catalog, facts: pd.DataFrame) -> pd.DataFrame:
+    """Facts as staff read them: row, region, indicator, period, old → new value."""
+    def period_label(r) -> str:
+        return Period(r.period_start, r.period_end).label
+    out = pd.DataFrame({
+        "行号": facts["row"],
+        "区域": [tree.full_name(c) if c in tree else c for c in facts["region_code"]],
+        "指标": [catalog[i].name_zh for i in facts["indicator_id"]],
+        "期间": [period_label(r) for r in facts.itertuples()],
+        "原值": facts["old_value"] if "old_value" in facts else None,
+        "新值": facts["value"],
+        "单位": [catalog[i].unit for i in facts["indicator_id"]],
+    })
+    return out.sort_values("行号", ignore_index=True)
+
+
+def batch_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """The batch history with Chinese headers and a status column."""
+    out = history.rename(columns={
+        "batch_id": "批次", "file_name": "文件", "uploader": "上传人", "created_at": "导入时间",
+        "inserted": "新增", "replaced": "覆盖", "skipped": "跳过", "villages": "新建村(社区)"})
+    out["状态"] = ["已撤销" if pd.notna(u) else "有效" for u in history["undone_at"]]
+    return out.drop(columns=["undone_at", "sha256"])

@@ -1,0 +1,119 @@
+"""数据上报: upload → check → preview → confirm; batch history with undo; templates."""
+from datetime import date
+
+import streamlit as st
+
+from tongzhan import batches, ui
+from tongzhan.periods import Period
+from tongzhan.importer import excel_sheets, parse_file, problems_frame
+from tongzhan.store import StoreError, cursor
+from tongzhan.templates import template_frame, to_csv, to_excel
+
+ctx = ui.context()
+tree, catalog = ctx.tree, ctx.catalog
+st.title("数据上报")
+upload_tab, history_tab, template_tab = st.tabs(["上传数据", "导入记录", "下载模板"])
+
+with upload_tab:
+    st.caption("支持 CSV（UTF-8 或 GBK）、Excel（.xlsx/.xls）；长表（区域、指标、期间、数值）或宽表"
+               "（区域、期间、每个指标一列）。检查通过并确认后才写入，整份文件一次写入，可随时撤销。")
+    file = st.file_uploader("选择文件", type=["csv", "txt", "xlsx", "xls"], key="upload_file")
+    left, right = st.columns(2)
+    uploader = left.text_input("上传人", key="uploader", placeholder="姓名或单位")
+    period = right.text_input("文件中没有期间列时，整份文件的期间", key="upload_period",
+                              placeholder="如 2026-03、2026Q1、2026")
+    allow_subtotals = st.checkbox("文件中上下级同时出现的数据不是小计（确认不会重复计算）",
+                                  key="allow_subtotals")
+    if file is not None:
+        data = file.getvalue()
+        sheets = excel_sheets(data, file.name)
+        sheet = st.selectbox("工作表", sheets, key="upload_sheet") if len(sheets) > 1 else None
+        parsed = parse_file(data, file.name, tree, catalog, today=date.today(),
+                            period=period or None, sheet=sheet, scope=ui.url_region(tree),
+                            allow_subtotals=allow_subtotals)
+        if parsed.problems:
+            report = problems_frame(parsed.problems)
+            st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
+            st.dataframe(report, hide_index=True, width="stretch")
+            a, b = st.columns(2)
+            a.download_button("下载问题清单（Excel）", to_excel(report, "问题清单"),
+                              f"问题清单_{file.name}.xlsx", key="problems_xlsx")
+            b.download_button("下载问题清单（CSV）", to_csv(report), f"问题清单_{file.name}.csv",
+                              key="problems_csv")
+        else:
+            with cursor(ctx.con) as cur:
+                p = batches.preview(cur, parsed, data)
+            if p.duplicate_of is not None:
+                st.warning(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；如需重新导入，"
+                           "请先在“导入记录”中撤销该批次。")
+            cols = st.columns(5, border=True)
+            for col, (label, n) in zip(cols, [("新增", len(p.insert)), ("覆盖", len(p.replace)),
+                                              ("与现有相同", len(p.unchanged)),
+                                              ("跳过的行", len(p.skipped)),
+                                              ("新建村(社区)", len(p.villages))]):
+                col.metric(label, f"{n:,}")
+            shown = ui.fact_rows(tree, catalog, p.writes.merge(
+                p.replace[["row", "region_code", "indicator_id", "old_value"]], how="left",
+                on=["row", "region_code", "indicator_id"]))
+            st.dataframe(shown, hide_index=True, width="stretch", height=280)
+            if len(p.villages):
+                st.write("将新建的村(社区)：")
+                st.dataframe(p.villages.rename(columns={"code": "代码", "name": "名称",
+                                                        "parent_code": "所属乡镇(街道)代码"}),
+                             hide_index=True)
+            if len(p.skipped):
+                st.write("跳过的行：")
+                st.dataframe(p.skipped.rename(columns={"row": "行号", "reason": "原因"}),
+                             hide_index=True)
+            can_commit = p.duplicate_of is None and len(p.writes) > 0
+            if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
+                try:
+                    with cursor(ctx.con) as cur:
+                        batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
+                except StoreError as e:
+                    st.error(str(e))
+                else:
+                    st.session_state["committed"] = (batch_id, file.name)
+                    st.rerun()
+    if "committed" in st.session_state:
+        batch_id, name = st.session_state["committed"]
+        st.success(f"{name} 已导入为批次 {batch_id}。总览页已显示新数据。")
+
+with history_tab:
+    with cursor(ctx.con) as cur:
+        hist = batches.history(cur)
+    st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
+    active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)]["batch_id"].tolist()
+    if active:
+        a, b = st.columns([3, 1], vertical_alignment="bottom")
+        pick = a.selectbox("撤销批次", active, key="undo_pick",
+                           format_func=lambda b: f"批次 {b}：{hist.set_index('batch_id').at[b, 'file_name']}")
+        if b.button("撤销", key="undo"):
+            try:
+                with cursor(ctx.con) as cur:
+                    batches.undo(cur, int(pick))
+            except StoreError as e:
+                st.error(str(e))
+            else:
+                st.session_state.pop("committed", None)
+                st.toast(f"批次 {pick} 已撤销，被它覆盖的数据已恢复。")
+                st.rerun()
+
+with template_tab:
+    region = ui.url_region(tree)
+    st.write(f"为 **{tree.full_name(region)}** 的下级单位生成填报模板（在总览页切换区域）。")
+    a, b = st.columns(2)
+    month = a.text_input("期间", value=f"{date.today():%Y-%m}", key="template_period")
+    chosen = b.multiselect("指标", catalog.ids(), default=catalog.headline(), key="template_ids",
+                           format_func=lambda i: catalog[i].name_zh)
+    try:
+        frame = template_frame(tree, catalog, region, Period.parse(month), chosen)
+    except ValueError as e:
+        st.error(str(e))
+    else:
+        st.dataframe(frame.head(8), hide_index=True)
+        c, d = st.columns(2)
+        c.download_button("下载 Excel 模板", to_excel(frame), f"填报模板_{tree.name[region]}.xlsx",
+                          key="template_xlsx")
+        d.download_button("下载 CSV 模板", to_csv(frame), f"填报模板_{tree.name[region]}.csv",
+                          key="template_csv")

@@ -1,0 +1,4 @@
+-- Remove the stored facts in the cells that new_facts is about to write.
+DELETE FROM facts f USING new_facts n
+WHERE f.region_code = n.region_code AND f.indicator_id = n.indicator_id
+  AND f.period_start = n.period_start AND f.months = n.months

@@ -1,0 +1,244 @@
+"""Upload batches with real file bytes: preview, one-transaction commit, duplicates, undo, CLI,
+and an import killed half-way."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tongzhan import batches, build, store
+from tongzhan.catalog import Catalog
+from tongzhan.importer import parse_file
+from tongzhan.periods import Period
+from tongzhan.regions import Tree
+from tongzhan.rollup import compute
+from tongzhan.store import StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)
+MAOJIAN = "420302"
+T1, T2 = "420302001", "420302002"  # 武当路街道, 二堰街道 of 茅箭区
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("batches") / "empty.duckdb"
+    con = store.connect(path)
+    build.init_db(con)
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db(empty_db, tmp_path):
+    path = tmp_path / "t.duckdb"
+    shutil.copyfile(empty_db, path)
+    con = store.connect(path)
+    yield con, Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    con.close()
+
+
+def csv_bytes(rows: list[str], encoding="utf-8") -> bytes:
+    return ("\n".join(rows) + "\n").encode(encoding)
+
+
+def snapshot(con) -> dict[str, pd.DataFrame]:
+    """Everything an import may change, in a stable order."""
+    return {
+        "facts": con.sql("SELECT * FROM facts ORDER BY ALL").df(),
+        "history": con.sql("SELECT * FROM fact_history ORDER BY ALL").df(),
+        "villages": con.sql("SELECT * FROM regions WHERE batch_id IS NOT NULL ORDER BY ALL").df(),
+    }
+
+
+def assert_same(a: dict, b: dict) -> None:
+    for k in a:
+        pd.testing.assert_frame_equal(a[k], b[k], check_dtype=False, obj=k)
+
+
+def load(con, tree, catalog, data: bytes, name="上报.csv", user="张三") -> int:
+    parsed = parse_file(data, name, tree, catalog, today=TODAY)
+    assert not parsed.problems, parsed.problems
+    return batches.commit(con, parsed, data, name, user)
+
+
+def value(con, tree, catalog, region, ind, period) -> float:
+    got = compute(con, tree, catalog, region, [ind], Period.parse(period))
+    return float(got["value"].iloc[0])
+
+
+WIDE = ["区划代码,名称,期间,募集资金(万元),服务群众人次,村(社区)总数,建有统战组织的村(社区)数",
+        f"{T1},武当路街道,2026-03,12.5,300,10,8",
+        f"{T2},二堰街道,2026-03,7.5,200,6,6"]
+
+
+def test_commit_then_replace_then_undo_restores_exactly(db):
+    con, tree, catalog = db
+    empty = snapshot(con)
+    b1 = load(con, tree, catalog, csv_bytes(WIDE))
+    assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026-03") == 20.0        # 12.5 + 7.5
+    assert value(con, tree, catalog, MAOJIAN, "village_org_coverage", "2026-03") == pytest.approx(
+        100 * 14 / 16)                                                                 # (8+6)/(10+6)
+    after_b1 = snapshot(con)
+
+    # A corrected file: 武当路 funds 12.5 → 20, villages_with_org 8 → 9; the rest unchanged.
+    fixed = csv_bytes([WIDE[0], f"{T1},武当路街道,2026-03,20,300,10,9", WIDE[2]], "gbk")
+    parsed = parse_file(fixed, "更正.csv", tree, catalog, today=TODAY)
+    p = batches.preview(con, parsed, fixed)
+    assert len(p.insert) == 0 and len(p.unchanged) == 6
+    changes = {(r.region_code, r.indicator_id): (r.old_value, r.value) for r in p.replace.itertuples()}
+    assert changes == {(T1, "funds_raised"): (12.5, 20.0), (T1, "villages_with_org"): (8.0, 9.0)}
+    b2 = batches.commit(con, parsed, fixed, "更正.csv", "李四")
+    assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026-03") == 27.5        # 20 + 7.5
+    hist = batches.history(con).set_index("batch_id")
+    assert (hist.at[b2, "inserted"], hist.at[b2, "replaced"], hist.at[b2, "skipped"]) == (0, 2, 6)
+    assert hist.at[b2, "uploader"] == "李四"
+
+    batches.undo(con, b2)
+    assert_same(snapshot(con), after_b1)
+    batches.undo(con, b1)
+    assert_same(snapshot(con), empty)
+    assert batches.history(con)["undone_at"].notna().all()
+
+
+def test_same_file_twice_names_the_batch(db):
+    con, tree, catalog = db
+    data = csv_bytes(WIDE)
+    b1 = load(con, tree, catalog, data)
+    parsed = parse_file(data, "again.csv", tree, catalog, today=TODAY)
+    assert batches.preview(con, parsed, data).duplicate_of == b1
+    before = snapshot(con)
+    with pytest.raises(StoreError, match=f"批次 {b1}"):
+        batches.commit(con, parsed, data, "again.csv", "王五")
+    assert_same(snapshot(con), before)
+    batches.undo(con, b1)   # once undone, the same file may come again
+    assert load(con, tree, catalog, data) == b1 + 1
+
+
+def test_undo_of_an_overwritten_batch_is_refused_until_the_later_one_is_undone(db):
+    con, tree, catalog = db
+    b1 = load(con, tree, catalog, csv_bytes(WIDE))
+    b2 = load(con, tree, catalog, csv_bytes([WIDE[0], f"{T1},武当路街道,2026-03,1,1,10,8"]))
+    with pytest.raises(StoreError, match=f"之后的批次 {b2}"):
+        batches.undo(con, b1)
+    batches.undo(con, b2)
+    batches.undo(con, b1)
+    assert con.sql("SELECT count(*) FROM facts").fetchall() == [(0,)]
+    with pytest.raises(StoreError, match="已于"):
+        batches.undo(con, b1)
+    with pytest.raises(StoreError, match="没有批次 99"):
+        batches.undo(con, 99)
+
+
+def test_rejected_file_writes_nothing(db):
+    con, tree, catalog = db
+    load(con, tree, catalog, csv_bytes(WIDE))
+    before = snapshot(con)
+    bad = csv_bytes([WIDE[0], f"{T1},武当路街道,2026-03,abc,300,10,8"])
+    parsed = parse_file(bad, "bad.csv", tree, catalog, today=TODAY)
+    assert parsed.problems
+    with pytest.raises(StoreError, match="未导入任何数据"):
+        batches.commit(con, parsed, bad, "bad.csv", "x")
+    assert_same(snapshot(con), before)
+
+
+def test_villages_are_created_and_removed_on_undo(db):
+    con, tree, catalog = db
+    data = csv_bytes(["区划代码,名称,期间,服务群众人次", f"{T1}901,新建社区,2026-03,40"])
+    parsed = parse_file(data, "v.csv", tree, catalog, today=TODAY)
+    assert list(parsed.villages["code"]) == [f"{T1}901"]
+    b = batches.commit(con, parsed, data, "v.csv", "x")
+    tree2 = Tree(store.query(con, "regions_all"))
+    assert tree2.parent[f"{T1}901"] == T1 and tree2.level[f"{T1}901"] == 5
+    assert value(con, tree2, catalog, MAOJIAN, "people_served", "2026-03") == 40.0
+    batches.undo(con, b)
+    assert f"{T1}901" not in Tree(store.query(con, "regions_all"))
+
+
+# --------------------------------------------------------------------------- CLI
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), *args], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture
+def db_file(empty_db, tmp_path) -> Path:
+    return Path(shutil.copyfile(empty_db, tmp_path / "cli.duckdb"))
+
+
+def test_cli_import_dry_run_batches_undo(db_file, tmp_path):
+    f = tmp_path / "上报.csv"
+    f.write_bytes(csv_bytes(WIDE, "gbk"))
+    res = cli(db_file, "import", str(f), "--dry-run")
+    assert res.returncode == 0, res.stderr
+    assert "新增 8 条" in res.stdout and "未写入" in res.stdout
+    assert cli(db_file, "batches").stdout.count("\n") == 1          # header only: nothing written
+    res = cli(db_file, "import", str(f), "--user", "张三")
+    assert res.returncode == 0 and "批次 1" in res.stdout
+    res = cli(db_file, "import", str(f))
+    assert res.returncode != 0 and "批次 1" in res.stderr and "Traceback" not in res.stderr
+    listing = cli(db_file, "batches").stdout
+    assert "上报.csv" in listing and "张三" in listing
+    res = cli(db_file, "undo", "1")
+    assert res.returncode == 0 and "已撤销" in res.stdout
+
+
+def test_cli_rejects_with_every_problem_listed(db_file, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_bytes(csv_bytes([WIDE[0], f"{T1},武当路街道,2026-03,abc,300,10,8",
+                             f"{T2},二堰街道,2026-03,5,-3,6,9"]))
+    res = cli(db_file, "import", str(f))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    lines = res.stderr.splitlines()
+    assert "处问题" in lines[0]
+    body = "\n".join(lines[1:])
+    assert "2," in body and "3," in body          # file rows 2 and 3 are both reported
+    assert cli(db_file, "batches").stdout.count("\n") == 1
+
+
+def test_import_killed_half_way_leaves_all_or_nothing(db_file, tmp_path):
+    """Kill the importing process at several moments; the database holds the batch wholly or not
+    at all each time."""
+    tree = Tree(_regions(db_file))
+    towns = [t for c in tree.children("420300") for t in tree.children(c)]
+    rows = ["区划代码,期间,募集资金(万元),服务群众人次,开展活动场次"]
+    for y in range(2021, 2026):
+        for m in range(1, 13):
+            rows += [f"{t},{y}-{m:02d},1.5,10,2" for t in towns]
+    f = tmp_path / "big.csv"
+    f.write_bytes(csv_bytes(rows))
+    expected = 3 * (len(rows) - 1)
+    outcomes = set()
+    for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
+        proc = subprocess.Popen([sys.executable, "-m", "tongzhan", "--db", str(db_file), "import",
+                                 str(f)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        con = store.connect(db_file)
+        n_facts = con.sql("SELECT count(*) FROM facts").fetchall()[0][0]
+        n_batches = con.sql("SELECT count(*) FROM batches WHERE undone_at IS NULL").fetchall()[0][0]
+        con.close()
+        assert (n_facts, n_batches) in {(0, 0), (expected, 1)}, (delay, n_facts, n_batches)
+        outcomes.add(n_batches)
+    assert 0 in outcomes   # at least one kill really landed before the commit
+
+
+def _regions(path: Path) -> pd.DataFrame:
+    con = store.connect(path, read_only=True)
+    try:
+        return store.query(con, "regions_all")
+    finally:
+        con.close()

@@ -1,0 +1,114 @@
+"""Committing parsed uploads as batches: preview, one-transaction commit, history and undo.
+
+Nothing lost, nothing doubled: a batch is written in one DuckDB transaction; a cell written again
+replaces the old value, which is kept in fact_history so that undoing the batch restores it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .build import add_facts
+from .importer import ParseResult
+from .store import StoreError, execute, query
+
+FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Preview:
+    insert: pd.DataFrame     # new cells
+    replace: pd.DataFrame    # cells with another value stored: old_value → value
+    unchanged: pd.DataFrame  # cells already holding the same value (skipped)
+    villages: pd.DataFrame   # villages to create
+    skipped: pd.DataFrame    # rows the parser skipped (合计 rows, blank rows), with the reason
+    duplicate_of: int | None  # a batch still in effect that imported the same file
+
+    @property
+    def writes(self) -> pd.DataFrame:
+        return pd.concat([self.insert, self.replace], ignore_index=True)[FACT_COLUMNS]
+
+
+def preview(con, parsed: ParseResult, data: bytes) -> Preview:
+    """What committing `parsed` would do, read from the database without writing to it."""
+    con.register("new_facts", parsed.facts[FACT_COLUMNS])
+    try:
+        cells = query(con, "preview_cells")
+    finally:
+        con.unregister("new_facts")
+    stored = cells["old_value"].notna()
+    same = stored & (cells["old_value"] == cells["value"])
+    dup = query(con, "batch_by_sha256", sha256=sha256(data))
+    return Preview(insert=cells[~stored].reset_index(drop=True),
+                   replace=cells[stored & ~same].reset_index(drop=True),
+                   unchanged=cells[same].reset_index(drop=True),
+                   villages=parsed.villages, skipped=parsed.skipped,
+                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None)
+
+
+def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int:
+    """Write a problem-free upload as one batch in one transaction; returns the batch id."""
+    if parsed.problems:
+        raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        p = preview(con, parsed, data)
+        if p.duplicate_of is not None:
+            raise StoreError(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；"
+                             "如需重新导入，请先撤销该批次。")
+        batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
+        writes = p.writes
+        if len(p.villages):
+            con.register("new_villages", p.villages[["code", "name", "parent_code"]])
+            execute(con, "insert_villages", batch_id=batch_id)
+            con.unregister("new_villages")
+        con.register("new_facts", writes)
+        execute(con, "save_replaced", batch_id=batch_id)
+        execute(con, "delete_replaced")
+        con.unregister("new_facts")
+        execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=sha256(data),
+                uploader=uploader, inserted=len(p.insert), replaced=len(p.replace),
+                skipped=len(p.unchanged) + len(p.skipped), villages=len(p.villages))
+        if len(writes):
+            add_facts(con, writes, batch_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return batch_id
+
+
+def undo(con, batch_id: int) -> None:
+    """Remove a batch's facts and villages and restore the values it replaced, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch = query(con, "batch_get", batch_id=batch_id)
+        if batch.empty:
+            raise StoreError(f"没有批次 {batch_id}。")
+        if pd.notna(batch["undone_at"].iloc[0]):
+            raise StoreError(f"批次 {batch_id} 已于 {batch['undone_at'].iloc[0]:%Y-%m-%d %H:%M} 撤销。")
+        blockers = query(con, "batch_blockers", batch_id=batch_id)["batch_id"].tolist()
+        if blockers:
+            raise StoreError(f"批次 {batch_id} 的部分数据已被之后的批次 "
+                             f"{'、'.join(map(str, blockers))} 覆盖，请先撤销这些批次。")
+        touched = query(con, "batch_touched", batch_id=batch_id)
+        for step in ("undo_delete_facts", "undo_restore_facts", "undo_forget_history",
+                     "undo_delete_villages", "undo_mark_batch"):
+            execute(con, step, batch_id=batch_id)
+        if len(touched):
+            execute(con, "refresh_validity", indicators=sorted(touched["indicator_id"].unique()),
+                    regions=sorted(touched["region_code"].unique()))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def history(con) -> pd.DataFrame:
+    return query(con, "batches_all")

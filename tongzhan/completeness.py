@@ -1,0 +1,328 @@
+"""报送情况: which township-level units (乡镇/街道) below a region have reported which indicators in a
+period, and which have not. Pure functions of a connection; the page only lays them out.
+
+- Units: the level-4 regions in the subtree of the region (found by parent link); the region itself
+  when it is a township (or a village).
+- A unit reported indicator X in period P when it has at least one fact of X, at itself or below
+  it (its villages), whose period lies inside P.
+- Only stored indicators count (ratios are computed from their parts). `due_indicators` narrows
+  them to the ones due in the period: a quarterly indicator is not due in a single month.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalog import Catalog
+from .periods import Period
+from .regions import Tree
+from .store import query
+
+TOWNSHIP = 4  # regions level of 乡镇/街道
+MAX_UNIT_ROWS = 40  # the heat map lists the units themselves up to this many, else the children
+STATUS_COLUMNS = ["unit_code", "group_code", "indicator_id", "reported", "facts"]
+SUMMARY_COLUMNS = ["code", "name", "units", "full", "partial", "none", "rate"]
+HEAT_COLUMNS = ["row_code", "row_label", "indicator_id", "indicator_name", "units", "reported", "share"]
+MISSING_COLUMNS = ["province", "city", "county", "unit_code", "unit_name", "group_code", "n_expected",
+                   "n_missing", "all_missing", "missing_ids", "missing_names"]
+# Export headers (Chinese) of the missing-units list, in file order.
+EXPORT_HEADERS = {
+    "province": "省", "city": "市(州)", "county": "县(市、区)", "unit_name": "乡镇(街道)",
+    "unit_code": "区划代码", "state": "状态", "n_missing": "未报指标数", "n_expected": "应报指标数",
+    "missing_names": "未报指标",
+}
+PATH_LEVELS = {"province": 1, "city": 2, "county": 3}
+
+
+# --------------------------------------------------------------------------- units and indicators
+
+def units(tree: Tree, region: str) -> pd.DataFrame:
+    """Township-level units of region in code order: unit_code and group_code, the direct child of
+    region that holds the unit (the unit itself when it is a child; region when region is the unit)."""
+    if tree.level[region] >= TOWNSHIP:
+        return pd.DataFrame({"unit_code": [region], "group_code": [region]})
+    rows = []
+    for child in tree.children(region):
+        stack = [child]
+        while stack:
+            code = stack.pop()
+            if tree.level[code] == TOWNSHIP:
+                rows.append((code, child))
+            elif tree.level[code] < TOWNSHIP:
+                stack.extend(tree.children(code))
+    out = pd.DataFrame(rows, columns=["unit_code", "group_code"])
+    return out.sort_values("unit_code", ignore_index=True)
+
+
+def _month_index(d) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def is_due(period: Period, months: int) -> bool:
+    """Whether the period holds a whole reporting period of `months` months, aligned to the
+    calendar (a quarter Jan–Mar, Apr–Jun, ...; a year Jan–Dec)."""
+    first, last = _month_index(period.start), _month_index(period.end)
+    start = math.ceil(first / months) * months
+    return start + months - 1 <= last
+
+
+def due_indicators(con, catalog: Catalog, period: Period) -> list[str]:
+    """Stored indicators due in the period, in catalog order. An indicator's reporting frequency is
+    the most common period length of its facts; one that nobody has ever reported is not due."""
+    freq = query(con, "completeness_frequency")
+    months = dict(zip(freq["indicator_id"], freq["months"]))
+    return [i for i in catalog.stored_ids() if i in months and is_due(period, int(months[i]))]
+
+
+# --------------------------------------------------------------------------- status and views of it
+
+def status(con, tree: Tree, catalog: Catalog, region: str, period: Period,
+           indicators: list[str] | None = None) -> pd.DataFrame:
+    """One row per unit × indicator (default: all stored indicators), units in code order, with
+    reported (bool) and facts (how many facts inside the period). Units without any fact appear
+    as not reported."""
+    ids = list(catalog.stored_ids() if indicators is None else indicators)
+    unknown = [i for i in ids if i not in catalog or catalog[i].kind == "ratio"]
+    if unknown:
+        raise ValueError(f"not stored indicators: {unknown}")
+    grid = units(tree, region).merge(pd.DataFrame({"indicator_id": ids}), how="cross")
+    if ids and len(grid):
+        got = query(con, "completeness_status", region=region, depth=int(tree.depth[region]),
+                    self_unit=bool(tree.level[region] >= TOWNSHIP), indicators=ids,
+                    start=period.start, end=period.end)
+    else:
+        got = pd.DataFrame(columns=["unit_code", "indicator_id", "facts"])
+    out = grid.merge(got, on=["unit_code", "indicator_id"], how="left")
+    out["facts"] = out["facts"].fillna(0).astype(int)
+    out["reported"] = out["facts"] > 0
+    return out[STATUS_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A status frame as matrices: units (in order) × indicators (in order)."""
+    units: pd.Index
+    groups: np.ndarray       # group code of each unit
+    indicators: pd.Index
+    expected: np.ndarray     # bool, the cell is in the status frame
+    reported: np.ndarray     # bool
+
+    @classmethod
+    def of(cls, st: pd.DataFrame) -> "_Grid":
+        ui, units_ = pd.factorize(st["unit_code"])
+        ii, inds = pd.factorize(st["indicator_id"])
+        shape = (len(units_), len(inds))
+        expected, reported = np.zeros(shape, bool), np.zeros(shape, bool)
+        expected[ui, ii] = True
+        reported[ui, ii] = st["reported"].to_numpy(dtype=bool)
+        groups = np.empty(len(units_), dtype=object)
+        groups[ui] = st["group_code"].to_numpy(dtype=object)
+        return cls(pd.Index(units_), groups, pd.Index(inds), expected, reported)
+
+    @property
+    def n_expected(self) -> np.ndarray:
+        return self.expected.sum(axis=1)
+
+    @property
+    def n_reported(self) -> np.ndarray:
+        return (self.reported & self.expected).sum(axis=1)
+
+
+def _grid(frame) -> _Grid:
+    return frame if isinstance(frame, _Grid) else _Grid.of(frame)
+
+
+def summarize(frame: pd.DataFrame, tree: Tree) -> pd.DataFrame:
+    """Per group of a status frame (the direct child of the region holding the units, in code
+    order): units, full (reported every indicator), partial, none (reported nothing) and
+    rate = full / units in %."""
+    g = _grid(frame)
+    n_exp, n_rep = g.n_expected, g.n_reported
+    u = pd.DataFrame({"code": g.groups, "full": n_rep == n_exp, "none": (n_rep == 0) & (n_exp > 0)})
+    by = u.groupby("code", sort=True)
+    out = pd.DataFrame({"units": by.size(), "full": by["full"].sum(), "none": by["none"].sum()})
+    out = out.reset_index()
+    out["partial"] = out["units"] - out["full"] - out["none"]
+    out["rate"] = 100.0 * out["full"] / out["units"]
+    out["name"] = [tree.name[c] for c in out["code"]]
+    out = out.astype({"code": str, "units": int, "full": int, "partial": int, "none": int})
+    return out[SUMMARY_COLUMNS]
+
+
+def totals(summary_frame: pd.DataFrame) -> dict:
+    """The region as a whole: units, full, partial, none, rate (%, NaN without units)."""
+    t = {k: int(summary_frame[k].sum()) for k in ["units", "full", "partial", "none"]}
+    t["rate"] = 100.0 * t["full"] / t["units"] if t["units"] else float("nan")
+    return t
+
+
+def heat(frame: pd.DataFrame, tree: Tree, catalog: Catalog,
+         max_units: int = MAX_UNIT_ROWS) -> pd.DataFrame:
+    """Long frame HEAT_COLUMNS from a status frame: per row and indicator, how many units reported
+    it and the share in %. Rows are the units themselves when there are at most max_units (labelled
+    子区域·单位 when the unit is not a child of the region), else the groups (children)."""
+    g = _grid(frame)
+    if not len(g.units):
+        return pd.DataFrame(columns=HEAT_COLUMNS)
+    by_unit = len(g.units) <= max_units
+    keys = np.asarray(g.units, dtype=object) if by_unit else g.groups
+    cols = list(g.indicators)
+    units_ = pd.DataFrame(g.expected.astype(int), columns=cols).groupby(keys, sort=True).sum()
+    rep = pd.DataFrame(g.reported & g.expected, columns=cols).astype(int).groupby(keys, sort=True).sum()
+    out = pd.DataFrame({
+        "row_code": np.repeat(units_.index.to_numpy(dtype=object), len(cols)),
+        "indicator_id": np.tile(np.array(cols, dtype=object), len(units_)),
+        "units": units_.to_numpy().ravel(), "reported": rep.to_numpy().ravel()})
+    out = out[out["units"] > 0].reset_index(drop=True)
+    out["share"] = 100.0 * out["reported"] / out["units"]
+    out["indicator_name"] = [catalog[i].name_zh for i in out["indicator_id"]]
+    group_of = dict(zip(g.units, g.groups))
+    labels = {}
+    for code in out["row_code"].drop_duplicates():
+        group = group_of.get(code, code)
+        prefix = f"{tree.name[group]}·" if by_unit and group != code else ""
+        labels[code] = prefix + tree.name[code]
+    counts = pd.Series(labels).value_counts()
+    out["row_label"] = [labels[c] if counts[labels[c]] == 1 else f"{labels[c]}（{c}）"
+                        for c in out["row_code"]]
+    out = out.astype({"row_code": str, "indicator_id": str, "units": int, "reported": int})
+    return out[HEAT_COLUMNS]
+
+
+def _path_names(tree: Tree, parent: str) -> dict:
+    """Province, city and county names on the path of a unit whose parent is `parent`."""
+    names = {k: None for k in PATH_LEVELS}
+    for a in tree.ancestors(parent):
+        for k, lvl in PATH_LEVELS.items():
+            if tree.level[a] == lvl:
+                names[k] = tree.name[a]
+    return names
+
+
+def missing(frame: pd.DataFrame, tree: Tree, catalog: Catalog) -> pd.DataFrame:
+    """Units of a status frame that have not reported every indicator, in code order
+    (MISSING_COLUMNS): their province, city and county names, how many and which indicators are
+    missing (missing_ids in indicator order; missing_names is 全部指标 when none was reported)."""
+    g = _grid(frame)
+    gap = g.expected & ~g.reported
+    rows = np.flatnonzero(gap.any(axis=1))
+    if not len(rows):
+        return pd.DataFrame(columns=MISSING_COLUMNS)
+    n_exp, n_rep = g.n_expected[rows], g.n_reported[rows]
+    inds = np.array(g.indicators, dtype=object)
+    none = n_rep == 0
+    missing_ids = [tuple(inds[gap[r]]) for r in rows]
+    codes = list(np.asarray(g.units, dtype=object)[rows])
+    parents = {c: tree.parent[c] for c in codes}
+    paths = {p: _path_names(tree, p) for p in set(parents.values())}
+    out = pd.DataFrame({
+        "unit_code": codes, "unit_name": [tree.name[c] for c in codes],
+        "group_code": list(g.groups[rows]), "n_expected": n_exp.astype(int),
+        "n_missing": (n_exp - n_rep).astype(int), "all_missing": none,
+        "missing_ids": missing_ids,
+    })
+    for k in PATH_LEVELS:
+        out[k] = [paths[parents[c]][k] for c in codes]
+    out["missing_names"] = ["全部指标" if a else "、".join(catalog[i].name_zh for i in ids)
+                            for a, ids in zip(out["all_missing"], out["missing_ids"])]
+    return out.sort_values("unit_code", ignore_index=True)[MISSING_COLUMNS]
+
+
+def summary(con, tree: Tree, catalog: Catalog, region: str, period: Period,
+            indicators: list[str] | None = None) -> pd.DataFrame:
+    """Per direct child of the region that holds units (or the region itself when it is the unit):
+    units, full, partial, none, rate (%)."""
+    return summarize(status(con, tree, catalog, region, period, indicators), tree)
+
+
+def missing_units(con, tree: Tree, catalog: Catalog, region: str, period: Period,
+                  indicators: list[str] | None = None) -> pd.DataFrame:
+    """The units that have not reported all indicators (or any), with their path and the gaps."""
+    return missing(status(con, tree, catalog, region, period, indicators), tree, catalog)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the page shows, from one status query."""
+    indicators: tuple[str, ...]
+    summary: pd.DataFrame
+    totals: dict
+    heat: pd.DataFrame
+    missing: pd.DataFrame
+
+
+def report(con, tree: Tree, catalog: Catalog, region: str, period: Period,
+           indicators: list[str] | None = None) -> Report:
+    g = _Grid.of(status(con, tree, catalog, region, period, indicators))  # one query, one grid
+    s = summarize(g, tree)
+    ids = tuple(catalog.stored_ids() if indicators is None else indicators)
+    return Report(ids, s, totals(s), heat(g, tree, catalog), missing(g, tree, catalog))
+
+
+# --------------------------------------------------------------------------- presentation
+
+def path_columns(tree: Tree, region: str) -> list[str]:
+    """The path columns (province, city, county) worth showing below region: those deeper than it."""
+    return [k for k, lvl in PATH_LEVELS.items() if lvl > tree.level[region]]
+
+
+def export_frame(missing_frame: pd.DataFrame) -> pd.DataFrame:
+    """The missing-units list with Chinese headers, as shown and downloaded."""
+    out = missing_frame.copy()
+    out["state"] = ["全部未报" if a else "部分未报" for a in out["all_missing"]]
+    return out[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV in UTF-8 with a byte order mark, so that Excel on Windows reads the Chinese right."""
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "未报送单位") -> bytes:
+    """An .xlsx workbook (openpyxl) with one sheet, a frozen header row and fitted column widths."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        frame.to_excel(xw, sheet_name=sheet[:31], index=False)
+        ws = xw.sheets[sheet[:31]]
+        ws.freeze_panes = "A2"
+        for i, col in enumerate(frame.columns, start=1):
+            longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, 2.2 * longest + 2)
+    return buf.getvalue()
+
+
+# Red below about half, yellow around 85 %, green only near 100 %: gaps of a few units stand out.
+COLORSCALE = [[0.0, "#b71c1c"], [0.5, "#ef6c00"], [0.85, "#fdd835"], [0.97, "#9ccc65"], [1.0, "#2e7d32"]]
+
+
+def heat_figure(heat_frame: pd.DataFrame) -> go.Figure:
+    """Rows × indicators, each cell the share of units that reported (0–100 %)."""
+    rows = list(dict.fromkeys(heat_frame["row_label"]))
+    cols = list(dict.fromkeys(heat_frame["indicator_name"]))
+    share = heat_frame.pivot(index="row_label", columns="indicator_name", values="share")
+    share = share.reindex(index=rows, columns=cols)
+
+    def grid(col):
+        return heat_frame.pivot(index="row_label", columns="indicator_name", values=col).reindex(
+            index=rows, columns=cols).astype(object).where(share.notna(), None).values
+
+    custom = np.dstack([grid("reported"), grid("units")]).tolist()
+    text = share.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%")
+    fig = go.Figure(go.Heatmap(
+        z=grid("share").tolist(), x=cols, y=rows, customdata=custom,
+        text=text.values.tolist(), texttemplate="%{text}", textfont=dict(size=11),
+        zmin=0, zmax=100, colorscale=COLORSCALE, xgap=2, ygap=2, showscale=len(rows) >= 5,
+        colorbar=dict(title=dict(text="报送率", side="top"), ticksuffix="%", thickness=12, len=0.8),
+        hovertemplate="%{y} · %{x}<br>已报送 %{customdata[0]} / %{customdata[1]} 个单位"
+                      "（%{z:.1f}%）<extra></extra>"))
+    fig.update_layout(
+        height=190 + 32 * len(rows), margin=dict(t=10, b=10, l=10, r=10),
+        xaxis=dict(side="top", tickangle=-40, tickfont=dict(size=12)),
+        yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
+        font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
+    return fig

@@ -1,0 +1,1081 @@
+"""Reading an uploaded CSV or Excel file into facts, new villages and problems.
+
+`parse_file` is a pure function of the file's bytes, the division tree and the catalog: it never
+touches the database and never raises for a mistake in the file. Every problem is collected, in
+Chinese, with the row number and the column header as the user sees them in the file.
+
+    bytes ─→ grid (rows of cells; merged cells filled with their value)
+          ─→ header (the first row with two known column names; a second header row is joined)
+          ─→ columns (region / code / period / indicator / value / unit / one per indicator)
+          ─→ per data row: region, period, every value ─→ candidate facts
+          ─→ checks across rows (duplicates, numerator > denominator, parent with descendant)
+          ─→ ParseResult (facts that passed every check, new villages, skipped rows, problems)
+
+A fact involved in a problem is left out of `facts`, so a caller that imports despite problems
+imports only clean cells; the intended use is to import when `problems` is empty.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+import unicodedata
+import weakref
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+
+import pandas as pd
+
+from .catalog import Catalog, Indicator
+from .fmt import COUNT_UNITS
+from .periods import Period
+from .regions import ROOT_CODE, Tree
+
+FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
+HEADER_SEARCH_ROWS = 30       # the header must start within the first rows of the sheet
+TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
+EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
+SUBTOTAL_WORDS = ("合计", "总计", "小计")
+NOTE_ROW = re.compile(r"(注\d*|说明|备注|填表人?|填报人|填报单位|制表人?|审核人?|联系人|联系电话|"
+                      r"(单位|统计)?负责人|数据来源)\s*:")   # footers like 注：… 填表人：… (text after NFKC)
+BLANK_MARKS = {"-", "--", "—", "——", "–", "/", "\\"}   # "not reported" in Chinese statistical tables
+
+
+# --------------------------------------------------------------------------- the contract
+
+@dataclass
+class Problem:
+    row: int | None      # row number as seen in the file (1-based, title and header rows counted)
+    column: str | None   # the column header as written in the file; None for a row or the file
+    message: str         # Chinese: what is wrong and how to fix it
+
+
+@dataclass
+class ParseResult:
+    facts: pd.DataFrame     # FACT_COLUMNS; value in the catalog unit; row = source row
+    villages: pd.DataFrame  # code, name, parent_code: villages to create (not yet in the tree)
+    skipped: pd.DataFrame   # row, reason: rows skipped on purpose (合计 rows, blank rows, notes)
+    problems: list[Problem]
+    layout: str             # "long" or "wide" ("" when no header was found)
+    sheet: str | None       # the Excel sheet read (None for CSV)
+
+
+def problems_frame(problems) -> pd.DataFrame:
+    """The problems as a table for the downloadable error report: 行号, 列, 问题."""
+    return pd.DataFrame({
+        "行号": pd.array([p.row for p in problems], dtype="Int64"),
+        "列": [p.column or "" for p in problems],
+        "问题": [p.message for p in problems],
+    })
+
+
+# --------------------------------------------------------------------------- text of a cell
+
+def _text(value) -> str:
+    """A cell as normalised text: NFKC (full-width digits, letters and brackets become ASCII),
+    trimmed; whole floats lose their '.0' (Excel stores 420302 and 202603 as floats)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _label(value) -> str:
+    """A header cell as written (line breaks and runs of spaces collapsed), for messages."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if _is_blank(value) else re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _key(value) -> str:
+    """Text for matching names: _text without any whitespace, lower case, no '*' markers."""
+    return re.sub(r"\s+", "", _text(value)).lower().strip("*")
+
+
+def _is_blank(value) -> bool:
+    return _text(value) == ""
+
+
+def _col_letter(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _quote(items, limit: int = 5) -> str:
+    items = list(items)
+    text = "、".join(f"「{i}」" for i in items[:limit])
+    return text + (f"等 {len(items)} 个" if len(items) > limit else "")
+
+
+# --------------------------------------------------------------------------- bytes → grid
+
+class _FileError(Exception):
+    """The file cannot be read at all; the message is for the user."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f}".rstrip("0").rstrip(".")
+
+
+_SIGNATURES = [(b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"),
+               (b"%PDF", "PDF 文档"), (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"),
+               (b"\x1f\x8b", "gzip 压缩包")]
+_OLE = bytes.fromhex("D0CF11E0A1B11AE1")
+_NOT_TABLE = "请上传 CSV（.csv）或 Excel（.xlsx、.xls）表格文件"
+
+
+def _content_kind(data: bytes) -> str:
+    """'excel' or 'text' by the bytes themselves; _FileError for anything else."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            raise _FileError(f"文件已损坏，无法作为 Excel 表格打开：{_NOT_TABLE}。") from None
+        if any(n.startswith("xl/") for n in names) or "content.xml" in names:
+            return "excel"
+        kind = ("Word 文档" if any(n.startswith("word/") for n in names) else
+                "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else "ZIP 压缩包")
+        raise _FileError(f"文件内容是{kind}，不是表格：{_NOT_TABLE}。")
+    if data.startswith(_OLE):
+        if "WordDocument".encode("utf-16-le") in data:
+            raise _FileError(f"文件内容是 Word 文档，不是表格：{_NOT_TABLE}。")
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "excel"
+        raise _FileError(f"文件内容是 Office 文档，但不是 Excel 表格：{_NOT_TABLE}。")
+    for sig, kind in _SIGNATURES:
+        if data.startswith(sig):
+            raise _FileError(f"文件内容是{kind}，不是表格：{_NOT_TABLE}。")
+    if re.match(rb"(\xef\xbb\xbf)?\s*<(!doctype|html|\?xml|table)", data[:200], re.IGNORECASE):
+        raise _FileError("文件内容是网页（HTML/XML），不是真正的 Excel 表格（有些系统导出的 .xls 就是这样）："
+                         "请用 Excel 打开后“另存为” .xlsx 再上传。")
+    return "text"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text'), else GBK/GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise _FileError(f"文件不是文本表格（含有二进制内容）：{_NOT_TABLE}。")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    raise _FileError("无法识别文件的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV 后再上传。")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma, tab or semicolon: the one splitting the most lines into the same number of cells."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+
+    def score(d):
+        counts = [ln.count(d) for ln in lines if ln.count(d)]
+        if not counts:
+            return (0, 0)
+        mode = max(set(counts), key=counts.count)
+        return (counts.count(mode), mode)
+
+    return max([",", "\t", ";"], key=score)
+
+
+def _read_text(data: bytes) -> list[list]:
+    text = _decode(data)
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text[:8192]):
+        raise _FileError(f"文件不是文本表格（含有二进制内容）：{_NOT_TABLE}。")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
+
+
+def _fill_merged(grid: list[list], merged) -> None:
+    """Give every cell of a merged range the value of its top-left cell, as a reader sees it."""
+    for (r1, c1), (r2, c2) in merged or ():
+        if r1 >= len(grid) or c1 >= len(grid[r1]):
+            continue
+        value = grid[r1][c1]
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            for c in range(c1, min(c2, len(grid[r]) - 1) + 1):
+                grid[r][c] = value
+
+
+def _read_workbook(data: bytes):
+    """[(sheet name, function returning its grid)] via python-calamine (.xlsx, .xlsm, .xls, .ods)."""
+    from python_calamine import CalamineWorkbook
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as e:  # calamine raises several error types for damaged or locked files
+        raise _FileError(f"无法打开该 Excel 文件（{e}）：如果文件设置了打开密码，请取消密码；"
+                         "或在 Excel 中另存为 .xlsx 后再上传。") from None
+
+    def grid_of(name):
+        def read():
+            sheet = book.get_sheet_by_name(name)
+            grid = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            _fill_merged(grid, sheet.merged_cell_ranges)
+            return grid
+        return read
+
+    return [(name, grid_of(name)) for name in book.sheet_names]
+
+
+def excel_sheets(data: bytes, file_name: str = "") -> list[str]:
+    """The sheet names of an Excel file, for choosing one; [] for CSV or an unreadable file."""
+    try:
+        return [name for name, _ in _sheets(data, file_name, len(data), None) if name is not None]
+    except _FileError:
+        return []
+
+
+def _sheets(data: bytes, file_name: str, max_bytes: int, sheet: str | None):
+    """[(sheet name or None, grid loader)] to try in order; _FileError if none can be read."""
+    if len(data) > max_bytes:
+        raise _FileError(f"文件大小为 {_mb(len(data))} MB，超过上限 {_mb(max_bytes)} MB："
+                         "请把数据拆分成几个较小的文件分别导入。")
+    ext = PurePath(file_name or "").suffix.lower()
+    if ext and ext not in TEXT_EXTENSIONS | EXCEL_EXTENSIONS:
+        raise _FileError(f"不支持的文件类型「{ext}」：{_NOT_TABLE}。")
+    if not data.strip():
+        raise _FileError("文件是空的：请检查是否选错了文件。")
+    if _content_kind(data) == "text":
+        if ext in EXCEL_EXTENSIONS and ext != ".xls":  # a real .xlsx is a ZIP; some systems export CSV as .xls
+            raise _FileError(f"文件扩展名是「{ext}」，但内容不是 Excel 表格：请在 Excel 中重新另存为 .xlsx。")
+        grid = _read_text(data)
+        return [(None, lambda: grid)]
+    sheets = _read_workbook(data)
+    if sheet is not None:
+        chosen = [s for s in sheets if s[0] == sheet]
+        if not chosen:
+            raise _FileError(f"找不到工作表「{sheet}」：文件中的工作表有 {_quote([s[0] for s in sheets], 20)}。")
+        return chosen
+    return sheets
+
+
+# --------------------------------------------------------------------------- units and values
+
+_MONEY_SCALE = {"元": Decimal("0.0001"), "千元": Decimal("0.1"), "万元": Decimal(1), "万": Decimal(1),
+                "百万元": Decimal(100), "亿元": Decimal(10000), "亿": Decimal(10000)}
+_UNIT_WORDS = {"个": {"个", "项", "家", "处"}, "人": {"人", "名"}, "人次": {"人次"},
+               "场次": {"场次", "场", "次"}, "对": {"对"}, "分": {"分"}, "%": {"%"}}
+_MULTIPLIER = {"": Decimal(1), "万": Decimal(10**4), "亿": Decimal(10**8)}
+_ALL_UNIT_TEXTS = sorted(set(_MONEY_SCALE) | {p + w for ws in _UNIT_WORDS.values() for w in ws
+                                              for p in ("", "万", "亿")}, key=len, reverse=True)
+_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)")
+
+
+def unit_scale(unit: str, catalog_unit: str) -> Decimal | None:
+    """How many catalog units one `unit` is (万元 → 亿元 = 10000, 人次 → 万人次 = 10000);
+    None if the unit does not fit the indicator (元 for 人次)."""
+    if not unit:
+        return Decimal(1)
+    if catalog_unit == "万元":
+        return _MONEY_SCALE.get(unit)
+    prefix, word = re.fullmatch(r"(万|亿)?(.*)", unit).groups()
+    if word and word not in _UNIT_WORDS.get(catalog_unit, {catalog_unit}):
+        return None
+    if prefix and catalog_unit not in COUNT_UNITS:
+        return None
+    return _MULTIPLIER[prefix or ""]
+
+
+def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
+    """A cell as a number in the catalog unit of `ind`; None for a blank (not reported) cell.
+    `unit` is the unit of the column (header) or of the row (unit column), used for plain numbers;
+    a unit written in the cell itself wins. ValueError (Chinese) for anything else."""
+    if isinstance(value, bool):
+        raise ValueError(f"「{value}」不是数字：「{ind.name_zh}」应填写数字。")
+    text = re.sub(r"[\s,]", "", _text(value))
+    if text in BLANK_MARKS or not text:
+        return None
+    m = _NUMBER.fullmatch(text)
+    if not m:
+        raise ValueError(f"「{text}」不是数字：「{ind.name_zh}」应填写数字（单位{ind.unit}），"
+                         f"可带单位，例如 {_example(ind)}。")
+    number, own_unit = Decimal(m.group(1)), m.group(2)
+    scale = unit_scale(own_unit or unit, ind.unit)
+    if scale is None:
+        if (own_unit or unit) == "%":
+            raise ValueError(f"「{text}」是百分比，但「{ind.name_zh}」的单位是{ind.unit}：请填写{ind.unit}数。")
+        raise ValueError(f"「{text}」的单位「{own_unit or unit}」与「{ind.name_zh}」的单位{ind.unit}不符："
+                         f"请填写{ind.unit}数，例如 {_example(ind)}。")
+    result = number * scale
+    if result < 0:
+        raise ValueError(f"「{text}」是负数：「{ind.name_zh}」不能为负，请核对。")
+    if ind.unit in COUNT_UNITS and result != result.to_integral_value():
+        raise ValueError(f"「{text}」不是整数：「{ind.name_zh}」是计数（单位{ind.unit}），应为整数。")
+    if ind.kind == "score" and result > 100:
+        raise ValueError(f"「{text}」超出范围：「{ind.name_zh}」应在 0—100 分之间。")
+    return result
+
+
+def _example(ind: Indicator) -> str:
+    if ind.unit == "万元":
+        return "212、212万、1.63亿元"
+    if ind.unit in COUNT_UNITS:
+        return f"35000、3.5万{ind.unit}"
+    return f"95{ind.unit}" if ind.unit != "%" else "95%"
+
+
+# --------------------------------------------------------------------------- periods
+
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+PERIOD_HELP = "请写成 2026-03、2026年3月、202603、2026Q1、2026年第一季度 或 2026年"
+
+
+def parse_period(value) -> Period:
+    """A month, quarter or year from a cell: an Excel date, '2026-03', '2026/3', '2026.3',
+    '2026年3月', '202603', '2026Q1', '2026年第一季度', '2026年1季度', '2026', '2026年'.
+    ValueError (Chinese) for anything else, including ranges that are not one of those."""
+    if isinstance(value, dt.date):
+        return Period.months(value.year, value.month, value.year, value.month)
+    try:
+        period = _match_period(_key(value).upper().replace("年度", "年"))
+    except ValueError as e:   # month 13, a range that ends before it starts
+        raise ValueError(f"期间「{_text(value)}」无效（{e}）：{PERIOD_HELP}。") from None
+    if period is None:
+        raise ValueError(f"无法识别期间「{_text(value)}」：{PERIOD_HELP}。")
+    if "~" in period.key:
+        raise ValueError(f"期间「{_text(value)}」不是一个月、一个季度或一年：每行只能填一个月、季度或年度。")
+    return period
+
+
+def _match_period(text: str) -> Period | None:
+    if m := re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})月?(?:[-/.]?\d{1,2}日?)?|(\d{2}))", text):
+        year, month = int(m.group(1)), int(m.group(2) or m.group(3))
+        return Period.months(year, month, year, month)
+    if m := (re.fullmatch(r"(\d{4})年?-?第?([1-4一二三四])季度?", text)
+             if "季" in text else re.fullmatch(r"(\d{4})年?-?Q([1-4])", text)):
+        year, q = int(m.group(1)), _CN_DIGIT[m.group(2)]
+        return Period.months(year, 3 * q - 2, year, 3 * q)
+    if m := re.fullmatch(r"(\d{4})年?", text):
+        return Period.months(int(m.group(1)), 1, int(m.group(1)), 12)
+    if re.fullmatch(r"\d{4}-\d{1,2}~\d{4}-\d{1,2}", text):
+        return Period.parse(text)
+    return None
+
+
+def _join_period_parts(parts: list[str]) -> str:
+    """Separate year and month (or quarter) columns: ['2026', '3'] → '2026-3'."""
+    if len(parts) == 2 and re.fullmatch(r"\d{4}年?", parts[0]) and re.fullmatch(r"\d{1,2}月?", parts[1]):
+        return f"{parts[0].rstrip('年')}-{parts[1].rstrip('月')}"
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- column names
+
+@dataclass(frozen=True)
+class _Spec:
+    """What a header names: role is code, region, region_or_unit, period, indicator, value, unit,
+    ignore, measure (one indicator per column) or cumulative (a year-to-date column)."""
+    role: str
+    level: int | None = None        # region columns: 1 province … 5 village; None = any level
+    indicator: str | None = None    # measure columns
+    unit: str = ""                  # unit written in the header, e.g. 亿元 in 募集资金(亿元)
+
+
+_ROLE_WORDS = {
+    ("code", None): "区划代码 行政区划代码 统计用区划代码 统计代码 区域代码 地区代码 单位代码 代码 编码 "
+                    "code regioncode region_code",
+    ("region", None): "区域 地区 区划 行政区划 名称 单位名称 区域名称 地区名称 区划名称 行政区划名称 "
+                      "region region_name regionname name area",
+    ("region", 1): "省 省份 省(区、市) 省区市 province",
+    ("region", 2): "市 市(州) 市州 地市 市(州、盟) city",
+    ("region", 3): "县 县(市、区) 县市区 区县 县区 县(市) 县(区) county district",
+    ("region", 4): "乡镇 乡镇(街道) 乡镇街道 街道 乡(镇、街道) 乡镇(街道办事处) township town street",
+    ("region", 5): "村 社区 村(社区) 村社区 村(居) 村居 村(居)委会 village community",
+    ("region_or_unit", None): "单位",
+    ("period", None): "期间 时间 月份 统计期 报告期 统计期间 报告期间 统计时间 统计月份 年月 日期 年份 年度 "
+                      "季度 period month date time year quarter",
+    ("indicator", None): "指标 指标名称 统计指标 指标项 indicator indicator_id item",
+    ("value", None): "数值 值 数量 数据 指标值 value amount",
+    ("unit", None): "计量单位 unit",
+    ("ignore", None): "序号 编号 备注 说明 填报人 联系人 联系电话 审核人 no no. 序",
+}
+_CURRENT = {"本月", "当月", "本期", "当期", "本季", "本季度", "当季", "本年", "当年", "本年度", "全年",
+            "数", "数量", "金额", "数值", "合计"}
+_UNIT_IN_BRACKETS = re.compile(r"(.+?)[(\[【](?:单位[:：]?)?([^()\[\]【】]*)[)\]】]")
+
+
+class _Vocabulary:
+    """Header text → _Spec, from the fixed column words and the catalog (id, name_zh, aliases)."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.words = {_key(w): _Spec(role, level) for (role, level), ws in _ROLE_WORDS.items()
+                      for w in ws.split()}
+        self.indicators: dict[str, str] = {}
+        for ind in catalog.by_id.values():
+            for name in (ind.id, ind.name_zh, *ind.aliases):
+                self.indicators.setdefault(_key(name), ind.id)
+        self.names = sorted({ind.name_zh for ind in catalog.by_id.values()}
+                            | {a for ind in catalog.by_id.values() for a in ind.aliases})
+
+    def indicator(self, text) -> tuple[str, str] | None:
+        """(indicator id, unit) of '募集资金', '募集资金(亿元)', '募集资金（单位：亿元）', '募集资金万元'."""
+        k = _key(text)
+        if k in self.indicators:
+            return self.indicators[k], ""
+        if m := _UNIT_IN_BRACKETS.fullmatch(k):
+            if m.group(1) in self.indicators:
+                return self.indicators[m.group(1)], m.group(2)
+        for unit in _ALL_UNIT_TEXTS:
+            if k.endswith(unit) and k[: -len(unit)] in self.indicators:
+                return self.indicators[k[: -len(unit)]], unit
+        return None
+
+    def classify(self, text) -> _Spec | None:
+        k = _key(text)
+        if not k:
+            return None
+        if k in self.words:
+            return self.words[k]
+        for suffix, role in (("名称", None), ("代码", "code"), ("编码", "code")):
+            spec = self.words.get(k.removesuffix(suffix)) if k.endswith(suffix) else None
+            if spec and spec.role in ("region", "region_or_unit"):
+                return _Spec(role or "region", spec.level if role is None else None)
+        if found := self.indicator(k):
+            return _Spec("measure", indicator=found[0], unit=found[1])
+        if (m := _UNIT_IN_BRACKETS.fullmatch(k)) and self.words.get(m.group(1)) == _Spec("value"):
+            return _Spec("value", unit=m.group(2))        # 数值(万元)
+        return None
+
+    def classify_pair(self, top: str, bottom: str) -> _Spec | None:
+        """A column under a two-row header: the lower cell alone, both joined ('募集资金' over
+        '(万元)'), or the upper cell qualified by the lower ('募集资金' over '本月' / '本年累计')."""
+        if spec := self.classify(bottom) or self.classify(_key(top) + _key(bottom)):
+            return spec
+        upper = self.classify(top)
+        if upper is None or upper.role != "measure":
+            return None
+        qualifier, unit = _key(bottom), upper.unit
+        if m := _UNIT_IN_BRACKETS.fullmatch(qualifier):
+            qualifier, unit = m.group(1), m.group(2)
+        if qualifier in _CURRENT:
+            return _Spec("measure", indicator=upper.indicator, unit=unit)
+        if "累计" in qualifier:
+            return _Spec("cumulative", indicator=upper.indicator)
+        return None
+
+    def close_names(self, text, n: int = 3) -> list[str]:
+        return difflib.get_close_matches(_text(text), self.names, n=n, cutoff=0.5)
+
+
+@dataclass
+class _Column:
+    index: int
+    label: str            # as shown to the user in problems
+    spec: _Spec | None
+
+
+def _looks_like_data(value) -> bool:
+    """A number, possibly with a unit: what a data cell holds and a header cell does not."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    m = _NUMBER.fullmatch(_key(value).replace(",", ""))
+    return bool(m) and (m.group(2) in ("", "%") or m.group(2) in _ALL_UNIT_TEXTS)
+
+
+def _find_header(grid: list[list], vocab: _Vocabulary) -> tuple[list[int], list[_Column]] | None:
+    """The header rows (one or two) and the columns they name, or None when no row among the first
+    HEADER_SEARCH_ROWS names two different known columns. A row of its own is a second header row
+    when it holds no number and repeats (merged cells) or leaves blank the region and period cells
+    of the row above; the row above is taken as an upper level when joining it names more columns."""
+    def specs(row):
+        return [vocab.classify(v) for v in row]
+
+    top = next((h for h, row in enumerate(grid[:HEADER_SEARCH_ROWS])
+                if len({s for s in specs(row) if s}) >= 2), None)
+    if top is None:
+        return None
+    single = [_Column(j, _label(v), s) for j, (v, s) in enumerate(zip(grid[top], specs(grid[top])))]
+    if top + 1 < len(grid) and _is_subheader(grid[top + 1], grid[top], single):
+        return [top, top + 1], _join_header(grid[top], grid[top + 1], vocab)
+    if top > 0 and not any(_looks_like_data(v) for v in grid[top - 1]):
+        joined = _join_header(grid[top - 1], grid[top], vocab)
+        if sum(c.spec is not None for c in joined) > sum(c.spec is not None for c in single):
+            return [top - 1, top], joined
+    return [top], single
+
+
+def _is_subheader(row, above, columns: list[_Column]) -> bool:
+    if any(_looks_like_data(v) for v in row):
+        return False
+    if not any(_text(v) and _text(v) != _text(a) for v, a in zip(row, above)):
+        return False
+    keys = [c.index for c in columns if c.spec and c.spec.role in ("code", "region", "period", "region_or_unit")]
+    return all(_is_blank(row[j]) or _text(row[j]) == _text(above[j]) for j in keys if j < len(row))
+
+
+def _join_header(upper: list, lower: list, vocab: _Vocabulary) -> list[_Column]:
+    columns, last_top = [], ""
+    for j in range(max(len(upper), len(lower))):
+        top = _label(upper[j]) if j < len(upper) else ""
+        bottom = _label(lower[j]) if j < len(lower) else ""
+        if not top and bottom:
+            top = last_top       # a merged group cell read without merge information (CSV)
+        last_top = top or last_top
+        if not bottom or bottom == top or not top:
+            label = top or bottom
+            columns.append(_Column(j, label, vocab.classify(label)))
+        elif spec := vocab.classify(bottom):
+            columns.append(_Column(j, bottom, spec))
+        else:
+            columns.append(_Column(j, f"{top}/{bottom}", vocab.classify_pair(top, bottom)))
+    return columns
+
+
+# --------------------------------------------------------------------------- region names and codes
+
+_CODE = re.compile(r"\d{6}(?:\d{3}(?:\d{3}|V\d{3})?)?")
+
+
+class _RegionIndex:
+    """Every name of every unit: its own name and each tail of its path (十堰市茅箭区), built once
+    per tree and kept while the tree lives."""
+    _cache: "weakref.WeakKeyDictionary[Tree, _RegionIndex]" = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, tree: Tree) -> "_RegionIndex":
+        if tree not in cls._cache:
+            cls._cache[tree] = cls(tree)
+        return cls._cache[tree]
+
+    def __init__(self, tree: Tree):
+        self.tree = tree
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        paths: dict[str, list[str]] = {ROOT_CODE: []}
+        for code in sorted(tree.name, key=lambda c: tree.depth[c]):
+            if code == ROOT_CODE:
+                continue
+            paths[code] = paths.get(tree.parent[code], []) + [_key(tree.name[code])]
+            names = paths[code]
+            for i in range(len(names)):
+                self.by_name["".join(names[i:])].append(code)
+        self._scope_names: dict[str, list[str]] = {}
+
+    def within(self, code: str, scope: str) -> bool:
+        return scope == ROOT_CODE or scope in self.tree.ancestors(code)
+
+    def find(self, name: str, scope: str) -> list[str]:
+        return [c for c in self.by_name.get(_key(name), []) if self.within(c, scope)]
+
+    def close_names(self, name: str, scope: str) -> list[str]:
+        if scope not in self._scope_names:
+            names, todo = set(), [scope]
+            while todo:
+                code = todo.pop()
+                names.add(self.tree.name[code])
+                todo.extend(self.tree.children(code))
+            self._scope_names[scope] = sorted(names)
+        return difflib.get_close_matches(_text(name), self._scope_names[scope], n=3, cutoff=0.6)
+
+
+class _RegionError(Exception):
+    def __init__(self, column: str | None, message: str):
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+class _Regions:
+    """Resolves the region cells of a row to a code inside the scope; names new villages."""
+
+    def __init__(self, tree: Tree, scope: str):
+        self.tree, self.scope = tree, scope
+        self.index = _RegionIndex.of(tree)
+        self.new_villages: dict[str, tuple[str, str]] = {}     # code → (name, township code)
+        self._by_name: dict[tuple[str, str], str] = {}        # (township, name) → new code
+        self._next: dict[str, int] = defaultdict(int)
+        self._cache: dict[tuple, str | _RegionError] = {}
+        self.suggestions_left = 20
+
+    def scope_label(self) -> str:
+        return self.tree.full_name(self.scope)
+
+    def ancestors(self, code: str) -> list[str]:
+        """Root first, the code itself last; for new villages too."""
+        if code in self.new_villages:
+            return self.tree.ancestors(self.new_villages[code][1]) + [code]
+        return self.tree.ancestors(code)
+
+    def resolve(self, cells: list[tuple[_Column, str]]) -> str:
+        """The code named by the region cells of one row (code columns first, then names from
+        general to specific); _RegionError(column, message) if they name none or several."""
+        key = tuple((c.index, t) for c, t in cells)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._resolve(cells)
+            except _RegionError as e:
+                self._cache[key] = e
+        if isinstance(found := self._cache[key], _RegionError):
+            raise found
+        return found
+
+    def _resolve(self, cells):
+        codes = [(c, t) for c, t in cells if c.spec.role == "code" or _CODE.fullmatch(t)]
+        names = sorted([(c, t) for c, t in cells if (c, t) not in codes],   # general to specific
+                       key=lambda ct: ct[0].spec.level or 0)
+        village_name = next((t for level in (5, None) for c, t in names if c.spec.level == level), None)
+        if codes:
+            return self._by_code(*codes[0], village_name)
+        context = self.scope
+        for i, (column, text) in enumerate(names):
+            last = i == len(names) - 1
+            found = self.index.find(text, context)
+            if len(found) == 1:
+                context = found[0]
+            elif len(found) > 1:
+                listed = "、".join(self.tree.full_name(c) for c in found[:5])
+                raise _RegionError(column.label, f"「{text}」在{self._within(context)}有 {len(found)} 个同名单位（{listed}）："
+                                   "请改填区划代码，或写上级名称（如「茅箭区武当路街道」）以区分。")
+            elif last and column.spec.level == 5 and self.tree.level.get(context) == 4:
+                return self._new_village(text, context)
+            else:
+                raise _RegionError(column.label, self._unknown(text, context, column))
+        return context
+
+    def _within(self, context: str) -> str:
+        return "全国范围内" if context == ROOT_CODE else f"「{self.tree.full_name(context)}」内"
+
+    def _unknown(self, text: str, context: str, column: _Column) -> str:
+        msg = f"找不到区域「{text}」（在{self._within(context)}）"
+        if context == self.scope and self.scope != ROOT_CODE and self.index.find(text, ROOT_CODE):
+            outside = "、".join(self.tree.full_name(c) for c in self.index.find(text, ROOT_CODE)[:3])
+            return f"「{text}」（{outside}）不在本次导入范围「{self.scope_label()}」内：只能导入本辖区的数据。"
+        if column.spec.level == 5:
+            return msg + "：新的村(社区)须同时填写所属乡镇(街道)，请在「乡镇(街道)」列填写。"
+        self.suggestions_left -= 1   # difflib over a whole country takes ~0.1 s a name: suggest for the first few
+        if self.suggestions_left >= 0 and (close := self.index.close_names(text, context)):
+            return msg + f"。您是不是要找：{'、'.join(close)}？请改为准确的名称或区划代码。"
+        return msg + "：请填写准确的区划名称（如「茅箭区」）或区划代码（6 位、9 位或 12 位）。"
+
+    def _by_code(self, column: _Column, text: str, village_name: str | None) -> str:
+        code, tree = text, self.tree
+        if code not in tree and len(code) == 12 and code.endswith("000000") and code[:6] in tree:
+            code = code[:6]
+        elif code not in tree and len(code) in (9, 12) and code.endswith("000") and code[:-3] in tree:
+            code = code[:-3]
+        if code in tree:
+            if not self.index.within(code, self.scope):
+                raise _RegionError(column.label, f"区划代码「{text}」（{tree.full_name(code)}）不在本次导入范围"
+                                   f"「{self.scope_label()}」内：只能导入本辖区的数据。")
+            return code
+        township = code[:9]
+        if re.fullmatch(r"\d{12}", code) and tree.level.get(township) == 4:
+            if not self.index.within(township, self.scope):
+                raise _RegionError(column.label, f"区划代码「{text}」所属的「{tree.full_name(township)}」"
+                                   f"不在本次导入范围「{self.scope_label()}」内。")
+            name = village_name or self.new_villages.get(code, ("", ""))[0]
+            if not name:
+                raise _RegionError(column.label, f"区划代码「{text}」是「{tree.full_name(township)}」下新的村(社区)，"
+                                   "系统里还没有它：请加一列「村(社区)」填写村(社区)名称。")
+            self.new_villages.setdefault(code, (name, township))
+            return code
+        raise _RegionError(column.label, f"区划代码「{text}」不存在：请核对代码（6 位县级、9 位乡镇级或 12 位统计用代码），"
+                           "或改填区域名称。")
+
+    def _new_village(self, name: str, township: str) -> str:
+        """Code of a village not in the tree: township code + 'V' + the next free 3-digit number."""
+        if (township, name) not in self._by_name:
+            while True:
+                self._next[township] += 1
+                code = f"{township}V{self._next[township]:03d}"
+                if code not in self.tree and code not in self.new_villages:
+                    break
+            self._by_name[township, name] = code
+            self.new_villages[code] = (name, township)
+        return self._by_name[township, name]
+
+
+# --------------------------------------------------------------------------- the parse
+
+@dataclass
+class _Fact:
+    row: int
+    column: str          # label of the value's column
+    region_column: str
+    region: str
+    indicator: str
+    period: Period
+    value: Decimal
+
+
+@dataclass
+class _Parser:
+    """The state of one parse: settles the columns, reads the rows, checks across rows."""
+    catalog: Catalog
+    vocab: _Vocabulary
+    regions: _Regions
+    today: dt.date
+    default_period: Period | None
+    allow_subtotals: bool
+    sheet_unit: str = ""    # 单位：万元 written above the header: the unit of plain numbers where it fits
+    role: dict[str, list[_Column]] = field(default_factory=dict)   # settled columns by role
+    problems: list[Problem] = field(default_factory=list)
+    facts: list[_Fact] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def problem(self, row, column, message):
+        self.problems.append(Problem(row, column, message))
+
+    # ---- columns
+
+    def settle_columns(self, columns: list[_Column], body: list[list], header_row: int) -> list[_Column]:
+        """Decide 单位 (region or unit, by content), report columns that cannot be imported."""
+        def cells(c):
+            return [_text(r[c.index]) for r in body if c.index < len(r) and not _is_blank(r[c.index])]
+
+        settled, seen = [], {}
+        for c in columns:
+            spec, values = c.spec, None
+            if spec and spec.role == "region_or_unit":
+                values = cells(c)
+                is_unit = values and all(_key(v) in _ALL_UNIT_TEXTS for v in values)
+                spec = _Spec("unit") if is_unit else _Spec("region")
+            if spec is None or spec.role == "cumulative":
+                if any(_looks_like_data(v) for v in (cells(c) if values is None else values)):
+                    self.unusable_column(c, spec, header_row)
+                continue
+            if spec.role == "measure":
+                ind = self.catalog[spec.indicator]
+                if ind.kind == "ratio":
+                    if cells(c):
+                        self.ratio_column(c, ind, columns, header_row)
+                    continue
+                if not spec.unit:
+                    spec = _Spec("measure", indicator=ind.id, unit=self.default_unit(ind))
+                if unit_scale(spec.unit, ind.unit) is None:
+                    self.problem(header_row, c.label, f"表头单位「{spec.unit}」与「{ind.name_zh}」的单位{ind.unit}不符："
+                                 f"请把表头改为「{ind.name_zh}({ind.unit})」并填写{ind.unit}数。")
+                    continue
+                if spec.indicator in seen:
+                    self.problem(header_row, c.label, f"「{seen[spec.indicator]}」和「{c.label}」都是指标"
+                                 f"「{ind.name_zh}」：同一指标只能有一列，请删除其中一列。")
+                    continue
+                seen[spec.indicator] = c.label
+            settled.append(_Column(c.index, c.label, spec))
+        return settled
+
+    def default_unit(self, ind: Indicator) -> str:
+        return self.sheet_unit if unit_scale(self.sheet_unit, ind.unit) is not None else ""
+
+    def unusable_column(self, c: _Column, spec: _Spec | None, header_row: int):
+        if spec is not None:  # cumulative
+            name = self.catalog[spec.indicator].name_zh
+            self.problem(header_row, c.label, f"「{c.label}」是累计数：系统按月、季度、年度保存当期数，累计数由系统汇总得出，"
+                         f"请删除这一列，只保留「{name}」的当期（本月）数。")
+        elif not c.label:
+            self.problem(header_row, None, f"第 {_col_letter(c.index)} 列有数据但没有表头：请填写指标名称作为表头，或删除这一列。")
+        else:
+            close = self.vocab.close_names(c.label)
+            hint = f"您是不是要找：{'、'.join(close)}？" if close else ""
+            self.problem(header_row, c.label, f"无法识别的列「{c.label}」：它不是已知的指标或列名。{hint}"
+                         "请把表头改为指标目录中的指标名称（如「募集资金(万元)」「服务群众人次」），不需要导入的列请删除。")
+
+    def ratio_message(self, ind: Indicator, have_parts: bool) -> str:
+        num, den = self.catalog[ind.numerator].name_zh, self.catalog[ind.denominator].name_zh
+        fix = (f"请删除这一列，系统会由「{num}」÷「{den}」自动计算。" if have_parts else
+               f"请改为上传它的分子「{num}」和分母「{den}」两项，系统会自动计算比率。")
+        return f"「{ind.name_zh}」是比率，不能直接导入：{fix}"
+
+    def ratio_column(self, c: _Column, ind: Indicator, columns: list[_Column], header_row: int):
+        present = {x.spec.indicator for x in columns if x.spec and x.spec.role == "measure"}
+        self.problem(header_row, c.label, self.ratio_message(ind, {ind.numerator, ind.denominator} <= present))
+
+    @property
+    def layout(self) -> str:
+        return "long" if self.role["indicator"] and self.role["value"] else "wide"
+
+    @property
+    def region_columns(self) -> list[_Column]:
+        return self.role["code"] + self.role["region"]
+
+    # ---- rows
+
+    def parse_row(self, rownum: int, row: list) -> None:
+        def cell(c: _Column):
+            return row[c.index] if c.index < len(row) else None
+
+        if all(_is_blank(v) for v in row):
+            self.skipped.append((rownum, "空行"))
+            return
+        region_cells = [(c, _text(cell(c))) for c in self.region_columns if not _is_blank(cell(c))]
+        if subtotal := next((t for _, t in region_cells if any(w in t for w in SUBTOTAL_WORDS)), None):
+            self.skipped.append((rownum, f"合计行「{subtotal}」：合计由系统从各单位汇总，不导入"))
+            return
+        first_text = _text(next(v for v in row if not _is_blank(v)))
+        if NOTE_ROW.match(first_text):
+            self.skipped.append((rownum, f"表尾说明「{first_text[:20]}」"))
+            return
+
+        values = self.long_values(rownum, cell) if self.layout == "long" else [
+            (c.label, c.spec.indicator, c.spec.unit, cell(c)) for c in self.role["measure"]]
+        values = [v for v in values if not _is_blank(v[3])]
+        if not region_cells:
+            if values:
+                self.problem(rownum, self.region_columns[0].label, "缺少区域：请填写区域名称或区划代码。")
+            return
+        region = self.row_region(rownum, region_cells)
+        period = self.row_period(rownum, row) if values else None
+        region_label = next((c.label for c, t in region_cells if c.spec.role == "code" or _CODE.fullmatch(t)),
+                            region_cells[-1][0].label)      # the column that named the region
+        for label, ind_id, unit, raw in values:
+            value = self.value(rownum, label, raw, self.catalog[ind_id], unit)
+            if value is not None and region is not None and period is not None:
+                self.facts.append(_Fact(rownum, label, region_label, region, ind_id, period, value))
+
+    def long_values(self, rownum: int, cell) -> list[tuple]:
+        """[(column label, indicator, unit, raw value)] of a row of the long layout."""
+        ind_col, val_col = self.role["indicator"][0], self.role["value"][0]
+        raw, name = cell(val_col), cell(ind_col)
+        if _is_blank(raw) or _text(raw) in BLANK_MARKS:
+            return []
+        if _is_blank(name):
+            self.problem(rownum, ind_col.label, "缺少指标名称：请填写指标，如「募集资金」「落地项目数」。")
+            return []
+        if (found := self.vocab.indicator(name)) is None:
+            close = self.vocab.close_names(name)
+            hint = (f"您是不是要找：{'、'.join(close)}？" if close else
+                    "请使用指标目录中的名称（如「募集资金」「服务群众人次」）。")
+            self.problem(rownum, ind_col.label, f"无法识别的指标「{_text(name)}」。{hint}")
+            return []
+        ind = self.catalog[found[0]]
+        if ind.kind == "ratio":
+            self.problem(rownum, ind_col.label, self.ratio_message(ind, False))
+            return []
+        unit = next((u for u in (_key(cell(c)) for c in self.role["unit"][:1]) if u), "")
+        return [(val_col.label, ind.id, unit or found[1] or val_col.spec.unit or self.default_unit(ind), raw)]
+
+    def row_region(self, rownum: int, cells: list[tuple[_Column, str]]) -> str | None:
+        if not cells:
+            return None
+        try:
+            return self.regions.resolve(cells)
+        except _RegionError as e:
+            self.problem(rownum, e.column, e.message)
+            return None
+
+    def row_period(self, rownum: int, row: list) -> Period | None:
+        period_columns = self.role["period"]
+        parts = [(c, row[c.index]) for c in period_columns if c.index < len(row) and not _is_blank(row[c.index])]
+        if not parts:
+            if self.default_period is None:
+                label = period_columns[0].label if period_columns else None
+                self.problem(rownum, label, "缺少期间：请在「期间」列填写，如 2026-03、2026Q1 或 2026。")
+            return self.default_period
+        value = parts[0][1] if len(parts) == 1 else _join_period_parts([_key(v) for _, v in parts])
+        label = "/".join(c.label for c, _ in parts)
+        try:
+            period = parse_period(value)
+        except ValueError as e:
+            self.problem(rownum, label, str(e))
+            return None
+        if period.start > self.today.replace(day=1):
+            today = f"{self.today.year}年{self.today.month}月{self.today.day}日"
+            self.problem(rownum, label, f"期间「{period.label}」还没有到（今天是 {today}）：不能导入未来的数据，"
+                         "请核对年份和月份。")
+            return None
+        return period
+
+    def value(self, rownum, column_label, raw, ind: Indicator, unit: str) -> Decimal | None:
+        try:
+            return parse_value(raw, ind, unit)
+        except ValueError as e:
+            self.problem(rownum, column_label, str(e))
+            return None
+
+    # ---- checks across rows
+
+    def check_facts(self) -> list[_Fact]:
+        """Drop repeated cells (same value) and report conflicts; return the facts that pass."""
+        bad: set[int] = set()
+        first: dict[tuple, int] = {}
+        keep: list[_Fact] = []
+        for i, f in enumerate(self.facts):
+            key = (f.region, f.indicator, f.period)
+            if key not in first:
+                first[key] = i
+                keep.append(f)
+                continue
+            other = self.facts[first[key]]
+            if other.value != f.value:
+                name = self.catalog[f.indicator].name_zh
+                self.problem(f.row, f.column, f"与第 {other.row} 行重复：同一区域、同一期间（{f.period.label}）的"
+                             f"「{name}」填了两个不同的数（{_num(other.value)} 和 {_num(f.value)}）：请只保留正确的一行。")
+                bad.update({id(other), id(f)})
+        keep = [f for f in keep if id(f) not in bad]
+        bad |= self.check_ratio_parts(keep)
+        if not self.allow_subtotals:
+            bad |= self.check_subtotals([f for f in keep if id(f) not in bad])
+        return [f for f in keep if id(f) not in bad]
+
+    def check_ratio_parts(self, facts: list[_Fact]) -> set[int]:
+        by_key = {(f.region, f.indicator, f.period): f for f in facts}
+        bad = set()
+        for ind in self.catalog.by_id.values():
+            if ind.kind != "ratio":
+                continue
+            for f in facts:
+                if f.indicator != ind.numerator:
+                    continue
+                den = by_key.get((f.region, ind.denominator, f.period))
+                if den is not None and f.value > den.value:
+                    num_name, den_name = self.catalog[ind.numerator].name_zh, self.catalog[ind.denominator].name_zh
+                    where = f"（第 {den.row} 行）" if den.row != f.row else ""
+                    self.problem(f.row, f.column, f"「{num_name}」{_num(f.value)} 大于「{den_name}」{_num(den.value)}{where}："
+                                 f"同一区域、同一期间的分子不能大于分母（{ind.name_zh}会超过 100%），请核对这两个数。")
+                    bad.update({id(f), id(den)})
+        return bad
+
+    def check_subtotals(self, facts: list[_Fact]) -> set[int]:
+        """A parent and one of its descendants reported for the same indicator and period would
+        be counted twice (except scores, where the unit's own score simply wins)."""
+        present: dict[tuple, dict[str, _Fact]] = defaultdict(dict)
+        for f in facts:
+            if self.catalog[f.indicator].kind != "score":
+                present[f.indicator, f.period].setdefault(f.region, f)
+        bad, reported = set(), set()
+        for (ind, period), regions in present.items():
+            for code, child in regions.items():
+                for parent_code in self.regions.ancestors(code)[:-1]:
+                    parent = regions.get(parent_code)
+                    if parent is None:
+                        continue
+                    bad.add(id(parent))
+                    if parent.row not in reported:
+                        reported.add(parent.row)
+                        self.problem(parent.row, parent.region_column, self.subtotal_message(parent, child))
+        # every number of a row reported as a subtotal row is left out, not only the conflicting ones
+        return {id(f) for f in facts if id(f) in bad or f.row in reported}
+
+    def subtotal_message(self, parent: _Fact, child: _Fact) -> str:
+        name = self.regions.tree.name
+        child_name = name.get(child.region) or self.regions.new_villages[child.region][0]
+        return (f"「{name[parent.region]}」和它的下级「{child_name}」（第 {child.row} 行）同时填报了"
+                f"「{self.catalog[parent.indicator].name_zh}」{parent.period.label}：若上级的数是下级的合计，"
+                "汇总时会重复计算。请删除上级这一行（上级的数由系统从下级汇总）；若上级的数确实只是本级的、"
+                "不含下级，请在导入页面确认“上级数据不含下级”后重新导入。")
+
+
+_UNIT_NOTE = re.compile("单位:(" + "|".join(map(re.escape, _ALL_UNIT_TEXTS)) + ")")
+
+
+def _unit_note(title_rows: list[list]) -> str:
+    """The unit of a note such as '单位：万元' above the header, or ''."""
+    for row in title_rows:
+        for v in row:
+            if m := _UNIT_NOTE.search(_key(v)):
+                return m.group(1)
+    return ""
+
+
+def _months(p: Period) -> int:
+    return (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+
+
+def _num(v: Decimal) -> str:
+    return f"{v.normalize():f}"
+
+
+def _empty_result(problems, layout="", sheet=None) -> ParseResult:
+    return ParseResult(facts=pd.DataFrame(columns=FACT_COLUMNS),
+                       villages=pd.DataFrame(columns=["code", "name", "parent_code"]),
+                       skipped=pd.DataFrame(columns=["row", "reason"]),
+                       problems=problems, layout=layout, sheet=sheet)
+
+
+def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, today: dt.date,
+               period: str | None = None, sheet: str | None = None, scope: str = ROOT_CODE,
+               allow_subtotals: bool = False, max_bytes: int = 50 * 2**20) -> ParseResult:
+    """Normalised facts, new villages, skipped rows and every problem of an uploaded file.
+
+    period: the period of the whole file (same syntaxes as a period cell), for a file without a
+    period column; scope: the uploader's region, names resolve only inside it and codes must lie
+    in it; today: periods starting after today's month are rejected; allow_subtotals: accept a
+    parent and its descendant for the same indicator and period (the parent's own number)."""
+    def file_problem(message, sheet_name=None, layout=""):
+        return _empty_result([Problem(None, None, message)], layout, sheet_name)
+
+    if scope not in tree:
+        return file_problem(f"导入范围「{scope}」不是有效的区划代码。")
+    default_period = None
+    if period:
+        try:
+            default_period = parse_period(period)
+        except ValueError as e:
+            return file_problem(f"所选期间无效：{e}")
+    try:
+        candidates = _sheets(data, file_name, max_bytes, sheet)
+    except _FileError as e:
+        return file_problem(str(e))
+
+    vocab = _Vocabulary(catalog)
+    first_name, anything = candidates[0][0], False
+    for sheet_name, load in candidates:
+        try:
+            grid = load()
+        except _FileError as e:
+            return file_problem(str(e), sheet_name)
+        except Exception as e:  # a damaged sheet
+            return file_problem(f"无法读取工作表「{sheet_name}」（{e}）：请在 Excel 中另存为 .xlsx 后再上传。", sheet_name)
+        if (found := _find_header(grid, vocab)) is not None:
+            break
+        anything = anything or any(not _is_blank(v) for row in grid for v in row)
+    else:
+        where = f"工作表「{first_name}」" if first_name is not None else "文件"
+        if not anything:
+            return file_problem(f"{where}是空的，没有任何数据。", first_name)
+        return file_problem(f"在{where}的前 {HEADER_SEARCH_ROWS} 行没有找到表头：表头一行至少要有两个能识别的列名，"
+                            "如「区域」「期间」「指标名称」「数值」或指标名称「募集资金(万元)」「服务群众人次」。", first_name)
+
+    header_rows, columns = found
+    header_row = header_rows[-1] + 1
+    body = grid[header_rows[-1] + 1:]
+    while body and all(_is_blank(v) for v in body[-1]):
+        body.pop()
+    parser = _Parser(catalog, vocab, _Regions(tree, scope), today, default_period, allow_subtotals,
+                     sheet_unit=_unit_note(grid[:header_rows[0]]))
+    parser.role = defaultdict(list)
+    for c in parser.settle_columns(columns, body, header_row):
+        parser.role[c.spec.role].append(c)
+    layout = parser.layout
+
+    missing = []
+    if not parser.region_columns:
+        missing.append("没有区域列：请加一列「区域」，填写区域名称（如「茅箭区」）或区划代码")
+    if layout == "wide" and not parser.role["measure"] and not parser.problems:
+        missing.append("没有可导入的指标列：表头应为指标名称（如「募集资金(万元)」「落地项目数」），"
+                       "或采用“区域、期间、指标名称、数值”四列的格式")
+    if not parser.role["period"] and default_period is None:
+        missing.append("文件中没有期间列，也没有选择期间：请在页面上选择这份数据的期间，或在文件中加一列「期间」（如 2026-03）")
+    if not body:
+        missing.append("文件只有表头，没有数据行")
+    if missing:
+        problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
+        return _empty_result(problems, layout, sheet_name)
+
+    for offset, row in enumerate(body):
+        parser.parse_row(header_row + 1 + offset, row)
+
+    facts = parser.check_facts()
+    if not facts and not parser.problems:
+        parser.problem(None, None, "文件中没有任何可导入的数值：所有数值单元格都是空的。")
+    used = {f.region for f in facts}
+    villages = [(code, name, parent) for code, (name, parent) in parser.regions.new_villages.items() if code in used]
+    parser.problems.sort(key=lambda p: (p.row or 0))
+    return ParseResult(
+        facts=pd.DataFrame([(f.region, f.indicator, f.period.start, f.period.end, _months(f.period),
+                             float(f.value), f.row) for f in facts], columns=FACT_COLUMNS)
+                 .astype({"months": int, "value": float, "row": int}),
+        villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
+        skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
+        problems=parser.problems, layout=layout, sheet=sheet_name)
