@@ -62,9 +62,8 @@ with upload_tab:
                                                         "parent_code": "所属乡镇(街道)代码"}),
                              hide_index=True)
             if len(p.skipped):
-                st.write("跳过的行：")
-                st.dataframe(p.skipped.rename(columns={"row": "行号", "reason": "原因"}),
-                             hide_index=True)
+                st.markdown("跳过的行：\n" + "\n".join(
+                    f"- 第 {r.row} 行：{r.reason}" for r in p.skipped.itertuples()))
             can_commit = p.duplicate_of is None and len(p.writes) > 0
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
