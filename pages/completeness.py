@@ -22,16 +22,7 @@ def report(_ctx, path: str, version, region: str, period_key: str,
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
-info = ui.data_info(ctx.path, ctx.version)
-if info["last"] is None:
-    st.info("数据库中还没有任何数据，请先导入。")
-    st.stop()
-
-region = ui.url_region(tree)
-if "period" not in st.query_params:  # default: the latest month with data
-    st.query_params["period"] = f"{info['last'].year}-{info['last'].month:02d}"
-period = ui.period_picker(info["first"], info["last"]).clamp(info["last"])
-st.query_params["region"] = region
+info, region, period = ui.region_and_period(ctx, default_to_month=True)
 only_due = st.sidebar.toggle("只统计本期应报的指标", value=True, key="only_due",
                              help="按季度或年度报送的指标（如考核得分），只在期间包含完整的季度或年度时计入。")
 
@@ -39,11 +30,7 @@ stored = catalog.stored_ids()
 due = due_indicators(ctx, ctx.path, ctx.version, period.key)
 indicators = [i for i in stored if i in due] if only_due else stored
 
-st.title("同心数据看板 · 报送情况")
-if info["demo"]:
-    st.badge("演示数据", icon=":material/science:", color="orange")
-ui.breadcrumbs(tree, region)
-st.subheader(f"{tree.full_name(region)} · {period.label}")
+ui.page_header(ctx, info, "同心数据看板 · 报送情况", region, period)
 skipped = [catalog[i].name_zh for i in stored if i not in indicators]
 note = f"统计{len(indicators)}项指标" + (f"（未计入本期不需报送的{'、'.join(skipped)}）" if skipped else "")
 st.caption(f"按乡镇(街道)统计：某单位（含其下村、社区）在期间内有某指标的数据，即为已报送该指标。{note}。")

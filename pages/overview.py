@@ -6,22 +6,9 @@ from tongzhan.overview import bar_figure
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
-info = ui.data_info(ctx.path, ctx.version)
-if info["last"] is None:
-    st.info("数据库中还没有任何数据，请先导入。")
-    st.stop()
-
-region = ui.url_region(tree)
-period = ui.period_picker(info["first"], info["last"]).clamp(info["last"])
+info, region, period = ui.region_and_period(ctx)
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
-st.query_params["region"] = region
-
-title = f"{tree.full_name(region)} · {period.label}"
-st.title("同心数据看板 · 总览")
-if info["demo"]:
-    st.badge("演示数据", icon=":material/science:", color="orange")
-ui.breadcrumbs(tree, region)
-st.subheader(title)
+ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 
 kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):

@@ -1,5 +1,6 @@
 """Shared fixtures: the demo database, a live Streamlit server, Chromium via Playwright.
 
+    schema_db          session  (Path, Tree, Catalog) of a database with tree and catalog, no facts
     demo_db            session  Path of a demo database built once; treat it as read-only
     db_copy            function Path of a private, writable copy of demo_db
     streamlit_server   session  StreamlitServer(url, db, port) running dashboard.py on its own DB copy
@@ -36,6 +37,23 @@ SERVER_TIMEOUT = 60  # seconds until /_stcore/health must answer "ok"
 
 
 # ---------------------------------------------------------------- databases
+
+@pytest.fixture(scope="session")
+def schema_db(tmp_path_factory):
+    """A database with schema, official tree and catalog but no facts, with its tree and catalog.
+    Read it only; tests copy the file to write."""
+    from tongzhan import build, store
+    from tongzhan.catalog import Catalog
+    from tongzhan.regions import Tree
+    path = tmp_path_factory.mktemp("schema_db") / "schema.duckdb"
+    con = store.connect(path)
+    build.init_db(con)
+    tree = Tree(store.query(con, "regions_all"))
+    catalog = Catalog(store.query(con, "indicators_all"))
+    con.execute("CHECKPOINT")
+    con.close()
+    return path, tree, catalog
+
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:

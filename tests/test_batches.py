@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tongzhan import batches, build, store
+from tongzhan import batches, store
 from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
@@ -29,13 +29,8 @@ T1, T2 = "420302001", "420302002"  # 武当路街道, 二堰街道 of 茅箭区
 
 
 @pytest.fixture(scope="module")
-def empty_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("batches") / "empty.duckdb"
-    con = store.connect(path)
-    build.init_db(con)
-    con.execute("CHECKPOINT")
-    con.close()
-    return path
+def empty_db(schema_db):
+    return schema_db[0]
 
 
 @pytest.fixture

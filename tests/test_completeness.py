@@ -37,15 +37,8 @@ N_STORED = 18         # stored indicators in data/indicators.csv (22 minus 4 rat
 # --------------------------------------------------------------------------- fixtures / helpers
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("completeness") / "template.duckdb"
-    con = store.connect(path)
-    build.init_db(con)
-    tree = Tree(store.query(con, "regions_all"))
-    catalog = Catalog(store.query(con, "indicators_all"))
-    con.execute("CHECKPOINT")
-    con.close()
-    return path, tree, catalog
+def template(schema_db):
+    return schema_db
 
 
 @pytest.fixture(scope="module")

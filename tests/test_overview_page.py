@@ -52,7 +52,6 @@ def test_shiyan_view_matches_the_rollup(app, db_copy):
     assert coverage.value == fmt_value(own["value"], "%")
     # The chart shows one bar per county of 十堰, with values from the roll-up.
     children = expected(db_copy, "420300", "village_org_coverage", "2025")
-    import json
     spec = json.loads(figure(at))
     bars = spec["data"][0]
     assert sorted(bars["customdata"]) == sorted(children["region_code"])

@@ -15,9 +15,7 @@ import pandas as pd
 import pytest
 
 from tongzhan import build, store
-from tongzhan.catalog import Catalog
 from tongzhan.periods import Period
-from tongzhan.regions import Tree
 from tongzhan.rollup import COLUMNS, compute, indicator_table
 
 # Real codes of the official tree (checked in the `tree` fixture).
@@ -40,16 +38,8 @@ COUNTRY = "000000"    # 全国, the root
 # --------------------------------------------------------------------------- fixtures / helpers
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A checkpointed database with schema, tree and catalog but no facts, plus its tree and catalog."""
-    path = tmp_path_factory.mktemp("rollup") / "template.duckdb"
-    con = store.connect(path)
-    build.init_db(con)
-    tree = Tree(store.query(con, "regions_all"))
-    catalog = Catalog(store.query(con, "indicators_all"))
-    con.execute("CHECKPOINT")
-    con.close()
-    return path, tree, catalog
+def template(schema_db):
+    return schema_db
 
 
 @pytest.fixture(scope="module")

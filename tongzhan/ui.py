@@ -96,6 +96,30 @@ def children(_ctx: Context, path: str, version: str, region: str, indicator_id: 
                                  Period.parse(period_key))
 
 
+def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
+    """The data span, and the region and period from the URL and the sidebar pickers; stops the
+    page when there is no data at all. Default period: the newest year, or the newest month."""
+    info = data_info(ctx.path, ctx.version)
+    if info["last"] is None:
+        st.info("数据库中还没有任何数据，请先在“数据上报”页导入。")
+        st.stop()
+    region = url_region(ctx.tree)
+    if default_to_month and "period" not in st.query_params:
+        st.query_params["period"] = f"{info['last'].year}-{info['last'].month:02d}"
+    period = period_picker(info["first"], info["last"]).clamp(info["last"])
+    st.query_params["region"] = region
+    return info, region, period
+
+
+def page_header(ctx: Context, info: dict, title: str, region: str, period: Period) -> None:
+    """Title, the demo-data badge, breadcrumbs, and the region · period line."""
+    st.title(title)
+    if info["demo"]:
+        st.badge("演示数据", icon=":material/science:", color="orange")
+    breadcrumbs(ctx.tree, region)
+    st.subheader(f"{ctx.tree.full_name(region)} · {period.label}")
+
+
 def url_region(tree: Tree, default: str = ROOT_CODE) -> str:
     code = st.query_params.get("region", default)
     return code if code in tree else default
