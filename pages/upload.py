@@ -6,7 +6,7 @@ import streamlit as st
 from tongzhan import batches, ui
 from tongzhan.periods import Period
 from tongzhan.importer import excel_sheets, parse_file, problems_frame
-from tongzhan.store import StoreError, cursor
+from tongzhan.store import StoreError, cursor, max_upload_bytes
 from tongzhan.templates import template_frame, to_csv, to_excel
 
 ctx = ui.context()
@@ -30,7 +30,7 @@ with upload_tab:
         sheet = st.selectbox("工作表", sheets, key="upload_sheet") if len(sheets) > 1 else None
         parsed = parse_file(data, file.name, tree, catalog, today=date.today(),
                             period=period or None, sheet=sheet, scope=ui.url_region(tree),
-                            allow_subtotals=allow_subtotals)
+                            allow_subtotals=allow_subtotals, max_bytes=max_upload_bytes())
         if parsed.problems:
             report = problems_frame(parsed.problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")

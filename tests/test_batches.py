@@ -237,3 +237,14 @@ def _regions(path: Path) -> pd.DataFrame:
         return store.query(con, "regions_all")
     finally:
         con.close()
+
+
+def test_cli_size_limit_is_configurable(db_file, tmp_path):
+    f = tmp_path / "上报.csv"
+    f.write_bytes(csv_bytes(WIDE))            # about 200 bytes
+    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db_file), "import", str(f),
+                          "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT),
+                              "TONGZHAN_MAX_UPLOAD_MB": "0.0001"})   # 104 bytes
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "MB" in res.stderr and "超过" in res.stderr

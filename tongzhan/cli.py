@@ -17,7 +17,7 @@ from .catalog import Catalog
 from .periods import Period
 from .regions import Tree
 from .rollup import indicator_table
-from .store import StoreError, connect, db_path, query
+from .store import StoreError, connect, db_path, max_upload_bytes, query
 
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator"]
 
@@ -97,7 +97,8 @@ def run_import(args) -> int:
     con, tree, catalog = open_db(args, read_only=args.dry_run)
     try:
         parsed = parse_file(data, path.name, tree, catalog, today=date.today(), period=args.period,
-                            sheet=args.sheet, allow_subtotals=args.allow_subtotals)
+                            sheet=args.sheet, allow_subtotals=args.allow_subtotals,
+                            max_bytes=max_upload_bytes())
         if parsed.problems:
             print(f"错误：文件 {path.name} 有 {len(parsed.problems)} 处问题，未导入任何数据：",
                   file=sys.stderr)

@@ -22,6 +22,11 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("TONGZHAN_DB") or DEFAULT_DB)
 
 
+def max_upload_bytes() -> int:
+    """The largest file accepted for import: TONGZHAN_MAX_UPLOAD_MB, default 50 MB."""
+    return int(float(os.environ.get("TONGZHAN_MAX_UPLOAD_MB", "50")) * 2**20)
+
+
 @functools.cache
 def sql(name: str) -> str:
     return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
