@@ -145,7 +145,7 @@ def hand_flow(ids, k, region, children, p: Period) -> str:
     w = f"indicator_id IN ({lits(ids)}) AND period_start >= DATE '{p.start}' AND period_end <= DATE '{p.end}' {scope(k, region)}"
     return f"""
     SELECT {target(k, region, children, "s.")} AS target, s.indicator_id, sum(s.value) AS value,
-           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, count(DISTINCT s.region_code) AS reported
+           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::BIGINT AS reported
     FROM (SELECT * FROM facts WHERE {w}) s
     ANTI JOIN (SELECT region_code, indicator_id, period_start, period_end, months FROM facts WHERE months > 1 AND {w}) c
       ON c.region_code = s.region_code AND c.indicator_id = s.indicator_id AND c.months > s.months
@@ -216,9 +216,8 @@ class Frames:
             j = s.reset_index().merge(c, on=["region_code", "indicator_id"], suffixes=("", "_c"))
             j = j[(j.months_c > j.months) & (j.period_start_c <= j.period_start) & (j.period_end_c >= j.period_end)]
             s = s.drop(index=j["index"].unique())
-        g = s.groupby(["target", "indicator_id"], observed=True).agg(
-            value=("value", "sum"), reported=("region_code", "nunique"))
-        return g.reset_index().assign(numerator=np.nan, denominator=np.nan)
+        g = s.groupby(["target", "indicator_id"], observed=True).agg(value=("value", "sum"))
+        return g.reset_index().assign(numerator=np.nan, denominator=np.nan, reported=np.nan)
 
     def stock(self, ids, k, region, children, p):
         g = self.rows(ids, k, region, p, False, children).groupby(["target", "indicator_id"], observed=True)
@@ -250,9 +249,11 @@ KEY, VALS = ["call", "target", "indicator_id"], ["value", "numerator", "denomina
 
 
 def canon(frames) -> pd.DataFrame:
-    out = [f.rename(columns={"region_code": "target"}).dropna(subset=["reported"]).assign(call=i)[KEY + VALS]
+    """All rows with data (children without data carry no value and no denominator), sorted."""
+    out = [f.rename(columns={"region_code": "target"}).assign(call=i)[KEY + VALS]
            for i, f in enumerate(frames)]
     out = pd.concat(out, ignore_index=True).astype({"target": str, "indicator_id": str} | {c: float for c in VALS})
+    out = out.dropna(subset=["value", "denominator"], how="all")
     return out.sort_values(KEY, ignore_index=True)
 
 
@@ -309,7 +310,7 @@ def _timed_query(con, name, **params):
         SQL_MS[name.split("_")[0]] += (time.perf_counter() - t0) * 1000
 
 
-_query, rollup.query = rollup.query, _timed_query
+_query, rollup.rows = rollup.rows, _timed_query
 
 
 def timings(fn, n, warm=2):

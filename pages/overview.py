@@ -47,8 +47,9 @@ if ind.kind == "ratio":
     shown["分子"] = shown["numerator"]
     shown["分母"] = shown["denominator"]
     columns += ["分子", "分母"]
-shown["上报单位数"] = shown["reported"]
-columns.append("上报单位数")
+if shown["reported"].notna().any():  # stocks, rates and scores say how many units are behind
+    shown["上报单位数"] = shown["reported"]
+    columns.append("上报单位数")
 st.dataframe(shown[columns], hide_index=True, width="stretch")
 child = st.selectbox("进入下级区域", [None] + list(table["region_code"]), key=f"drill_{region}",
                      format_func=lambda c: "请选择…" if c is None else tree.name[c])

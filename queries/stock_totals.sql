@@ -1,5 +1,6 @@
 -- Stock indicators (how many exist) at the end of a period: per region the latest value reported
--- at or before $end, summed over each target's subtree. Also used for the parts of ratios.
+-- at or before $end, summed over each target's subtree (see flow_totals.sql for targets).
+-- `reported` counts the regions whose value is included. Also gives the parts of ratios.
 SELECT
     CASE WHEN $by_children THEN
         CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END

@@ -57,7 +57,13 @@ def cursor(con: duckdb.DuckDBPyConnection):
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run queries/<name>.sql and fetch the (aggregated) result as a frame."""
-    return con.sql(sql(name), params=params or None).to_arrow_table().to_pandas()
+    return con.execute(sql(name), params or None).df()
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[tuple]:
+    """Run queries/<name>.sql and fetch the (small) result as tuples: the fastest way for the
+    few rows a roll-up returns."""
+    return con.execute(sql(name), params or None).fetchall()
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:

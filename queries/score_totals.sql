@@ -1,0 +1,43 @@
+-- Score of each target (the region itself, or its children): a region's own latest score at or
+-- before $end if it has one, else the mean over its direct children that have a score,
+-- recursively (reported: 1 for an own score, else the number of scored children). Bottom-up by
+-- depth; a region's parent is the previous ancestor column, so no join with regions is needed.
+WITH own AS (
+    SELECT region_code AS code, d1, d2, d3, d4, value,
+           (d1 IS NOT NULL)::INT + (d2 IS NOT NULL)::INT + (d3 IS NOT NULL)::INT
+             + (d4 IS NOT NULL)::INT + (d5 IS NOT NULL)::INT AS depth
+    FROM facts
+    WHERE indicator_id = $indicator
+      AND period_end <= $end AND (valid_to IS NULL OR valid_to > $end)
+      AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3
+                      WHEN 4 THEN d4 WHEN 5 THEN d5 END = $region
+),
+s4 AS (SELECT d1, d2, d3, d4, value, 1 AS n FROM own WHERE depth = 4
+       UNION ALL
+       SELECT d1, d2, d3, d4, avg(value), count(*) FROM own
+       WHERE depth = 5 AND d4 NOT IN (SELECT code FROM own) GROUP BY d1, d2, d3, d4),
+s3 AS (SELECT d1, d2, d3, value, 1 AS n FROM own WHERE depth = 3
+       UNION ALL
+       SELECT d1, d2, d3, avg(value), count(*) FROM s4
+       WHERE d3 NOT IN (SELECT code FROM own) GROUP BY d1, d2, d3),
+s2 AS (SELECT d1, d2, value, 1 AS n FROM own WHERE depth = 2
+       UNION ALL
+       SELECT d1, d2, avg(value), count(*) FROM s3
+       WHERE d2 NOT IN (SELECT code FROM own) GROUP BY d1, d2),
+s1 AS (SELECT d1, value, 1 AS n FROM own WHERE depth = 1
+       UNION ALL
+       SELECT d1, avg(value), count(*) FROM s2
+       WHERE d1 NOT IN (SELECT code FROM own) GROUP BY d1),
+s0 AS (SELECT value, 1 AS n FROM own WHERE depth = 0
+       UNION ALL
+       SELECT avg(value), count(*) FROM s1
+       WHERE NOT EXISTS (SELECT 1 FROM own WHERE depth = 0) HAVING count(*) > 0),
+scored AS (
+    SELECT 5 AS depth, code, value, 1 AS n FROM own WHERE depth = 5
+    UNION ALL SELECT 4, d4, value, n FROM s4 UNION ALL SELECT 3, d3, value, n FROM s3
+    UNION ALL SELECT 2, d2, value, n FROM s2 UNION ALL SELECT 1, d1, value, n FROM s1
+    UNION ALL SELECT 0, '000000', value, n FROM s0
+)
+SELECT code AS target, value, n AS reported
+FROM scored
+WHERE CASE WHEN $by_children THEN depth = $depth + 1 ELSE depth = $depth AND code = $region END
