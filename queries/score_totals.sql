@@ -14,20 +14,24 @@ WITH own AS (
 ),
 s4 AS (SELECT d1, d2, d3, d4, value, 1 AS n FROM own WHERE depth = 4
        UNION ALL
-       SELECT d1, d2, d3, d4, avg(value), count(*) FROM own
-       WHERE depth = 5 AND d4 NOT IN (SELECT code FROM own) GROUP BY d1, d2, d3, d4),
+       SELECT d1, d2, d3, d4, avg(value), count(*) FROM own c
+       WHERE depth = 5 AND NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 4 AND o.code = c.d4)
+       GROUP BY d1, d2, d3, d4),
 s3 AS (SELECT d1, d2, d3, value, 1 AS n FROM own WHERE depth = 3
        UNION ALL
-       SELECT d1, d2, d3, avg(value), count(*) FROM s4
-       WHERE d3 NOT IN (SELECT code FROM own) GROUP BY d1, d2, d3),
+       SELECT d1, d2, d3, avg(value), count(*) FROM s4 c
+       WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 3 AND o.code = c.d3)
+       GROUP BY d1, d2, d3),
 s2 AS (SELECT d1, d2, value, 1 AS n FROM own WHERE depth = 2
        UNION ALL
-       SELECT d1, d2, avg(value), count(*) FROM s3
-       WHERE d2 NOT IN (SELECT code FROM own) GROUP BY d1, d2),
+       SELECT d1, d2, avg(value), count(*) FROM s3 c
+       WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 2 AND o.code = c.d2)
+       GROUP BY d1, d2),
 s1 AS (SELECT d1, value, 1 AS n FROM own WHERE depth = 1
        UNION ALL
-       SELECT d1, avg(value), count(*) FROM s2
-       WHERE d1 NOT IN (SELECT code FROM own) GROUP BY d1),
+       SELECT d1, avg(value), count(*) FROM s2 c
+       WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 1 AND o.code = c.d1)
+       GROUP BY d1),
 s0 AS (SELECT value, 1 AS n FROM own WHERE depth = 0
        UNION ALL
        SELECT avg(value), count(*) FROM s1
