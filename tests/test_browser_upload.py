@@ -7,6 +7,16 @@ from tongzhan.fmt import fmt_value
 JIANGSHAN = "330881"
 
 
+def open_upload_page(page, url: str, app_ready) -> None:
+    """Open the dashboard and go to 数据上报 through the navigation, as staff do."""
+    page.goto(url)
+    app_ready(page, timeout=60_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
+    page.wait_for_url("**/shangbao**", timeout=15_000)
+    page.get_by_text("选择文件").wait_for(timeout=30_000)
+    app_ready(page)
+
+
 def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, app_ready,
                                                        screenshot, tmp_path):
     # Two 江山 townships report 2026-11 (after the demo data ends), people served, GBK as Excel
@@ -19,8 +29,7 @@ def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, ap
         "合计,,2026年11月,2000,215.5",
     ]).encode("gbk"))
 
-    page.goto(f"{streamlit_server.url}/upload")
-    app_ready(page, timeout=60_000)
+    open_upload_page(page, streamlit_server.url, app_ready)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     page.get_by_role("button", name="确认导入").wait_for(timeout=30_000)
     app_ready(page)
@@ -33,7 +42,7 @@ def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, ap
     page.get_by_text("已导入为批次").wait_for(timeout=30_000)
     app_ready(page)
 
-    page.goto(f"{streamlit_server.url}/overview?region={JIANGSHAN}&period=2026-11&ind=people_served")
+    page.goto(f"{streamlit_server.url}/?region={JIANGSHAN}&period=2026-11&ind=people_served")
     app_ready(page, timeout=30_000)
     card = page.locator('[data-testid="stMetric"]').filter(has_text="服务群众人次")
     assert card.locator('[data-testid="stMetricValue"]').inner_text() == fmt_value(2000, "人次")
@@ -43,12 +52,45 @@ def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, ap
 
     # Undo on the history tab: November has no data any more, so the page falls back to the
     # newest month that has (2026-10).
-    page.goto(f"{streamlit_server.url}/upload")
-    app_ready(page, timeout=30_000)
+    open_upload_page(page, streamlit_server.url, app_ready)
     page.get_by_role("tab", name="导入记录").click()
     page.get_by_role("button", name="撤销").click()
-    page.get_by_text("已撤销").first.wait_for(timeout=30_000)
-    page.goto(f"{streamlit_server.url}/overview?region={JIANGSHAN}&period=2026-11&ind=people_served")
+    page.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
+    page.goto(f"{streamlit_server.url}/?region={JIANGSHAN}&period=2026-11&ind=people_served")
     app_ready(page, timeout=30_000)
     page.wait_for_url("**period=2026-10**", timeout=15_000)
     assert "2026年11月" not in page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_commit_shows_up_in_another_open_session_without_reload(streamlit_server, browser,
+                                                                 app_ready, tmp_path):
+    """A leader keeps 江山's overview open; staff elsewhere replace a township's October figure;
+    the leader's page shows the new total within 30 s without touching anything."""
+    url = f"{streamlit_server.url}/?region={JIANGSHAN}&period=2026-10&ind=people_served"
+    leader = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    leader.goto(url)
+    app_ready(leader, timeout=60_000)
+    card = leader.locator('[data-testid="stMetric"]').filter(has_text="服务群众人次")
+    before = card.locator('[data-testid="stMetricValue"]').inner_text()
+
+    staff = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    open_upload_page(staff, streamlit_server.url, app_ready)
+    csv = tmp_path / "更正.csv"
+    csv.write_bytes("区划代码,期间,服务群众人次\n330881001,2026-10,100000\n".encode("utf-8-sig"))
+    staff.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
+    staff.get_by_role("button", name="确认导入").click()
+    staff.get_by_text("已导入为批次").wait_for(timeout=30_000)
+
+    # No reload, no click on the leader's page: the value changes by itself.
+    leader.wait_for_function(
+        """(before) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .some(m => m.innerText.includes('服务群众人次')
+                  && !m.innerText.includes(before))""", arg=before, timeout=30_000)
+    after = card.locator('[data-testid="stMetricValue"]').inner_text()
+    assert after != before and "万人次" in after     # 100,000 more people served: ≥ 10万
+
+    staff.get_by_role("tab", name="导入记录").click()
+    staff.get_by_role("button", name="撤销").click()
+    staff.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
+    leader.context.close()
+    staff.context.close()

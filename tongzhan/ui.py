@@ -76,9 +76,11 @@ def _version(path: str) -> str:
 
 @st.fragment(run_every="10s")
 def follow_new_data() -> None:
-    """Rerun the whole page when another session commits or undoes a batch."""
-    seen = st.session_state.get("data_version")
-    if seen is not None and _version(str(db_path())) != seen:
+    """Rerun the whole page when another session commits or undoes a batch. The version seen is
+    updated before the rerun, so each change causes one rerun, never a loop."""
+    now = _version(str(db_path()))
+    if st.session_state.setdefault("data_version", now) != now:
+        st.session_state["data_version"] = now
         st.rerun(scope="app")
 
 
