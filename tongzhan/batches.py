@@ -9,16 +9,24 @@ import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .build import add_facts
 from .importer import ParseResult
-from .store import StoreError, execute, query
+from .store import StoreError, execute, query, sql
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _scannable(facts: pd.DataFrame) -> pd.DataFrame:
+    """The facts with Arrow dates: DuckDB reads a column of Python date objects ~50x slower."""
+    return facts[FACT_COLUMNS].assign(**{c: pd.arrays.ArrowExtensionArray(pa.array(facts[c].to_numpy(), pa.date32()))
+                                         for c in ("period_start", "period_end")})
 
 
 @dataclass
@@ -37,7 +45,7 @@ class Preview:
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""
-    con.register("new_facts", parsed.facts[FACT_COLUMNS])
+    con.register("new_facts", _scannable(parsed.facts))
     try:
         cells = query(con, "preview_cells")
     finally:
@@ -58,25 +66,30 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
         raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
     con.execute("BEGIN TRANSACTION")
     try:
-        p = preview(con, parsed, data)
-        if p.duplicate_of is not None:
-            raise StoreError(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；"
+        dup = query(con, "batch_by_sha256", sha256=sha256(data))
+        if len(dup):
+            raise StoreError(f"该文件已作为批次 {int(dup['batch_id'].iloc[0])} 导入，无需重复上传；"
                              "如需重新导入，请先撤销该批次。")
+        # the preview's cells, as Arrow: only the cells to write are needed, not three frames
+        con.register("new_facts", _scannable(parsed.facts))
+        cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
+        insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
+        replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
         batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
-        writes = p.writes
-        if len(p.villages):
-            con.register("new_villages", p.villages[["code", "name", "parent_code"]])
+        if len(parsed.villages):
+            con.register("new_villages", parsed.villages[["code", "name", "parent_code"]])
             execute(con, "insert_villages", batch_id=batch_id)
             con.unregister("new_villages")
-        con.register("new_facts", writes)
+        con.register("new_facts", replace)   # of the cells to write, only these have a stored value
         execute(con, "save_replaced", batch_id=batch_id)
         execute(con, "delete_replaced")
         con.unregister("new_facts")
         execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=sha256(data),
-                uploader=uploader, inserted=len(p.insert), replaced=len(p.replace),
-                skipped=len(p.unchanged) + len(p.skipped), villages=len(p.villages))
-        if len(writes):
-            add_facts(con, writes, batch_id)
+                uploader=uploader, inserted=len(insert), replaced=len(replace),
+                skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),
+                villages=len(parsed.villages))
+        if len(insert) or len(replace):
+            add_facts(con, pa.concat_tables([insert, replace]).to_pandas(types_mapper=pd.ArrowDtype), batch_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

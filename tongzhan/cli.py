@@ -104,6 +104,12 @@ def run_import(args) -> int:
                   file=sys.stderr)
             problems_frame(parsed.problems).to_csv(sys.stderr, index=False, lineterminator="\n")
             return 1
+        if not args.dry_run:
+            batch_id = batches.commit(con, parsed, data, path.name, args.user)
+            b = batches.history(con).set_index("batch_id").loc[batch_id]
+            print(f"已导入为批次 {batch_id}：新增 {b.inserted} 条，覆盖 {b.replaced} 条，"
+                  f"跳过 {b.skipped} 条，新建村(社区) {b.villages} 个。")
+            return 0
         p = batches.preview(con, parsed, data)
         print(f"新增 {len(p.insert)} 条，覆盖 {len(p.replace)} 条，与现有相同 {len(p.unchanged)} 条，"
               f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
@@ -115,11 +121,7 @@ def run_import(args) -> int:
         if p.duplicate_of is not None:
             raise StoreError(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；"
                              "如需重新导入，请先撤销该批次。")
-        if args.dry_run:
-            print("检查通过（--dry-run，未写入）。")
-            return 0
-        batch_id = batches.commit(con, parsed, data, path.name, args.user)
-        print(f"已导入为批次 {batch_id}。")
+        print("检查通过（--dry-run，未写入）。")
         return 0
     finally:
         con.close()
