@@ -1,6 +1,12 @@
--- Append the rows of the registered frame new_facts, with their regions' ancestor codes.
+-- Append the rows of the registered frame new_facts, with their regions' ancestor codes and, for
+-- stocks and scores, valid_to (the next report's period end among stored and new facts). Stored
+-- facts' valid_to is set beforehand by validity_before_insert.sql: rows inserted in a
+-- transaction are never updated in it (DuckDB 2.0 crashes now and then when they are).
 INSERT INTO facts
 SELECT n.region_code, n.indicator_id, n.period_start, n.period_end, n.months, n.value, $batch_id,
-       NULL, r.d1, r.d2, r.d3, r.d4, r.d5
+       v.next_end, r.d1, r.d2, r.d3, r.d4, r.d5
 FROM new_facts n JOIN regions r ON r.code = n.region_code
+LEFT JOIN (SELECT * FROM validity_window WHERE rid IS NULL) v
+  ON v.region_code = n.region_code AND v.indicator_id = n.indicator_id
+ AND v.period_start = n.period_start AND v.months = n.months
 ORDER BY n.indicator_id, n.period_start, n.region_code

@@ -30,13 +30,15 @@ def load_catalog(con) -> None:
 
 
 def add_facts(con, facts: pd.DataFrame, batch_id: int) -> None:
-    """Append facts (region_code, indicator_id, period_start, period_end, months, value) and
-    recompute the stock validity of the indicators they touch. The caller owns the transaction."""
+    """Append facts (region_code, indicator_id, period_start, period_end, months, value) with the
+    stock validity (valid_to) of new and stored reports kept right. The caller owns the
+    transaction."""
     con.register("new_facts", facts)
+    execute(con, "validity_window", batch_id=batch_id)
+    execute(con, "validity_before_insert")
     execute(con, "insert_facts", batch_id=batch_id)
+    con.execute("DROP TABLE validity_window")
     con.unregister("new_facts")
-    execute(con, "refresh_validity", indicators=sorted(facts["indicator_id"].unique()),
-            regions=sorted(facts["region_code"].unique()))
 
 
 def build_demo(path: str | os.PathLike) -> Path:
