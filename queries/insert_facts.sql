@@ -1,9 +1,9 @@
--- Append the rows of the registered frame new_facts, with their regions' ancestor codes and, for
+-- Append the rows of the registered frame new_facts (each with its batch_id), with their regions' ancestor codes and, for
 -- stocks and scores, valid_to (the next report's period end among stored and new facts). Stored
 -- facts' valid_to is set beforehand by validity_before_insert.sql: rows inserted in a
 -- transaction are never updated in it (DuckDB 2.0 crashes now and then when they are).
 INSERT INTO facts
-SELECT n.region_code, n.indicator_id, n.period_start, n.period_end, n.months, n.value, $batch_id,
+SELECT n.region_code, n.indicator_id, n.period_start, n.period_end, n.months, n.value, n.batch_id,
        v.next_end, r.d1, r.d2, r.d3, r.d4, r.d5
 FROM new_facts n JOIN regions r ON r.code = n.region_code
 LEFT JOIN (SELECT * FROM validity_window WHERE rid IS NULL) v

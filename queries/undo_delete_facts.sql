@@ -1,2 +1,2 @@
--- Undo, step 1: remove the facts a batch wrote.
+-- Undo: remove the facts a batch wrote.
 DELETE FROM facts WHERE batch_id = $batch_id

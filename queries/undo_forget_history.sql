@@ -1,2 +1,2 @@
--- Undo, step 3: the replaced values are back in facts; drop their copies.
+-- Undo: drop the copies of the values the batch replaced (read beforehand to be put back).
 DELETE FROM fact_history WHERE batch_id = $batch_id

@@ -1,2 +1,2 @@
--- Undo, step 5: mark the batch undone.
+-- Undo: mark the batch undone.
 UPDATE batches SET undone_at = current_timestamp WHERE batch_id = $batch_id

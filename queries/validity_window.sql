@@ -10,7 +10,7 @@ reports AS (
            f.batch_id
     FROM facts f JOIN touched t ON t.region_code = f.region_code AND t.indicator_id = f.indicator_id
     UNION ALL
-    SELECT NULL, n.region_code, n.indicator_id, n.period_start, n.period_end, n.months, $batch_id
+    SELECT NULL, n.region_code, n.indicator_id, n.period_start, n.period_end, n.months, n.batch_id
     FROM new_facts n JOIN touched t ON t.region_code = n.region_code AND t.indicator_id = n.indicator_id
 )
 SELECT *, lead(period_end) OVER (PARTITION BY region_code, indicator_id

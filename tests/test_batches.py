@@ -105,6 +105,26 @@ def test_commit_then_replace_then_undo_restores_exactly(db):
     assert batches.history(con)["undone_at"].notna().all()
 
 
+def test_undo_of_a_later_report_restores_the_stock_validity_of_earlier_ones(db):
+    con, tree, catalog = db
+    head = "区划代码,期间,建有统战组织的村(社区)数"
+    b1 = load(con, tree, catalog, csv_bytes([head, f"{T1},2026-03,8", f"{T2},2026-03,6"]))
+    after_b1 = snapshot(con)
+    # June: T1 reports again (a new cell), T2 corrects March (a replaced cell) and reports June.
+    b2 = load(con, tree, catalog, csv_bytes([head, f"{T1},2026-06,9", f"{T2},2026-03,5",
+                                             f"{T2},2026-06,7"]))
+    valid_to = dict(con.sql("SELECT region_code || ' ' || period_end, valid_to FROM facts").fetchall())
+    assert valid_to == {f"{T1} 2026-03-31": date(2026, 6, 30), f"{T1} 2026-06-30": None,
+                        f"{T2} 2026-03-31": date(2026, 6, 30), f"{T2} 2026-06-30": None}
+    # A stock holds its latest report: 2026 H1 is June's 9 + 7; March alone is 8 + 5.
+    assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-01~2026-06") == 16
+    assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-03") == 13
+    batches.undo(con, b2)
+    assert_same(snapshot(con), after_b1)    # valid_to of both March reports back to NULL
+    assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-01~2026-06") == 14
+    batches.undo(con, b1)
+
+
 def test_same_file_twice_names_the_batch(db):
     con, tree, catalog = db
     data = csv_bytes(WIDE)

@@ -111,12 +111,18 @@ def undo(con, batch_id: int) -> None:
             raise StoreError(f"批次 {batch_id} 的部分数据已被之后的批次 "
                              f"{'、'.join(map(str, blockers))} 覆盖，请先撤销这些批次。")
         touched = query(con, "batch_touched", batch_id=batch_id)
-        for step in ("undo_delete_facts", "undo_restore_facts", "undo_forget_history",
-                     "undo_delete_villages", "undo_mark_batch"):
+        restored = query(con, "batch_replaced", batch_id=batch_id)
+        for step in ("undo_delete_facts", "undo_forget_history", "undo_delete_villages", "undo_mark_batch"):
             execute(con, step, batch_id=batch_id)
-        if len(touched):
-            execute(con, "refresh_validity", indicators=sorted(touched["indicator_id"].unique()),
-                    regions=sorted(touched["region_code"].unique()))
+        # Stored facts only are updated: the restored rows get their validity as they are
+        # inserted (DuckDB 2.0 crashes now and then updating rows inserted in the transaction).
+        keys = set(touched["region_code"] + "/" + touched["indicator_id"])
+        keys -= set(restored["region_code"] + "/" + restored["indicator_id"])
+        if keys:
+            execute(con, "refresh_validity", keys=sorted(keys),
+                    indicators=sorted({k.split("/")[1] for k in keys}))
+        if len(restored):
+            add_facts(con, restored)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -29,14 +29,14 @@ def load_catalog(con) -> None:
     con.unregister("new_indicators")
 
 
-def add_facts(con, facts: pd.DataFrame, batch_id: int) -> None:
-    """Append facts (region_code, indicator_id, period_start, period_end, months, value) with the
-    stock validity (valid_to) of new and stored reports kept right. The caller owns the
-    transaction."""
-    con.register("new_facts", facts)
-    execute(con, "validity_window", batch_id=batch_id)
+def add_facts(con, facts: pd.DataFrame, batch_id: int | None = None) -> None:
+    """Append facts (region_code, indicator_id, period_start, period_end, months, value, and
+    batch_id unless given here) with the stock validity (valid_to) of new and stored reports kept
+    right. The caller owns the transaction."""
+    con.register("new_facts", facts if batch_id is None else facts.assign(batch_id=batch_id))
+    execute(con, "validity_window")
     execute(con, "validity_before_insert")
-    execute(con, "insert_facts", batch_id=batch_id)
+    execute(con, "insert_facts")
     con.execute("DROP TABLE validity_window")
     con.unregister("new_facts")
 
