@@ -51,13 +51,15 @@ class Tree:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame.set_index("code", drop=False)
-        self.name = dict(zip(frame["code"], frame["name"]))
-        self.parent = dict(zip(frame["code"], frame["parent_code"]))
-        self.level = dict(zip(frame["code"], frame["level"]))
-        self.depth = dict(zip(frame["code"], frame["depth"]))
+        codes = frame["code"].tolist()
+        parents = [None if pd.isna(p) else p for p in frame["parent_code"].tolist()]
+        self.name = dict(zip(codes, frame["name"].tolist()))
+        self.parent = dict(zip(codes, parents))
+        self.level = dict(zip(codes, frame["level"].tolist()))
+        self.depth = dict(zip(codes, frame["depth"].tolist()))
         self._children: dict[str, list[str]] = {}
-        for code, par in zip(frame["code"], frame["parent_code"]):
-            if par is not None and not pd.isna(par):
+        for code, par in zip(codes, parents):
+            if par is not None:
                 self._children.setdefault(par, []).append(code)
 
     def __contains__(self, code: str) -> bool:
@@ -69,7 +71,7 @@ class Tree:
     def ancestors(self, code: str) -> list[str]:
         """Root first, the region itself last."""
         out = []
-        while code is not None and not pd.isna(code):
+        while code is not None:
             out.append(code)
             code = self.parent.get(code)
         return out[::-1]
