@@ -9,6 +9,8 @@ from tongzhan.importer import excel_sheets, parse_file, problems_frame
 from tongzhan.store import StoreError, cursor, max_upload_bytes
 from tongzhan.templates import template_frame, to_csv, to_excel
 
+PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
+
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 st.title("数据上报")
@@ -17,7 +19,19 @@ upload_tab, history_tab, template_tab = st.tabs(["上传数据", "导入记录",
 with upload_tab:
     st.caption("支持 CSV（UTF-8 或 GBK）、Excel（.xlsx/.xls）；长表（区域、指标、期间、数值）或宽表"
                "（区域、期间、每个指标一列）。检查通过并确认后才写入，整份文件一次写入，可随时撤销。")
-    file = st.file_uploader("选择文件", type=["csv", "txt", "xlsx", "xls"], key="upload_file")
+    done = st.empty()
+    # a new key after each commit empties the uploader for the next file
+    limit_mb = max_upload_bytes() / 2**20
+    # the widget's own limit (an English message) lies above ours, which explains itself in Chinese
+    file = st.file_uploader(f"选择文件（CSV、Excel，不超过 {limit_mb:g} MB）", type=["csv", "txt", "xlsx", "xls"],
+                            key=f"upload_file_{st.session_state.get('uploads', 0)}",
+                            max_upload_size=int(2 * limit_mb) + 1)
+    if file is not None:
+        st.session_state.pop("committed", None)
+    elif "committed" in st.session_state:
+        batch_id, name, counts = st.session_state["committed"]
+        done.success(f"{name} 已导入为批次 {batch_id}：{counts}。总览页已显示新数据；"
+                     "如有错误，可在“导入记录”中撤销。")
     left, right = st.columns(2)
     uploader = left.text_input("上传人", key="uploader", placeholder="姓名或单位")
     period = right.text_input("文件中没有期间列时，整份文件的期间", key="upload_period",
@@ -52,10 +66,13 @@ with upload_tab:
                                               ("跳过的行", len(p.skipped)),
                                               ("新建村(社区)", len(p.villages))]):
                 col.metric(label, f"{n:,}")
-            shown = ui.fact_rows(tree, catalog, p.writes.merge(
-                p.replace[["row", "region_code", "indicator_id", "old_value"]], how="left",
-                on=["row", "region_code", "indicator_id"]))
-            st.dataframe(shown, hide_index=True, width="stretch", height=280)
+            for title, cells, old in (("将覆盖的数据（原值 → 新值）", p.replace, True),
+                                      ("将新增的数据", p.insert, False)):
+                if len(cells):
+                    more = f"，显示前 {PREVIEW_ROWS:,} 条" if len(cells) > PREVIEW_ROWS else ""
+                    st.write(f"{title}：共 {len(cells):,} 条{more}")
+                    st.dataframe(ui.fact_rows(tree, catalog, cells.head(PREVIEW_ROWS), old),
+                                 hide_index=True, width="stretch", height=min(36 + 35 * len(cells), 280))
             if len(p.villages):
                 st.write("将新建的村(社区)：")
                 st.dataframe(p.villages.rename(columns={"code": "代码", "name": "名称",
@@ -64,7 +81,7 @@ with upload_tab:
             if len(p.skipped):
                 st.markdown("跳过的行：\n" + "\n".join(
                     f"- 第 {r.row} 行：{r.reason}" for r in p.skipped.itertuples()))
-            can_commit = p.duplicate_of is None and len(p.writes) > 0
+            can_commit = p.duplicate_of is None and len(p.insert) + len(p.replace) > 0
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
                     with cursor(ctx.con) as cur:
@@ -72,11 +89,10 @@ with upload_tab:
                 except StoreError as e:
                     st.error(str(e))
                 else:
-                    st.session_state["committed"] = (batch_id, file.name)
+                    st.session_state["committed"] = (
+                        batch_id, file.name, f"新增 {len(p.insert):,} 条，覆盖 {len(p.replace):,} 条")
+                    st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
                     st.rerun()
-    if "committed" in st.session_state:
-        batch_id, name = st.session_state["committed"]
-        st.success(f"{name} 已导入为批次 {batch_id}。总览页已显示新数据。")
 
 with history_tab:
     with cursor(ctx.con) as cur:

@@ -4,4 +4,4 @@ FROM new_facts n
 LEFT JOIN facts f
   ON f.region_code = n.region_code AND f.indicator_id = n.indicator_id
  AND f.period_start = n.period_start AND f.months = n.months
-ORDER BY n.row
+ORDER BY n.row, n.indicator_id

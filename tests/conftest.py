@@ -143,6 +143,13 @@ def streamlit_server(demo_db, tmp_path_factory) -> StreamlitServer:
         yield server
 
 
+@pytest.fixture
+def fresh_server(demo_db, tmp_path) -> StreamlitServer:
+    """A server of its own that no session has visited yet (the first visit after a start)."""
+    with run_streamlit(copy_db(demo_db, tmp_path / "tongzhan.duckdb"), logdir=tmp_path) as server:
+        yield server
+
+
 # ---------------------------------------------------------------- browser
 
 @pytest.fixture(scope="session")

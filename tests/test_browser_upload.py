@@ -12,7 +12,7 @@ def open_upload_page(page, url: str, app_ready) -> None:
     page.goto(url)
     app_ready(page, timeout=60_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
-    page.wait_for_url("**/shangbao**", timeout=15_000)
+    page.wait_for_url("**/upload**", timeout=15_000)
     page.get_by_text("选择文件").wait_for(timeout=30_000)
     app_ready(page)
 
@@ -94,3 +94,15 @@ def test_commit_shows_up_in_another_open_session_without_reload(streamlit_server
     staff.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
     leader.context.close()
     staff.context.close()
+
+
+def test_first_visit_after_a_start_can_open_a_page_by_its_link(fresh_server, page, app_ready):
+    """A bookmark to 数据上报 opened as the very first visit after the server starts shows that
+    page through the dashboard's navigation, with no "Page not found" dialog."""
+    page.goto(f"{fresh_server.url}/upload")
+    page.get_by_text("选择文件").wait_for(timeout=60_000)
+    app_ready(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text("报送情况").is_visible() and nav.get_by_text("总览").is_visible()
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.url.endswith("/upload")

@@ -38,10 +38,6 @@ class Preview:
     skipped: pd.DataFrame    # rows the parser skipped (合计 rows, blank rows), with the reason
     duplicate_of: int | None  # a batch still in effect that imported the same file
 
-    @property
-    def writes(self) -> pd.DataFrame:
-        return pd.concat([self.insert, self.replace], ignore_index=True)[FACT_COLUMNS]
-
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""

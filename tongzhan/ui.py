@@ -1,11 +1,14 @@
 """Streamlit glue shared by the pages: the shared connection, cached results, URL state, pickers."""
 from __future__ import annotations
 
+import runpy
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from . import overview
 from .build import ensure_db
@@ -13,6 +16,8 @@ from .catalog import Catalog
 from .periods import Period
 from .regions import ROOT_CODE, Tree
 from .store import StoreError, connect, cursor, db_path, query
+
+ENTRY_POINT = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示数据）…")
@@ -59,6 +64,7 @@ def data_info(path: str, version: str) -> dict:
 
 
 def context() -> Context:
+    _leave_pages_folder_routing()
     path = str(db_path())
     try:
         con = _connection(path)
@@ -68,6 +74,16 @@ def context() -> Context:
     version = _version(path)
     st.session_state["data_version"] = version
     return Context(path, con, version)
+
+
+def _leave_pages_folder_routing() -> None:
+    """Until dashboard.py has called st.navigation once in a process, Streamlit routes by the
+    files in pages/ (its older multipage mode), so the first link to /upload after a start runs
+    pages/upload.py alone. Run the entry point (navigation, styles, live refresh) instead, which
+    runs this page again inside it, and stop here."""
+    if PagesManager.uses_pages_directory:
+        runpy.run_path(str(ENTRY_POINT), run_name="__main__")
+        st.stop()
 
 
 def _version(path: str) -> str:
@@ -199,20 +215,19 @@ def indicator_picker(catalog: Catalog, default: str) -> str:
     return ind
 
 
-def fact_rows(tree: Tree, catalog: Catalog, facts: pd.DataFrame) -> pd.DataFrame:
-    """Facts as staff read them: row, region, indicator, period, old → new value."""
-    def period_label(r) -> str:
-        return Period(r.period_start, r.period_end).label
+def fact_rows(tree: Tree, catalog: Catalog, facts: pd.DataFrame, old: bool = False) -> pd.DataFrame:
+    """Facts as staff read them: row, region, indicator, period, (old value →) new value, unit."""
     out = pd.DataFrame({
-        "行号": facts["row"],
+        "行号": facts["row"].to_numpy(),
         "区域": [tree.full_name(c) if c in tree else c for c in facts["region_code"]],
         "指标": [catalog[i].name_zh for i in facts["indicator_id"]],
-        "期间": [period_label(r) for r in facts.itertuples()],
-        "原值": facts["old_value"] if "old_value" in facts else None,
-        "新值": facts["value"],
-        "单位": [catalog[i].unit for i in facts["indicator_id"]],
+        "期间": [Period(a, b).label for a, b in zip(facts["period_start"], facts["period_end"])],
     })
-    return out.sort_values("行号", ignore_index=True)
+    if old:
+        out["原值"] = facts["old_value"].to_numpy()
+    out["新值"] = facts["value"].to_numpy()
+    out["单位"] = [catalog[i].unit for i in facts["indicator_id"]]
+    return out
 
 
 def batch_rows(history: pd.DataFrame) -> pd.DataFrame:
