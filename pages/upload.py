@@ -40,11 +40,14 @@ with upload_tab:
                                   key="allow_subtotals")
     if file is not None:
         data = file.getvalue()
-        sheets = excel_sheets(data, file.name)
+        # a file is read and checked once, not again on every rerun (typing the uploader's name)
+        sheets = ui.remember("upload_sheets", file.file_id, lambda: excel_sheets(data, file.name))
         sheet = st.selectbox("工作表", sheets, key="upload_sheet") if len(sheets) > 1 else None
-        parsed = parse_file(data, file.name, tree, catalog, today=date.today(),
-                            period=period or None, sheet=sheet, scope=ui.url_region(tree),
-                            allow_subtotals=allow_subtotals, max_bytes=max_upload_bytes())
+        options = dict(today=date.today(), period=period or None, sheet=sheet,
+                       scope=ui.url_region(tree), allow_subtotals=allow_subtotals,
+                       max_bytes=max_upload_bytes())
+        parsed = ui.remember("upload_parsed", (file.file_id, ctx.version, *options.values()),
+                             lambda: parse_file(data, file.name, tree, catalog, **options))
         if parsed.problems:
             report = problems_frame(parsed.problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
@@ -55,8 +58,10 @@ with upload_tab:
             b.download_button("下载问题清单（CSV）", to_csv(report), f"问题清单_{file.name}.csv",
                               key="problems_csv")
         else:
-            with cursor(ctx.con) as cur:
-                p = batches.preview(cur, parsed, data)
+            def preview():
+                with cursor(ctx.con) as cur:
+                    return batches.preview(cur, parsed, data)
+            p = ui.remember("upload_preview", (id(parsed), ctx.version), preview)
             if p.duplicate_of is not None:
                 st.warning(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；如需重新导入，"
                            "请先在“导入记录”中撤销该批次。")

@@ -86,6 +86,15 @@ def _leave_pages_folder_routing() -> None:
         st.stop()
 
 
+def remember(name: str, key, compute):
+    """compute() once per session while key stays the same, e.g. an uploaded file's check across
+    the reruns that typing in other widgets causes."""
+    slot = st.session_state.get(name)
+    if slot is None or slot[0] != key:
+        slot = st.session_state[name] = (key, compute())
+    return slot[1]
+
+
 def _version(path: str) -> str:
     return str(_read(path, "last_batch").iloc[0]["version"])
 
