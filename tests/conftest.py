@@ -55,6 +55,17 @@ def schema_db(tmp_path_factory):
     return path, tree, catalog
 
 
+@pytest.fixture
+def con(schema_db, tmp_path):
+    """A connection to a fresh copy of schema_db."""
+    from tongzhan import store
+    path = tmp_path / "t.duckdb"
+    shutil.copyfile(schema_db[0], path)
+    c = store.connect(path)
+    yield c
+    c.close()
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The demo database, built once per session (~3 s). Read it only; to write, use db_copy."""

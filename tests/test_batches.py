@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from tongzhan import batches, store
-from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
@@ -34,12 +33,8 @@ def empty_db(schema_db):
 
 
 @pytest.fixture
-def db(empty_db, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copyfile(empty_db, path)
-    con = store.connect(path)
-    yield con, Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
-    con.close()
+def db(con, schema_db):
+    return con, schema_db[1], schema_db[2]
 
 
 def csv_bytes(rows: list[str], encoding="utf-8") -> bytes:

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
+from facts import add, fact
 from tongzhan import build, store
-from tongzhan.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "region_code,region_name,value,numerator,denominator"
@@ -59,41 +58,29 @@ def cli_demo_db(tmp_path_factory):
     return path
 
 
-def _fact(region, indicator, period, value):
-    p = Period.parse(period)
-    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
-    return (region, indicator, p.start, p.end, months, float(value))
-
-
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory):
     """十堰市: 茅箭区 two townships, 张湾区 one township; nothing elsewhere."""
     path = tmp_path_factory.mktemp("small") / "small.duckdb"
     rows = [
         # village coverage (stocks), 2026-03 unless noted
-        _fact("420302001", "villages_total", "2026-03", 1), _fact("420302001", "villages_with_org", "2026-03", 1),
-        _fact("420302002", "villages_total", "2026-02", 3), _fact("420302002", "villages_with_org", "2026-02", 1),
-        _fact("420303001", "villages_total", "2026-01", 10), _fact("420303001", "villages_with_org", "2026-01", 8),
-        _fact("420303001", "villages_total", "2026-03", 10), _fact("420303001", "villages_with_org", "2026-03", 9),
+        fact("420302001", "villages_total", "2026-03", 1), fact("420302001", "villages_with_org", "2026-03", 1),
+        fact("420302002", "villages_total", "2026-02", 3), fact("420302002", "villages_with_org", "2026-02", 1),
+        fact("420303001", "villages_total", "2026-01", 10), fact("420303001", "villages_with_org", "2026-01", 8),
+        fact("420303001", "villages_total", "2026-03", 10), fact("420303001", "villages_with_org", "2026-03", 9),
         # funds (flow): months, and for 420303001 a quarter as well as its months
-        _fact("420302001", "funds_raised", "2026-01", 1.25),
-        _fact("420302001", "funds_raised", "2026-02", 2.5),
-        _fact("420302002", "funds_raised", "2026-04", 99),      # outside 2026Q1
-        _fact("420303001", "funds_raised", "2026Q1", 4),
-        _fact("420303001", "funds_raised", "2026-01", 1),
-        _fact("420303001", "funds_raised", "2026-02", 1),
-        _fact("420303001", "funds_raised", "2026-03", 1),
+        fact("420302001", "funds_raised", "2026-01", 1.25),
+        fact("420302001", "funds_raised", "2026-02", 2.5),
+        fact("420302002", "funds_raised", "2026-04", 99),      # outside 2026Q1
+        fact("420303001", "funds_raised", "2026Q1", 4),
+        fact("420303001", "funds_raised", "2026-01", 1),
+        fact("420303001", "funds_raised", "2026-02", 1),
+        fact("420303001", "funds_raised", "2026-03", 1),
     ]
-    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
-                                     "months", "value"])
     con = store.connect(path)
     try:
         build.init_db(con)
-        con.execute("BEGIN")
-        store.execute(con, "insert_batch", batch_id=1, file_name="t", sha256=None, uploader="t",
-                      inserted=len(df), replaced=0, skipped=0, villages=0)
-        build.add_facts(con, df, batch_id=1)
-        con.execute("COMMIT")
+        add(con, rows)
         con.execute("CHECKPOINT")
     finally:
         con.close()

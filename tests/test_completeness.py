@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tongzhan import build, completeness, store
+from facts import add, fact
+from tongzhan import completeness, store
 from tongzhan.catalog import Catalog
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
@@ -57,30 +57,6 @@ def catalog(template):
     c = template[2]
     assert len(c.stored_ids()) == N_STORED
     return c
-
-
-@pytest.fixture
-def con(template, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copy(template[0], path)
-    c = store.connect(path)
-    yield c
-    c.close()
-
-
-def fact(region, indicator, period, value=1.0):
-    p = Period.parse(period)
-    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
-    return (region, indicator, p.start, p.end, months, float(value))
-
-
-def add(con, rows, batch_id=1):
-    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
-                                     "months", "value"])
-    df["months"] = df["months"].astype(int)
-    con.execute("BEGIN")
-    build.add_facts(con, df, batch_id=batch_id)
-    con.execute("COMMIT")
 
 
 def add_village(con, code, name, parent):

@@ -9,12 +9,10 @@ from one test into another.
 """
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from tongzhan import build, store
+from facts import add, fact
 from tongzhan.periods import Period
 from tongzhan.rollup import COLUMNS, compute, indicator_table
 
@@ -57,36 +55,6 @@ def tree(template):
 @pytest.fixture(scope="module")
 def catalog(template):
     return template[2]
-
-
-@pytest.fixture
-def con(template, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copy(template[0], path)
-    c = store.connect(path)
-    yield c
-    c.close()
-
-
-def fact(region, indicator, period, value):
-    """One fact row; period is 'YYYY-MM' (months=1), 'YYYYQn' (months=3) or 'YYYY' (months=12)."""
-    p = Period.parse(period)
-    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
-    assert months in (1, 3, 12)
-    return (region, indicator, p.start, p.end, months, float(value))
-
-
-def add(con, rows, batch_id=1):
-    """Insert rows as one batch, the way an import does it."""
-    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
-                                     "months", "value"])
-    df["months"] = df["months"].astype(int)
-    df["value"] = df["value"].astype(float)
-    con.execute("BEGIN")
-    store.execute(con, "insert_batch", batch_id=batch_id, file_name="t", sha256=None, uploader="t",
-                  inserted=len(df), replaced=0, skipped=0, villages=0)
-    build.add_facts(con, df, batch_id=batch_id)
-    con.execute("COMMIT")
 
 
 def one(con, tree, catalog, region, indicator, period):

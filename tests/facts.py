@@ -1,0 +1,27 @@
+"""Writing facts in tests the way an import does: fact rows by period text, added as one batch."""
+from __future__ import annotations
+
+import pandas as pd
+
+from tongzhan import build, store
+from tongzhan.periods import Period
+
+
+def fact(region, indicator, period, value=1.0):
+    """One fact row; period is 'YYYY-MM' (months=1), 'YYYYQn' (months=3) or 'YYYY' (months=12)."""
+    p = Period.parse(period)
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+    assert months in (1, 3, 12)
+    return (region, indicator, p.start, p.end, months, float(value))
+
+
+def add(con, rows, batch_id=1):
+    """Insert rows as one batch, in one transaction."""
+    df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
+                                     "months", "value"])
+    df["months"] = df["months"].astype(int)
+    con.execute("BEGIN")
+    store.execute(con, "insert_batch", batch_id=batch_id, file_name="t", sha256=None, uploader="t",
+                  inserted=len(df), replaced=0, skipped=0, villages=0)
+    build.add_facts(con, df, batch_id=batch_id)
+    con.execute("COMMIT")
