@@ -2,6 +2,8 @@
 figure is on the overview page; then undoes the batch."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from tongzhan.fmt import fmt_value
 
 JIANGSHAN = "330881"
@@ -105,4 +107,18 @@ def test_first_visit_after_a_start_can_open_a_page_by_its_link(fresh_server, pag
     nav = page.locator('[data-testid="stSidebarNav"]')
     assert nav.get_by_text("报送情况").is_visible() and nav.get_by_text("总览").is_visible()
     assert page.get_by_text("Page not found").count() == 0
-    assert page.url.endswith("/upload")
+    assert urlparse(page.url).path == "/upload"
+
+
+def test_region_chosen_on_the_overview_is_the_upload_scope(streamlit_server, page, app_ready):
+    """A county's staff pick their county on 总览, then go to 数据上报 by the sidebar: the import
+    scope and the template are that county's."""
+    page.goto(f"{streamlit_server.url}/?region={JIANGSHAN}")
+    app_ready(page, timeout=60_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
+    page.get_by_text("导入范围").wait_for(timeout=30_000)
+    app_ready(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert "导入范围：浙江省衢州市江山市" in main.inner_text()
+    page.get_by_role("tab", name="下载模板").click()
+    assert "为 浙江省衢州市江山市 的下级单位生成填报模板" in main.inner_text()

@@ -134,7 +134,6 @@ def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dic
     if default_to_month and "period" not in st.query_params:
         st.query_params["period"] = f"{info['last'].year}-{info['last'].month:02d}"
     period = period_picker(info["first"], info["last"]).clamp(info["last"])
-    st.query_params["region"] = region
     return info, region, period
 
 
@@ -147,9 +146,13 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
     st.subheader(f"{ctx.tree.full_name(region)} · {period.label}")
 
 
-def url_region(tree: Tree, default: str = ROOT_CODE) -> str:
-    code = st.query_params.get("region", default)
-    return code if code in tree else default
+def url_region(tree: Tree) -> str:
+    """The region of the URL, else the one last shown in this session (switching pages keeps
+    it), else 全国; kept in the URL for bookmarks."""
+    code = st.query_params.get("region") or st.session_state.get("region", ROOT_CODE)
+    code = code if code in tree else ROOT_CODE
+    st.session_state["region"] = st.query_params["region"] = code
+    return code
 
 
 def go_to_region(code: str) -> None:
