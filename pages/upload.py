@@ -4,8 +4,9 @@ from datetime import date
 import streamlit as st
 
 from tongzhan import batches, ui
+from tongzhan.importer import parse_file, problems_frame
 from tongzhan.periods import Period
-from tongzhan.importer import excel_sheets, parse_file, problems_frame
+from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, max_upload_bytes
 from tongzhan.templates import template_frame, to_csv, to_excel
 

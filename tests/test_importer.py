@@ -20,10 +20,10 @@ import pytest
 
 from tongzhan import build, store
 from tongzhan.catalog import Catalog
-from tongzhan.importer import (FACT_COLUMNS, excel_sheets, parse_file, parse_period, parse_value,
-                               problems_frame)
+from tongzhan.importer import FACT_COLUMNS, parse_file, parse_period, parse_value, problems_frame
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
+from tongzhan.sheets import excel_sheets
 
 TODAY = dt.date(2026, 11, 23)
 SHIYAN = "420300"     # 十堰市
