@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -187,6 +188,23 @@ def test_locked_db(small_db):
     finally:
         holder.close()
     assert_user_error(res, "占用")
+
+
+def test_wal_left_from_another_database(small_db, tmp_path):
+    """Someone copies a database file over another one and leaves the old .wal beside it."""
+    other = tmp_path / "other.duckdb"
+    shutil.copyfile(small_db, other)
+    writer = ("import duckdb, os, signal, sys\n"
+              "c = duckdb.connect(sys.argv[1]); c.execute(\"SET checkpoint_threshold = '1TB'\")\n"
+              "c.execute('INSERT INTO meta VALUES (\\'x\\', \\'y\\')')\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    subprocess.run([sys.executable, "-c", writer, str(other)])
+    assert Path(f"{other}.wal").stat().st_size > 0
+    copied = tmp_path / "copied.duckdb"
+    duckdb.connect(str(copied)).close()     # a different database file ...
+    shutil.copyfile(f"{other}.wal", f"{copied}.wal")   # ... with the other one's log beside it
+    res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03"), db=copied)
+    assert_user_error(res, "copied.duckdb.wal 与它不匹配", "移走")
 
 
 # --------------------------------------------------------------------------- demo data

@@ -41,6 +41,10 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
         if "lock" in str(e).lower():
             raise StoreError(
                 f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用，请先关闭它再试。") from e
+        if "WAL" in str(e):
+            raise StoreError(
+                f"数据库 {path} 旁边的日志文件 {path}.wal 与它不匹配（多半是复制或替换数据库文件时留下的）："
+                f"请只复制 .duckdb 文件，或把这个 .wal 文件移走后再试。（{e}）") from e
         raise StoreError(f"无法打开数据库 {path}：{e}") from e
 
 
