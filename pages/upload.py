@@ -107,12 +107,18 @@ with history_tab:
     with cursor(ctx.con) as cur:
         hist = batches.history(cur)
     st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
-    active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)]["batch_id"].tolist()
-    if active:
+    active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
+    if len(active):
         a, b = st.columns([3, 1], vertical_alignment="bottom")
-        pick = a.selectbox("撤销批次", active, key="undo_pick",
-                           format_func=lambda b: f"批次 {b}：{hist.set_index('batch_id').at[b, 'file_name']}")
-        if b.button("撤销", key="undo"):
+        pick = a.selectbox("撤销批次", active.index.tolist(), key="undo_pick",
+                           format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")
+        batch = active.loc[pick]
+        with b.popover("撤销…"):
+            st.write(f"撤销批次 {pick}（{batch.file_name}，{batch.uploader}）：删除它新增的 "
+                     f"{batch.inserted:,} 条数据，把它覆盖的 {batch.replaced:,} 条恢复为原值"
+                     f"{f'，删除它新建的 {batch.villages} 个村(社区)' if batch.villages else ''}。")
+            confirmed = st.button("确认撤销", type="primary", key="undo")
+        if confirmed:
             try:
                 with cursor(ctx.con) as cur:
                     batches.undo(cur, int(pick))

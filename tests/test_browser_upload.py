@@ -19,6 +19,15 @@ def open_upload_page(page, url: str, app_ready) -> None:
     app_ready(page)
 
 
+def undo_newest(page, expect: str) -> None:
+    """Undo the newest batch on 导入记录, checking what the confirmation says it will do."""
+    page.get_by_role("tab", name="导入记录").click()
+    page.get_by_role("button", name="撤销…").click()
+    page.get_by_text(expect).wait_for(timeout=15_000)
+    page.get_by_role("button", name="确认撤销").click()
+    page.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
+
+
 def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, app_ready,
                                                        screenshot, tmp_path):
     # Two 江山 townships report 2026-11 (after the demo data ends), people served, GBK as Excel
@@ -55,9 +64,7 @@ def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, ap
     # Undo on the history tab: November has no data any more, so the page falls back to the
     # newest month that has (2026-10).
     open_upload_page(page, streamlit_server.url, app_ready)
-    page.get_by_role("tab", name="导入记录").click()
-    page.get_by_role("button", name="撤销").click()
-    page.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
+    undo_newest(page, "删除它新增的 4 条数据，把它覆盖的 0 条恢复为原值")
     page.goto(f"{streamlit_server.url}/?region={JIANGSHAN}&period=2026-11&ind=people_served")
     app_ready(page, timeout=30_000)
     page.wait_for_url("**period=2026-10**", timeout=15_000)
@@ -91,9 +98,7 @@ def test_commit_shows_up_in_another_open_session_without_reload(streamlit_server
     after = card.locator('[data-testid="stMetricValue"]').inner_text()
     assert after != before and "万人次" in after     # 100,000 more people served: ≥ 10万
 
-    staff.get_by_role("tab", name="导入记录").click()
-    staff.get_by_role("button", name="撤销").click()
-    staff.get_by_text("被它覆盖的数据已恢复").wait_for(timeout=30_000)
+    undo_newest(staff, "把它覆盖的 1 条恢复为原值")
     leader.context.close()
     staff.context.close()
 
