@@ -67,10 +67,7 @@ if tree.level[region] < completeness.TOWNSHIP and (summary["units"] > 1).any():
                  hide_index=True, width="stretch", column_config={
                      "报送率": st.column_config.ProgressColumn("报送率", format="%.1f%%",
                                                              min_value=0, max_value=100)})
-    child = st.selectbox("进入下级区域", [None] + list(summary["code"]), key=f"drill_{region}",
-                         format_func=lambda c: "请选择…" if c is None else tree.name[c])
-    if child:
-        ui.go_to_region(child)
+    ui.drill_down(tree, region, summary["code"])
 
 missing = rep.missing
 st.markdown(f"#### 未报送单位（{len(missing):,} 个）")

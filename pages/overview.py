@@ -51,7 +51,4 @@ if shown["reported"].notna().any():  # stocks, rates and scores say how many uni
     shown["上报单位数"] = shown["reported"]
     columns.append("上报单位数")
 st.dataframe(shown[columns], hide_index=True, width="stretch")
-child = st.selectbox("进入下级区域", [None] + list(table["region_code"]), key=f"drill_{region}",
-                     format_func=lambda c: "请选择…" if c is None else tree.name[c])
-if child:
-    ui.go_to_region(child)
+ui.drill_down(tree, region, table["region_code"])

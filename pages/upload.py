@@ -16,13 +16,16 @@ ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 region = ui.url_region(tree)   # the uploader's scope and the template's region
 st.title("数据上报")
+ui.breadcrumbs(tree, region)
+if tree.children(region):
+    ui.drill_down(tree, region, tree.children(region))
 upload_tab, history_tab, template_tab = st.tabs(["上传数据", "导入记录", "下载模板"])
 
 with upload_tab:
     st.caption("支持 CSV（UTF-8 或 GBK）、Excel（.xlsx/.xls）；长表（区域、指标、期间、数值）或宽表"
                "（区域、期间、每个指标一列）。检查通过并确认后才写入，整份文件一次写入，可随时撤销。")
     st.write(f"导入范围：**{tree.full_name(region)}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
-             "在总览或报送情况页切换区域）")
+             "在页面顶部切换区域）")
     done = st.empty()
     # a new key after each commit empties the uploader for the next file
     limit_mb = max_upload_bytes() / 2**20
@@ -130,7 +133,7 @@ with history_tab:
                 st.rerun()
 
 with template_tab:
-    st.write(f"为 **{tree.full_name(region)}** 的下级单位生成填报模板（在总览或报送情况页切换区域）。")
+    st.write(f"为 **{tree.full_name(region)}** 的下级单位生成填报模板（在页面顶部切换区域）。")
     a, b = st.columns(2)
     month = a.text_input("期间", value=f"{date.today():%Y-%m}", key="template_period")
     chosen = b.multiselect("指标", catalog.ids(), default=catalog.headline(), key="template_ids",

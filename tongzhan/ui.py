@@ -160,6 +160,14 @@ def go_to_region(code: str) -> None:
     st.rerun()
 
 
+def drill_down(tree: Tree, region: str, children) -> None:
+    """A 进入下级区域 picker over the given children of region; picking one goes there."""
+    child = st.selectbox("进入下级区域", [None, *children], key=f"drill_{region}",
+                         format_func=lambda c: "请选择…" if c is None else tree.name[c])
+    if child:
+        go_to_region(child)
+
+
 def breadcrumbs(tree: Tree, region: str) -> None:
     """全国 › 湖北省 › 十堰市 › …: each ancestor is a button that goes back up."""
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
