@@ -1,5 +1,5 @@
 """数据上报: upload → check → preview → confirm; batch history with undo; templates."""
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -28,7 +28,12 @@ with upload_tab:
              "在页面顶部切换区域）")
     done = st.empty()
     # a new key after each commit empties the uploader for the next file
-    limit_mb = max_upload_bytes() / 2**20
+    try:
+        max_bytes = max_upload_bytes()
+    except StoreError as e:
+        st.error(str(e))
+        st.stop()
+    limit_mb = max_bytes / 2**20
     # the widget's own limit (an English message) lies above ours, which explains itself in Chinese
     file = st.file_uploader(f"选择文件（CSV、Excel，不超过 {limit_mb:g} MB）", type=["csv", "txt", "xlsx", "xls"],
                             key=f"upload_file_{st.session_state.get('uploads', 0)}",
@@ -49,26 +54,30 @@ with upload_tab:
         data = file.getvalue()
         # a file is read and checked once, not again on every rerun (typing the uploader's name)
         sheets = ui.remember("upload_sheets", file.file_id, lambda: excel_sheets(data, file.name))
-        sheet = st.selectbox("工作表", sheets, key="upload_sheet") if len(sheets) > 1 else None
+        sheet = st.selectbox("工作表", [None, *sheets], key="upload_sheet",
+                             format_func=lambda s: "自动（第一个有表头的工作表）" if s is None else s,
+                             ) if len(sheets) > 1 else None
         options = dict(today=date.today(), period=period or None, sheet=sheet,
                        scope=region, allow_subtotals=allow_subtotals,
-                       max_bytes=max_upload_bytes())
+                       max_bytes=max_bytes)
         parsed = ui.remember("upload_parsed", (file.file_id, ctx.version, *options.values()),
                              lambda: parse_file(data, file.name, tree, catalog, **options))
-        if parsed.problems:
-            report = problems_frame(parsed.problems)
+
+        def preview():
+            with cursor(ctx.con) as cur:
+                return batches.preview(cur, parsed, data)
+        p = None if parsed.problems else ui.remember("upload_preview", (id(parsed), ctx.version), preview)
+        problems = parsed.problems or p.problems   # the file's own, else against stored data
+        if problems:
+            report = problems_frame(problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
-            st.dataframe(report, hide_index=True, width="stretch")
+            st.dataframe(report.astype({"行号": "string"}).fillna(""), hide_index=True, width="stretch")
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", to_excel(report, "问题清单"),
                               f"问题清单_{file.name}.xlsx", key="problems_xlsx")
             b.download_button("下载问题清单（CSV）", to_csv(report), f"问题清单_{file.name}.csv",
                               key="problems_csv")
         else:
-            def preview():
-                with cursor(ctx.con) as cur:
-                    return batches.preview(cur, parsed, data)
-            p = ui.remember("upload_preview", (id(parsed), ctx.version), preview)
             if p.duplicate_of is not None:
                 st.warning(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；如需重新导入，"
                            "请先在“导入记录”中撤销该批次。")
@@ -135,7 +144,8 @@ with history_tab:
 with template_tab:
     st.write(f"为 **{tree.full_name(region)}** 的下级单位生成填报模板（在页面顶部切换区域）。")
     a, b = st.columns(2)
-    month = a.text_input("期间", value=f"{date.today():%Y-%m}", key="template_period")
+    last_month = date.today().replace(day=1) - timedelta(days=1)   # the month most recently over
+    month = a.text_input("期间", value=f"{last_month:%Y-%m}", key="template_period")
     chosen = b.multiselect("指标", catalog.ids(), default=catalog.headline(), key="template_ids",
                            format_func=lambda i: catalog[i].name_zh)
     try:
@@ -143,7 +153,7 @@ with template_tab:
     except ValueError as e:
         st.error(str(e))
     else:
-        st.dataframe(frame.head(8), hide_index=True)
+        st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         c, d = st.columns(2)
         c.download_button("下载 Excel 模板", to_excel(frame), f"填报模板_{tree.name[region]}.xlsx",
                           key="template_xlsx")

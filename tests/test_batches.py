@@ -120,6 +120,28 @@ def test_undo_of_a_later_report_restores_the_stock_validity_of_earlier_ones(db):
     batches.undo(con, b1)
 
 
+def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
+    con, tree, catalog = db
+    load(con, tree, catalog, csv_bytes(WIDE))               # 武当路: 10 villages, 8 with an organisation
+    before = snapshot(con)
+    more = csv_bytes(["区划代码,期间,建有统战组织的村(社区)数", f"{T1},2026-03,12"])   # 12 of 10
+    parsed = parse_file(more, "更正.csv", tree, catalog, today=TODAY)
+    assert parsed.problems == []                             # the file alone is fine ...
+    [p] = batches.preview(con, parsed, more).problems        # ... but not with what is stored
+    assert (p.row, p.column) == (2, "建有统战组织的村(社区)数")
+    assert "12 大于已导入的「村(社区)总数」10" in p.message and "2026年3月" in p.message
+    with pytest.raises(StoreError, match="矛盾"):
+        batches.commit(con, parsed, more, "更正.csv", "李四")
+    assert_same(snapshot(con), before)
+    # Both parts in one file are checked against each other instead: 12 of 15 is fine.
+    both = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-03,15,12"])
+    assert batches.preview(con, parse_file(both, "b.csv", tree, catalog, today=TODAY), both).problems == []
+    # A stored denominator lowered below the stored numerator.
+    fewer = csv_bytes(["区划代码,期间,村(社区)总数", f"{T1},2026-03,5"])
+    [p] = batches.check(con, parse_file(fewer, "c.csv", tree, catalog, today=TODAY))
+    assert "「村(社区)总数」5 小于已导入的「建有统战组织的村(社区)数」8" in p.message
+
+
 def test_same_file_twice_names_the_batch(db):
     con, tree, catalog = db
     data = csv_bytes(WIDE)
@@ -132,6 +154,16 @@ def test_same_file_twice_names_the_batch(db):
     assert_same(snapshot(con), before)
     batches.undo(con, b1)   # once undone, the same file may come again
     assert load(con, tree, catalog, data) == b1 + 1
+
+
+def test_a_file_that_changes_nothing_makes_no_batch(db):
+    con, tree, catalog = db
+    load(con, tree, catalog, csv_bytes(WIDE))
+    before = snapshot(con), batches.history(con)
+    same = csv_bytes(WIDE, "gbk")          # the same cells, other bytes: not a duplicate file
+    assert batches.commit(con, parse_file(same, "再次.csv", tree, catalog, today=TODAY), same, "再次.csv", "王五") is None
+    assert_same(snapshot(con), before[0])
+    pd.testing.assert_frame_equal(batches.history(con), before[1])
 
 
 def test_undo_of_an_overwritten_batch_is_refused_until_the_later_one_is_undone(db):
@@ -176,9 +208,9 @@ def test_villages_are_created_and_removed_on_undo(db):
 
 # --------------------------------------------------------------------------- CLI
 
-def cli(db: Path, *args: str) -> subprocess.CompletedProcess:
+def cli(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), *args], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -257,9 +289,33 @@ def _regions(path: Path) -> pd.DataFrame:
 def test_cli_size_limit_is_configurable(db_file, tmp_path):
     f = tmp_path / "上报.csv"
     f.write_bytes(csv_bytes(WIDE))            # about 200 bytes
-    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db_file), "import", str(f),
-                          "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(ROOT),
-                              "TONGZHAN_MAX_UPLOAD_MB": "0.0001"})   # 104 bytes
+    res = cli(db_file, "import", str(f), "--dry-run", TONGZHAN_MAX_UPLOAD_MB="0.0001")   # 104 bytes
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert "MB" in res.stderr and "超过" in res.stderr
+    res = cli(db_file, "import", str(f), "--dry-run", TONGZHAN_MAX_UPLOAD_MB="abc")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "TONGZHAN_MAX_UPLOAD_MB 应为正数" in res.stderr and "「abc」" in res.stderr
+
+
+def test_cli_scope_resolves_names_inside_it(db_file, tmp_path):
+    f = tmp_path / "双塔.csv"
+    f.write_bytes(csv_bytes(["区域,期间,开展活动场次", "双塔街道,2026-09,3"], "gbk"))
+    res = cli(db_file, "import", str(f), "--dry-run")
+    assert res.returncode == 1 and "个同名单位" in res.stderr          # six 双塔街道 in the country
+    res = cli(db_file, "import", str(f), "--scope", "330881")         # 江山市
+    assert res.returncode == 0 and "新增 1 条" in res.stdout, res.stderr
+
+
+def test_cli_lists_contradictions_with_stored_data(db_file, tmp_path):
+    f, g = tmp_path / "总数.csv", tmp_path / "已建.csv"
+    f.write_bytes(csv_bytes(["区划代码,期间,村(社区)总数", f"{T1},2026-03,10"], "gbk"))
+    g.write_bytes(csv_bytes(["区划代码,期间,建有统战组织的村(社区)数", f"{T1},2026-03,12"], "gbk"))
+    assert cli(db_file, "import", str(f)).returncode == 0
+    for args in ([], ["--dry-run"]):
+        res = cli(db_file, "import", str(g), *args)
+        assert res.returncode == 1 and "2,建有统战组织的村(社区)数,「建有统战组织的村(社区)数」12 大于" in res.stderr
+    con = store.connect(db_file, read_only=True)
+    try:   # nothing written: the first file's one fact and one batch
+        assert con.sql("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM batches)").fetchall() == [(1, 1)]
+    finally:
+        con.close()

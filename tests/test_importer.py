@@ -284,6 +284,8 @@ def test_xls_biff8(env):
     ("2026-03-01", "2026-03"), ("2026Q1", "2026Q1"), ("2026q4", "2026Q4"), ("2026年第一季度", "2026Q1"),
     ("2026年一季度", "2026Q1"), ("2026年1季度", "2026Q1"), ("2026年第四季度", "2026Q4"), ("2026", "2026"),
     ("2026年", "2026"), ("2026年度", "2026"), ("2026-04~2026-06", "2026Q2"),
+    ("2026/10/1 0:00", "2026-10"), ("2026-10-01 00:00:00", "2026-10"),   # dates with a time, as exported
+    ("2026年03月份", "2026-03"), ("2026年1-3月", "2026Q1"), ("2026年4—6月", "2026Q2"), ("2026年1-12月", "2026"),
     (dt.datetime(2026, 3, 15), "2026-03"), (dt.date(2025, 12, 1), "2025-12"), (202603.0, "2026-03"), (2026, "2026"),
 ])
 def test_period_syntaxes(text, key):
@@ -334,19 +336,29 @@ def test_blank_period_cell_without_default(env):
     only_problem(r, 2, "期间", "缺少期间")
 
 
-def test_future_and_unparseable_periods(env):
+def test_future_unfinished_and_unparseable_periods(env):
     text = ("区域,期间,募集资金\n"
             "茅箭区,2026-11,1\n"     # the current month is accepted
             "茅箭区,2026-12,2\n"     # next month: rejected
-            "张湾区,2026Q4,3\n"      # the quarter has started (October): accepted
+            "张湾区,2026Q4,3\n"      # the quarter has started but not ended: rejected
             "张湾区,2027,4\n"
-            "张湾区,明年三月,5\n")
+            "张湾区,明年三月,5\n"
+            "张湾区,2026年7-9月,6\n"  # a quarter that is over
+            "张湾区,2026年度,7\n")   # the year is not over
     r = parse(env, text)
-    assert facts_of(r) == {(MAOJIAN, "funds_raised", "2026-11", 1.0, 2), (ZHANGWAN, "funds_raised", "2026Q4", 3.0, 4)}
+    assert facts_of(r) == {(MAOJIAN, "funds_raised", "2026-11", 1.0, 2), (ZHANGWAN, "funds_raised", "2026Q3", 6.0, 7)}
     assert "未来" in problem_at(r, 3, "期间") and "2026年12月" in problem_at(r, 3, "期间")
+    assert "还没有结束" in problem_at(r, 4, "期间") and "2026年第四季度" in problem_at(r, 4, "期间")
     assert "未来" in problem_at(r, 5, "期间")
     assert "无法识别期间「明年三月」" in problem_at(r, 6, "期间")
-    assert len(r.problems) == 3
+    assert "还没有结束" in problem_at(r, 8, "期间")
+    assert len(r.problems) == 5
+
+
+@pytest.mark.parametrize("chosen, message", [("2027-01", "还没有到"), ("2026Q4", "还没有结束"), ("2026", "还没有结束")])
+def test_period_chosen_for_the_whole_file_must_be_over(env, chosen, message):
+    r = parse(env, "区域,募集资金\n茅箭区,7\n", period=chosen)
+    assert [p.message.split("：")[0] for p in r.problems] == ["所选期间无效"] and message in r.problems[0].message
 
 
 # --------------------------------------------------------------------------- values
@@ -416,6 +428,25 @@ def test_code_and_name_columns(env):
     r = parse(env, "区划代码,名称,期间,募集资金\n420302,茅箭区,2026-03,1\n,张湾区,2026-03,2\n")
     assert r.problems == [] and facts_of(r) == {(MAOJIAN, "funds_raised", "2026-03", 1.0, 2),
                                                 (ZHANGWAN, "funds_raised", "2026-03", 2.0, 3)}
+
+
+def test_code_and_name_that_disagree(env):
+    # The code wins only when the name names the same unit or one above it, written loosely.
+    r = parse(env, "区划代码,名称,期间,开展活动场次\n"
+                   f"{WUDANG},二堰街道,2026-03,1\n"          # another township: rejected
+                   f"{WUDANG},武当路,2026-03,2\n"            # short form
+                   f"{ERYAN},茅箭区二堰街道办事处,2026-03,3\n"  # long form
+                   f"{MAOJIAN},十堰市,2026-04,4\n")          # a unit above it
+    assert "区划代码「420302001」是「湖北省十堰市茅箭区武当路街道」，与「二堰街道」不符" in problem_at(r, 2, "名称")
+    assert len(r.problems) == 1
+    assert facts_of(r) == {(WUDANG, "activities", "2026-03", 2.0, 3), (ERYAN, "activities", "2026-03", 3.0, 4),
+                           (MAOJIAN, "activities", "2026-04", 4.0, 5)}
+
+
+def test_codes_as_excel_leaves_them(env):
+    r = parse(env, '区划代码,期间,开展活动场次\n4.20302E+11,2026-03,1\n="420302002",2026-03,2\n')
+    assert "科学计数法" in problem_at(r, 2, "区划代码") and "文本" in problem_at(r, 2, "区划代码")
+    assert len(r.problems) == 1 and facts_of(r) == {(ERYAN, "activities", "2026-03", 2.0, 3)}
 
 
 def test_unknown_region_and_code(env):
@@ -490,6 +521,20 @@ def test_new_village_needs_its_township(env):
 
 # --------------------------------------------------------------------------- skipped rows
 
+def test_subtotal_label_in_the_serial_number_column(env):
+    r = parse(env, "序号,区域,期间,募集资金\n1,茅箭区,2026-03,1\n2,张湾区,2026-03,2\n合计,,,3\n")
+    assert r.problems == [] and len(r.facts) == 2
+    assert r.skipped.values.tolist() == [[4, "合计行「合计」：合计由系统从各单位汇总，不导入"]]
+
+
+def test_unquoted_thousands_separator_splits_a_row(env):
+    # 1,200 without quotes makes 7 cells under a 6-column header: never read as 1 and 200.
+    r = parse(env, "区划代码,名称,期间,服务群众人次,开展活动场次,落地项目数\n"
+                   f"{WUDANG},武当路街道,2026-09,1,200,6,2\n{ERYAN},二堰街道,2026-09,300,5,1\n")
+    only_problem(r, 2, None, "有 7 个值，比表头的 6 列多", "千分位逗号")
+    assert r.facts.empty or 2 not in set(r.facts["row"])
+
+
 def test_subtotal_and_blank_rows_are_skipped(env):
     text = ("区域,期间,募集资金\n"
             "茅箭区,2026-03,1\n"
@@ -556,7 +601,7 @@ def test_parent_and_descendant_in_one_file(env):
     r = parse(env, text)
     assert "「十堰市」和它的下级" in problem_at(r, 2, "区域")
     assert "「茅箭区」和它的下级「武当路街道」（第 4 行）" in problem_at(r, 3, "区域")
-    assert "重复计算" in problem_at(r, 3, "区域") and "确认" in problem_at(r, 3, "区域")
+    assert "重复计算" in problem_at(r, 3, "区域") and "--allow-subtotals" in problem_at(r, 3, "区域")
     assert len(r.problems) == 2
     assert facts_of(r) == {(WUDANG, "funds_raised", "2026-03", 5.0, 4), (ZHANGWAN, "funds_raised", "2026-04", 20.0, 5)}
     r = parse(env, text, allow_subtotals=True)
@@ -564,7 +609,7 @@ def test_parent_and_descendant_in_one_file(env):
 
 
 def test_scores_of_parent_and_child_are_no_subtotal(env):
-    r = parse(env, "区域,期间,考核得分\n十堰市,2026,90\n茅箭区,2026,88\n")
+    r = parse(env, "区域,期间,考核得分\n十堰市,2025,90\n茅箭区,2025,88\n")
     assert r.problems == [] and len(r.facts) == 2
 
 

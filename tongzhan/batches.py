@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .build import add_facts
-from .importer import ParseResult
+from .importer import ParseResult, Problem
+from .periods import Period
 from .store import StoreError, execute, query, sql
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
@@ -29,6 +30,26 @@ def _scannable(facts: pd.DataFrame) -> pd.DataFrame:
                                          for c in ("period_start", "period_end")})
 
 
+def check(con, parsed: ParseResult) -> list[Problem]:
+    """Problems of a clean file against what is stored: a numerator in the file above the stored
+    denominator of the same region and period, or a denominator below the stored numerator."""
+    con.register("new_facts", _scannable(parsed.facts))
+    try:
+        rows = con.sql(sql("ratio_conflicts")).fetchall()
+    finally:
+        con.unregister("new_facts")
+    problems = []
+    for row, name, num_name, den_name, num, den, num_stored, start, end in rows:
+        where = f"（同一区域、同一期间 {Period(start, end).label}）"
+        if num_stored:
+            problems.append(Problem(row, den_name, f"「{den_name}」{den:g} 小于已导入的「{num_name}」{num:g}{where}："
+                                    f"{name}会超过 100%。请核对；若确有变化，请在同一文件中一并上报新的「{num_name}」。"))
+        else:
+            problems.append(Problem(row, num_name, f"「{num_name}」{num:g} 大于已导入的「{den_name}」{den:g}{where}："
+                                    f"{name}会超过 100%。请核对；若总数有变化，请在同一文件中一并上报新的「{den_name}」。"))
+    return problems
+
+
 @dataclass
 class Preview:
     insert: pd.DataFrame     # new cells
@@ -37,6 +58,7 @@ class Preview:
     villages: pd.DataFrame   # villages to create
     skipped: pd.DataFrame    # rows the parser skipped (合计 rows, blank rows), with the reason
     duplicate_of: int | None  # a batch still in effect that imported the same file
+    problems: list[Problem]   # contradictions with stored data (see check)
 
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
@@ -53,15 +75,20 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
                    replace=cells[stored & ~same].reset_index(drop=True),
                    unchanged=cells[same].reset_index(drop=True),
                    villages=parsed.villages, skipped=parsed.skipped,
-                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None)
+                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None,
+                   problems=check(con, parsed))
 
 
-def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int:
-    """Write a problem-free upload as one batch in one transaction; returns the batch id."""
+def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int | None:
+    """Write a problem-free upload as one batch in one transaction; returns the batch id, or None
+    when every cell already holds the file's value (nothing written, no batch)."""
     if parsed.problems:
         raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
     con.execute("BEGIN TRANSACTION")
     try:
+        if problems := check(con, parsed):
+            raise StoreError(f"文件与已导入的数据有 {len(problems)} 处矛盾，未导入任何数据："
+                             + "；".join(f"第 {p.row} 行：{p.message}" for p in problems[:3]))
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(f"该文件已作为批次 {int(dup['batch_id'].iloc[0])} 导入，无需重复上传；"
@@ -71,6 +98,10 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
         cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
         insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
         replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
+        if not (len(insert) or len(replace)):
+            con.unregister("new_facts")
+            con.execute("ROLLBACK")
+            return None
         batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
         if len(parsed.villages):
             con.register("new_villages", parsed.villages[["code", "name", "parent_code"]])
@@ -84,8 +115,7 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
                 uploader=uploader, inserted=len(insert), replaced=len(replace),
                 skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),
                 villages=len(parsed.villages))
-        if len(insert) or len(replace):
-            add_facts(con, pa.concat_tables([insert, replace]).to_pandas(types_mapper=pd.ArrowDtype), batch_id)
+        add_facts(con, pa.concat_tables([insert, replace]).to_pandas(types_mapper=pd.ArrowDtype), batch_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

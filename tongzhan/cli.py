@@ -15,7 +15,7 @@ from .build import build_demo
 from .importer import parse_file, problems_frame
 from .catalog import Catalog
 from .periods import Period
-from .regions import Tree
+from .regions import ROOT_CODE, Tree
 from .rollup import indicator_table
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 
@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
     i.add_argument("--sheet", help="Excel 工作表名称（默认第一个）")
     i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
+    i.add_argument("--scope", default=ROOT_CODE,
+                   help="导入范围的区划代码（默认全国）：文件中的区域须在其内，区域名称在其内查找")
     i.add_argument("--allow-subtotals", action="store_true",
                    help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
     sub.add_parser("batches", help="列出导入批次")
@@ -97,15 +99,18 @@ def run_import(args) -> int:
     con, tree, catalog = open_db(args, read_only=args.dry_run)
     try:
         parsed = parse_file(data, path.name, tree, catalog, today=date.today(), period=args.period,
-                            sheet=args.sheet, allow_subtotals=args.allow_subtotals,
+                            sheet=args.sheet, scope=args.scope, allow_subtotals=args.allow_subtotals,
                             max_bytes=max_upload_bytes())
-        if parsed.problems:
-            print(f"错误：文件 {path.name} 有 {len(parsed.problems)} 处问题，未导入任何数据：",
-                  file=sys.stderr)
-            problems_frame(parsed.problems).to_csv(sys.stderr, index=False, lineterminator="\n")
+        problems = parsed.problems or batches.check(con, parsed)
+        if problems:
+            print(f"错误：文件 {path.name} 有 {len(problems)} 处问题，未导入任何数据：", file=sys.stderr)
+            problems_frame(problems).to_csv(sys.stderr, index=False, lineterminator="\n")
             return 1
         if not args.dry_run:
             batch_id = batches.commit(con, parsed, data, path.name, args.user)
+            if batch_id is None:
+                print(f"文件中的 {len(parsed.facts)} 条数据与已导入的完全相同，无需导入，未创建批次。")
+                return 0
             b = batches.history(con).set_index("batch_id").loc[batch_id]
             print(f"已导入为批次 {batch_id}：新增 {b.inserted} 条，覆盖 {b.replaced} 条，"
                   f"跳过 {b.skipped} 条，新建村(社区) {b.villages} 个。")

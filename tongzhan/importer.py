@@ -82,7 +82,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text[2:-1] if text.startswith('="') and text.endswith('"') else text   # Excel's ="0012"
 
 
 def _label(value) -> str:
@@ -196,8 +197,9 @@ def parse_period(value) -> Period:
     ValueError (Chinese) for anything else, including ranges that are not one of those."""
     if isinstance(value, dt.date):
         return Period.months(value.year, value.month, value.year, value.month)
+    text = re.sub(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", _text(value))   # a date written with its time
     try:
-        period = _match_period(_key(value).upper().replace("年度", "年"))
+        period = _match_period(_key(text).upper().replace("年度", "年"))
     except ValueError as e:   # month 13, a range that ends before it starts
         raise ValueError(f"期间「{_text(value)}」无效（{e}）：{PERIOD_HELP}。") from None
     if period is None:
@@ -208,9 +210,12 @@ def parse_period(value) -> Period:
 
 
 def _match_period(text: str) -> Period | None:
-    if m := re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})月?(?:[-/.]?\d{1,2}日?)?|(\d{2}))", text):
+    if m := re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:月份?)?(?:[-/.]?\d{1,2}日?)?|(\d{2}))", text):
         year, month = int(m.group(1)), int(m.group(2) or m.group(3))
         return Period.months(year, month, year, month)
+    if m := re.fullmatch(r"(\d{4})年(\d{1,2})[-—~至到](\d{1,2})月(?:份)?", text):   # 2026年1-3月
+        year, first, last = map(int, m.groups())
+        return Period.months(year, first, year, last)
     if m := (re.fullmatch(r"(\d{4})年?-?第?([1-4一二三四])季度?", text)
              if "季" in text else re.fullmatch(r"(\d{4})年?-?Q([1-4])", text)):
         year, q = int(m.group(1)), _CN_DIGIT[m.group(2)]
@@ -220,6 +225,18 @@ def _match_period(text: str) -> Period | None:
     if re.fullmatch(r"\d{4}-\d{1,2}~\d{4}-\d{1,2}", text):
         return Period.parse(text)
     return None
+
+
+def _not_over(period: Period, today: dt.date) -> str | None:
+    """Why a period cannot be imported yet: it ends after the current month (the current month
+    itself may be reported); None when it can."""
+    if (period.end.year, period.end.month) <= (today.year, today.month):
+        return None
+    now = f"（今天是 {today.year}年{today.month}月{today.day}日）"
+    if (period.start.year, period.start.month) > (today.year, today.month):
+        return f"期间「{period.label}」还没有到{now}：不能导入未来的数据，请核对年份和月份。"
+    return (f"期间「{period.label}」还没有结束{now}：季度、年度数据请在期末之后填报，"
+            "或改按已经结束的月份填报。")
 
 
 def _join_period_parts(parts: list[str]) -> str:
@@ -477,7 +494,12 @@ class _Regions:
                        key=lambda ct: ct[0].spec.level or 0)
         village_name = next((t for level in (5, None) for c, t in names if c.spec.level == level), None)
         if codes:
-            return self._by_code(*codes[0], village_name)
+            code = self._by_code(*codes[0], village_name)
+            for column, text in names:
+                if column.spec.level != 5 and not self._names_any_of(text, code):
+                    raise _RegionError(column.label, f"区划代码「{codes[0][1]}」是「{self.tree.full_name(code)}」，"
+                                       f"与「{text}」不符：请核对这一行的代码和名称。")
+            return code
         context = self.scope
         for i, (column, text) in enumerate(names):
             last = i == len(names) - 1
@@ -493,6 +515,14 @@ class _Regions:
             else:
                 raise _RegionError(column.label, self._unknown(text, context, column))
         return context
+
+    def _names_any_of(self, text: str, code: str) -> bool:
+        """Whether text names the unit or one of its ancestors, loosely: either name may contain
+        the other (武当路 · 武当路街道 · 武当路街道办事处 · 十堰市茅箭区)."""
+        k = _key(text)
+        names = [_key(self.tree.name[c]) for c in self.ancestors(code) if c in self.tree and c != ROOT_CODE]
+        names += [_key(self.new_villages[code][0])] if code in self.new_villages else []
+        return any(k in n or n in k for n in names)
 
     def _within(self, context: str) -> str:
         return "全国范围内" if context == ROOT_CODE else f"「{self.tree.full_name(context)}」内"
@@ -511,6 +541,9 @@ class _Regions:
 
     def _by_code(self, column: _Column, text: str, village_name: str | None) -> str:
         code, tree = text, self.tree
+        if re.fullmatch(r"\d(\.\d+)?E\+?\d+", text, re.IGNORECASE):
+            raise _RegionError(column.label, f"区划代码「{text}」是科学计数法：Excel 把长数字显示成这样时，代码的后几位已经丢失。"
+                               "请把代码列设置为“文本”格式后重新填写代码，或删除代码列、改填区域名称。")
         if code not in tree and len(code) == 12 and code.endswith("000000") and code[:6] in tree:
             code = code[:6]
         elif code not in tree and len(code) in (9, 12) and code.endswith("000") and code[:-3] in tree:
@@ -693,12 +726,15 @@ class _Parser:
         for j in reversed(range(len(g.text))):
             first = np.where(g.blank[j], first, g.text[j])
         codes, texts = pd.factorize(first)
+        no_region = np.logical_and.reduce([g.blank[c.index] for c in rc])
+        labelled = np.array([any(w in t for w in SUBTOTAL_WORDS) for t in texts], dtype=bool)[codes]
+        subtotal = np.where(pd.isna(subtotal) & no_region & labelled, first, subtotal)  # 合计 under 序号
         note, is_sub = np.array([bool(NOTE_ROW.match(t)) for t in texts], dtype=bool)[codes], pd.notna(subtotal)
         self.skipped = [(first_row + int(i), "空行" if not filled[i] else
                          f"合计行「{subtotal[i]}」：合计由系统从各单位汇总，不导入" if is_sub[i] else
                          f"表尾说明「{first[i][:20]}」") for i in np.flatnonzero(~filled | is_sub | note)]
         live = filled & ~is_sub & ~note
-        has_region = live & ~np.logical_and.reduce([g.blank[c.index] for c in rc])
+        has_region = live & ~no_region
 
         # the value cells: row i, source s = (column label, indicator, unit, column index), value code
         if self.layout == "wide":
@@ -805,10 +841,8 @@ class _Parser:
             period = parse_period(value)
         except ValueError as e:
             return None, (label, str(e))
-        if period.start > self.today.replace(day=1):
-            today = f"{self.today.year}年{self.today.month}月{self.today.day}日"
-            return None, (label, f"期间「{period.label}」还没有到（今天是 {today}）：不能导入未来的数据，"
-                          "请核对年份和月份。")
+        if why := _not_over(period, self.today):
+            return None, (label, why)
         return period, None
 
     def cell_value(self, raw, label: str, ind: str, unit: str):
@@ -880,7 +914,8 @@ class _Parser:
                          f"「{name[parent]}」和它的下级「{name.get(child) or self.regions.new_villages[child][0]}」"
                          f"（第 {x.row} 行）同时填报了「{self.indicator(x.ind).name_zh}」{self.periods[x.pid].label}："
                          "若上级的数是下级的合计，汇总时会重复计算。请删除上级这一行（上级的数由系统从下级汇总）；"
-                         "若上级的数确实只是本级的、不含下级，请在导入页面确认“上级数据不含下级”后重新导入。")
+                         "若上级的数确实只是本级的、不含下级，请在导入页面勾选“文件中上下级同时出现的数据不是小计”"
+                         "（命令行加 --allow-subtotals）后重新导入。")
         return f.row.isin(m.row_p).to_numpy()
 
     def indicator(self, k: int) -> Indicator:
@@ -934,6 +969,8 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
             default_period = parse_period(period)
         except ValueError as e:
             return file_problem(f"所选期间无效：{e}")
+        if why := _not_over(default_period, today):
+            return file_problem(f"所选期间无效：{why}")
     try:
         candidates = sheets(data, file_name, max_bytes, sheet)
     except FileError as e:
@@ -985,7 +1022,16 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
         return _empty_result(problems, layout, sheet_name)
 
+    width, overlong = len(columns), []
+    if sheet_name is None:   # CSV: an unquoted 1,200 splits a number into two cells
+        overlong = [header_row + 1 + i for i, row in enumerate(body)
+                    if len(row) > width and any(not _is_blank(v) for v in row[width:])]
+    for r in overlong:
+        parser.problem(r, None, f"这一行有 {len(body[r - header_row - 1])} 个值，比表头的 {width} 列多："
+                       "多半是数字中的千分位逗号（如 1,200）把一个数拆成了两格。请去掉千分位逗号，"
+                       "或把这个数用英文双引号括起来（\"1,200\"）。")
     f = parser.read_rows(cells, header_row + 1)
+    f = f[~f["row"].isin(overlong)].reset_index(drop=True)   # check_facts counts by position
     f = f[parser.check_facts(f)]
     if f.empty and not parser.problems:
         parser.problem(None, None, "文件中没有任何可导入的数值：所有数值单元格都是空的。")

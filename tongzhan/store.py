@@ -24,7 +24,14 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
 
 def max_upload_bytes() -> int:
     """The largest file accepted for import: TONGZHAN_MAX_UPLOAD_MB, default 50 MB."""
-    return int(float(os.environ.get("TONGZHAN_MAX_UPLOAD_MB", "50")) * 2**20)
+    text = os.environ.get("TONGZHAN_MAX_UPLOAD_MB", "50")
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = 0
+    if not mb > 0:
+        raise StoreError(f"环境变量 TONGZHAN_MAX_UPLOAD_MB 应为正数（单位 MB，如 50），现在是「{text}」。")
+    return int(mb * 2**20)
 
 
 @functools.cache
