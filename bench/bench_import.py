@@ -44,7 +44,7 @@ def write_csv(db: Path, path: Path, rows: int) -> None:
     towns = [c for c in tree.frame["code"] if tree.level[c] == 4 and tree.ancestors(c)[1] == "420000"]
     lines, (y, m) = [HEADER], (2018, 1)
     while len(lines) <= rows:
-        lines += [f"{t},{tree.name[t]},{y}-{m:02d},1.5,120,3,1,12" for t in towns[:rows + 1 - len(lines)]]
+        lines += [f"{t},{tree.name[t]},{y}-{m:02d},1.5,120,3,1,80" for t in towns[:rows + 1 - len(lines)]]
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -30,10 +30,23 @@ def _scannable(facts: pd.DataFrame) -> pd.DataFrame:
                                          for c in ("period_start", "period_end")})
 
 
+class Rejected(StoreError):
+    """A file that contradicts stored data; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"文件与已导入的数据有 {len(problems)} 处矛盾，未导入任何数据：" +
+                         "；".join(f"第 {p.row} 行：{p.message}" for p in problems[:3]))
+        self.problems = problems
+
+
 def check(con, parsed: ParseResult) -> list[Problem]:
     """Problems of a clean file against what is stored: a numerator in the file above the stored
     denominator of the same region and period, or a denominator below the stored numerator."""
-    con.register("new_facts", _scannable(parsed.facts))
+    parts = {i for pair in con.sql(sql("ratio_parts")).fetchall() for i in pair}
+    facts = parsed.facts[parsed.facts["indicator_id"].isin(parts)]
+    if facts.empty:
+        return []
+    con.register("new_facts", _scannable(facts))
     try:
         rows = con.sql(sql("ratio_conflicts")).fetchall()
     finally:
@@ -87,8 +100,7 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
     con.execute("BEGIN TRANSACTION")
     try:
         if problems := check(con, parsed):
-            raise StoreError(f"文件与已导入的数据有 {len(problems)} 处矛盾，未导入任何数据："
-                             + "；".join(f"第 {p.row} 行：{p.message}" for p in problems[:3]))
+            raise Rejected(problems)
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(f"该文件已作为批次 {int(dup['batch_id'].iloc[0])} 导入，无需重复上传；"

@@ -91,6 +91,13 @@ def run_query(args) -> None:
                      float_format=lambda v: f"{v:.6f}".rstrip("0").rstrip("."))
 
 
+def reject(name: str, problems) -> int:
+    """Every problem of a rejected file, as a CSV table on stderr; the exit code."""
+    print(f"错误：文件 {name} 有 {len(problems)} 处问题，未导入任何数据：", file=sys.stderr)
+    problems_frame(problems).to_csv(sys.stderr, index=False, lineterminator="\n")
+    return 1
+
+
 def run_import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -101,13 +108,13 @@ def run_import(args) -> int:
         parsed = parse_file(data, path.name, tree, catalog, today=date.today(), period=args.period,
                             sheet=args.sheet, scope=args.scope, allow_subtotals=args.allow_subtotals,
                             max_bytes=max_upload_bytes())
-        problems = parsed.problems or batches.check(con, parsed)
-        if problems:
-            print(f"错误：文件 {path.name} 有 {len(problems)} 处问题，未导入任何数据：", file=sys.stderr)
-            problems_frame(problems).to_csv(sys.stderr, index=False, lineterminator="\n")
-            return 1
+        if parsed.problems:
+            return reject(path.name, parsed.problems)
         if not args.dry_run:
-            batch_id = batches.commit(con, parsed, data, path.name, args.user)
+            try:
+                batch_id = batches.commit(con, parsed, data, path.name, args.user)
+            except batches.Rejected as e:   # contradicts stored data
+                return reject(path.name, e.problems)
             if batch_id is None:
                 print(f"文件中的 {len(parsed.facts)} 条数据与已导入的完全相同，无需导入，未创建批次。")
                 return 0
@@ -116,6 +123,8 @@ def run_import(args) -> int:
                   f"跳过 {b.skipped} 条，新建村(社区) {b.villages} 个。")
             return 0
         p = batches.preview(con, parsed, data)
+        if p.problems:
+            return reject(path.name, p.problems)
         print(f"新增 {len(p.insert)} 条，覆盖 {len(p.replace)} 条，与现有相同 {len(p.unchanged)} 条，"
               f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
         for r in p.replace.head(20).itertuples():

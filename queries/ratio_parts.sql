@@ -1,0 +1,2 @@
+-- The numerator and denominator of every ratio indicator.
+SELECT numerator, denominator FROM indicators WHERE kind = 'ratio'
