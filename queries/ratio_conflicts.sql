@@ -8,26 +8,28 @@ WITH parts AS (
     JOIN indicators d ON d.id = r.denominator
     WHERE r.kind = 'ratio'
 ),
-stored AS (   -- stored parts in the file's regions, except the cells the file rewrites
+stored AS (   -- stored parts at the file's regions and periods, except the cells it rewrites
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, f.months, f.value
     FROM facts f
-    SEMI JOIN (SELECT DISTINCT region_code FROM new_facts) r ON r.region_code = f.region_code
+    SEMI JOIN (SELECT DISTINCT region_code, period_start, months FROM new_facts) k
+      ON k.region_code = f.region_code AND k.period_start = f.period_start AND k.months = f.months
     ANTI JOIN new_facts n
       ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
      AND n.period_start = f.period_start AND n.months = f.months
     WHERE f.indicator_id IN (SELECT numerator FROM parts UNION ALL SELECT denominator FROM parts)
-),
-cells AS (    -- row NULL: stored
-    SELECT region_code, indicator_id, period_start, period_end, months, value, "row" FROM new_facts
-    UNION ALL
-    SELECT *, NULL FROM stored
-),
-num AS (SELECT p.*, c.* FROM parts p JOIN cells c ON c.indicator_id = p.numerator),
-den AS (SELECT p.name_zh AS ratio, c.* FROM parts p JOIN cells c ON c.indicator_id = p.denominator)
-SELECT coalesce(a."row", b."row") AS "row", a.name_zh, a.num_name, a.den_name,
-       a.value AS num, b.value AS den, a."row" IS NULL AS num_stored, a.period_start, a.period_end
-FROM num a
-JOIN den b ON b.ratio = a.name_zh AND b.region_code = a.region_code
-          AND b.period_start = a.period_start AND b.months = a.months
-WHERE a.value > b.value AND (a."row" IS NULL) <> (b."row" IS NULL)
+)
+SELECT n."row", p.name_zh, p.num_name, p.den_name, n.value AS num, s.value AS den, false AS num_stored,
+       n.period_start, n.period_end
+FROM parts p
+JOIN new_facts n ON n.indicator_id = p.numerator
+JOIN stored s ON s.indicator_id = p.denominator AND s.region_code = n.region_code
+             AND s.period_start = n.period_start AND s.months = n.months
+WHERE n.value > s.value
+UNION ALL
+SELECT n."row", p.name_zh, p.num_name, p.den_name, s.value, n.value, true, n.period_start, n.period_end
+FROM parts p
+JOIN new_facts n ON n.indicator_id = p.denominator
+JOIN stored s ON s.indicator_id = p.numerator AND s.region_code = n.region_code
+             AND s.period_start = n.period_start AND s.months = n.months
+WHERE s.value > n.value
 ORDER BY 1

@@ -78,7 +78,7 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""
     con.register("new_facts", _scannable(parsed.facts))
     try:
-        cells = query(con, "preview_cells")
+        cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
     finally:
         con.unregister("new_facts")
     stored = cells["old_value"].notna()
