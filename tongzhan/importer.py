@@ -1023,7 +1023,7 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         return _empty_result(problems, layout, sheet_name)
 
     width, overlong = len(columns), []
-    if sheet_name is None:   # CSV: an unquoted 1,200 splits a number into two cells
+    if sheet_name is None and max(map(len, body)) > width:   # CSV: an unquoted 1,200 splits a number
         overlong = [header_row + 1 + i for i, row in enumerate(body)
                     if len(row) > width and any(not _is_blank(v) for v in row[width:])]
     for r in overlong:
