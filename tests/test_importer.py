@@ -401,6 +401,16 @@ def test_value_rejections(env):
                            (ZHANGWAN, "assessment_score", "2026-03", 99.0, 3)}
 
 
+@pytest.mark.parametrize("cell, ok", [("1,234", 1234), ("12,345,678", 12345678), ("1,234万", 12340000),
+                                       ("12,5", None), ("1,20", None), ("1234,567", None)])
+def test_thousands_separators_must_group_by_three(env, cell, ok):
+    r = parse(env, f'区域,期间,服务群众人次\n茅箭区,2026-03,"{cell}"\n')
+    if ok is None:
+        only_problem(r, 2, "服务群众人次", "千分位逗号位置不对")
+    else:
+        assert r.problems == [] and r.facts["value"].tolist() == [ok]
+
+
 def test_header_unit_that_does_not_fit(env):
     r = parse(env, "区域,期间,募集资金(人),落地项目数\n茅箭区,2026-03,5,1\n")
     only_problem(r, 1, "募集资金(人)", "表头单位「人」", "万元")

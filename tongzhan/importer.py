@@ -144,7 +144,12 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
     a unit written in the cell itself wins. ValueError (Chinese) for anything else."""
     if isinstance(value, bool):
         raise ValueError(f"「{value}」不是数字：「{ind.name_zh}」应填写数字。")
-    text = re.sub(r"[\s,]", "", _text(value))
+    text = re.sub(r"\s", "", _text(value))
+    if "," in text:
+        digits = re.match(r"[+-]?[\d,]*", text).group()
+        if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", digits):
+            raise ValueError(f"「{text}」的千分位逗号位置不对（应每三位一个，如 1,234）：请核对这个数。")
+        text = text.replace(",", "")
     if text in BLANK_MARKS or not text:
         return None
     m = _NUMBER.fullmatch(text)
