@@ -71,7 +71,11 @@ with upload_tab:
         if problems:
             report = problems_frame(problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
-            st.dataframe(report.astype({"行号": "string"}).fillna(""), hide_index=True, width="stretch")
+            shown = report.astype({"行号": "string"}).fillna("")
+            if len(shown) <= 30:   # a table wraps the long messages; a dataframe would cut them off
+                st.table(shown.set_index("行号"))
+            else:
+                st.dataframe(shown, hide_index=True, width="stretch")
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", to_excel(report, "问题清单"),
                               f"问题清单_{file.name}.xlsx", key="problems_xlsx")
