@@ -254,6 +254,6 @@ def batch_rows(history: pd.DataFrame) -> pd.DataFrame:
     """The batch history with Chinese headers and a status column."""
     out = history.rename(columns={
         "batch_id": "批次", "file_name": "文件", "uploader": "上传人", "created_at": "导入时间",
-        "inserted": "新增", "replaced": "覆盖", "skipped": "跳过", "villages": "新建村(社区)"})
+        "inserted": "新增", "replaced": "覆盖", "skipped": "相同或跳过", "villages": "新建村(社区)"})
     out["状态"] = ["已撤销" if pd.notna(u) else "有效" for u in history["undone_at"]]
     return out.drop(columns=["undone_at", "sha256"])
