@@ -129,7 +129,7 @@ def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
     assert parsed.problems == []                             # the file alone is fine ...
     [p] = batches.preview(con, parsed, more).problems        # ... but not with what is stored
     assert (p.row, p.column) == (2, "建有统战组织的村(社区)数")
-    assert "12 大于已导入的「村(社区)总数」10" in p.message and "2026年3月" in p.message
+    assert "12（2026年3月）大于已导入的「村(社区)总数」10（2026年3月）" in p.message
     with pytest.raises(StoreError, match="矛盾"):
         batches.commit(con, parsed, more, "更正.csv", "李四")
     assert_same(snapshot(con), before)
@@ -139,7 +139,17 @@ def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
     # A stored denominator lowered below the stored numerator.
     fewer = csv_bytes(["区划代码,期间,村(社区)总数", f"{T1},2026-03,5"])
     [p] = batches.check(con, parse_file(fewer, "c.csv", tree, catalog, today=TODAY))
-    assert "「村(社区)总数」5 小于已导入的「建有统战组织的村(社区)数」8" in p.message
+    assert "「村(社区)总数」5（2026年3月）小于已导入的「建有统战组织的村(社区)数」8（2026年3月）" in p.message
+    # The denominator in effect carries over: 10 villages reported in March still hold in June ...
+    later = csv_bytes(["区划代码,期间,建有统战组织的村(社区)数", f"{T1},2026-06,11"])
+    [p] = batches.check(con, parse_file(later, "d.csv", tree, catalog, today=TODAY))
+    assert "11（2026年6月）大于已导入的「村(社区)总数」10（2026年3月）" in p.message
+    # ... unless the file reports a newer one, in an earlier row or month of its own.
+    both = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-05,12,", f"{T1},2026-06,,11"])
+    assert batches.check(con, parse_file(both, "e.csv", tree, catalog, today=TODAY)) == []
+    small = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-05,9,", f"{T1},2026-06,,11"])
+    [p] = batches.check(con, parse_file(small, "f.csv", tree, catalog, today=TODAY))
+    assert p.row == 3 and "11（2026年6月）大于第 2 行的「村(社区)总数」9（2026年5月）" in p.message
 
 
 def test_same_file_twice_names_the_batch(db):
@@ -313,7 +323,7 @@ def test_cli_lists_contradictions_with_stored_data(db_file, tmp_path):
     assert cli(db_file, "import", str(f)).returncode == 0
     for args in ([], ["--dry-run"]):
         res = cli(db_file, "import", str(g), *args)
-        assert res.returncode == 1 and "2,建有统战组织的村(社区)数,「建有统战组织的村(社区)数」12 大于" in res.stderr
+        assert res.returncode == 1 and "2,建有统战组织的村(社区)数,「建有统战组织的村(社区)数」12（2026年3月）大于" in res.stderr
     con = store.connect(db_file, read_only=True)
     try:   # nothing written: the first file's one fact and one batch
         assert con.sql("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM batches)").fetchall() == [(1, 1)]

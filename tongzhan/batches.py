@@ -40,8 +40,9 @@ class Rejected(StoreError):
 
 
 def check(con, parsed: ParseResult) -> list[Problem]:
-    """Problems of a clean file against what is stored: a numerator in the file above the stored
-    denominator of the same region and period, or a denominator below the stored numerator."""
+    """Problems of a clean file against what is stored: a ratio's numerator above the denominator
+    in effect for the same region (the latest reported at or before the numerator's period), one
+    of the two from the file (see ratio_conflicts.sql)."""
     parts = {i for pair in con.sql(sql("ratio_parts")).fetchall() for i in pair}
     facts = parsed.facts[parsed.facts["indicator_id"].isin(parts)]
     if facts.empty:
@@ -52,14 +53,16 @@ def check(con, parsed: ParseResult) -> list[Problem]:
     finally:
         con.unregister("new_facts")
     problems = []
-    for row, name, num_name, den_name, num, den, num_stored, start, end in rows:
-        where = f"（同一区域、同一期间 {Period(start, end).label}）"
-        if num_stored:
-            problems.append(Problem(row, den_name, f"「{den_name}」{den:g} 小于已导入的「{num_name}」{num:g}{where}："
-                                    f"{name}会超过 100%。请核对；若确有变化，请在同一文件中一并上报新的「{num_name}」。"))
+    for row, name, num_name, den_name, num, den, num_row, den_row, *ends in rows:
+        a, b = Period(ends[0], ends[1]).label, Period(ends[2], ends[3]).label
+        if num_row is None:
+            text = f"「{den_name}」{den:g}（{b}）小于已导入的「{num_name}」{num:g}（{a}）"
         else:
-            problems.append(Problem(row, num_name, f"「{num_name}」{num:g} 大于已导入的「{den_name}」{den:g}{where}："
-                                    f"{name}会超过 100%。请核对；若总数有变化，请在同一文件中一并上报新的「{den_name}」。"))
+            where = "已导入的" if den_row is None else f"第 {den_row} 行的"
+            text = f"「{num_name}」{num:g}（{a}）大于{where}「{den_name}」{den:g}（{b}）"
+        problems.append(Problem(row, den_name if num_row is None else num_name,
+                                f"{text}：同一区域的{name}会超过 100%。请核对；"
+                                "若总数或已建数有变化，请在同一文件中一并上报新的数。"))
     return problems
 
 
