@@ -27,14 +27,14 @@ with upload_tab:
     st.write(f"导入范围：**{tree.full_name(region)}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
              "在页面顶部切换区域）")
     done = st.empty()
-    # a new key after each commit empties the uploader for the next file
     try:
         max_bytes = max_upload_bytes()
     except StoreError as e:
         st.error(str(e))
         st.stop()
     limit_mb = max_bytes / 2**20
-    # the widget's own limit (an English message) lies above ours, which explains itself in Chinese
+    # The widget's own limit (an English message) lies above ours, which explains itself in
+    # Chinese; a new key after each commit empties the uploader for the next file.
     file = st.file_uploader(f"选择文件（CSV、Excel，不超过 {limit_mb:g} MB）", type=["csv", "txt", "xlsx", "xls"],
                             key=f"upload_file_{st.session_state.get('uploads', 0)}",
                             max_upload_size=int(2 * limit_mb) + 1)
@@ -60,13 +60,13 @@ with upload_tab:
         options = dict(today=date.today(), period=period or None, sheet=sheet,
                        scope=region, allow_subtotals=allow_subtotals,
                        max_bytes=max_bytes)
-        parsed = ui.remember("upload_parsed", (file.file_id, ctx.version, *options.values()),
-                             lambda: parse_file(data, file.name, tree, catalog, **options))
+        key = (file.file_id, ctx.version, *options.values())
+        parsed = ui.remember("upload_parsed", key, lambda: parse_file(data, file.name, tree, catalog, **options))
 
         def preview():
             with cursor(ctx.con) as cur:
                 return batches.preview(cur, parsed, data)
-        p = None if parsed.problems else ui.remember("upload_preview", (id(parsed), ctx.version), preview)
+        p = None if parsed.problems else ui.remember("upload_preview", key, preview)
         problems = parsed.problems or p.problems   # the file's own, else against stored data
         if problems:
             report = problems_frame(problems)
@@ -114,6 +114,9 @@ with upload_tab:
                 except StoreError as e:
                     st.error(str(e))
                 else:
+                    if batch_id is None:   # the data changed since the preview: nothing left to write
+                        st.session_state.pop("upload_preview", None)
+                        st.rerun()
                     st.session_state["committed"] = (
                         batch_id, file.name, f"新增 {len(p.insert):,} 条，覆盖 {len(p.replace):,} 条")
                     st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
