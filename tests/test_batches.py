@@ -152,6 +152,26 @@ def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
     assert p.row == 3 and "11（2026年6月）大于第 2 行的「村(社区)总数」9（2026年5月）" in p.message
 
 
+def test_parent_and_child_across_files_would_count_twice(db):
+    con, tree, catalog = db
+    load(con, tree, catalog, csv_bytes(WIDE))               # 武当路 and 二堰 (茅箭区's townships), March
+    county = csv_bytes(["区域,期间,募集资金(万元),考核得分", "茅箭区,2026-03,20,90"])
+    parsed = parse_file(county, "县.csv", tree, catalog, today=TODAY)
+    assert parsed.problems == []                             # alone, the file is fine
+    [p] = batches.check(con, parsed)                         # scores are no subtotal: one problem
+    assert (p.row, p.column) == (2, "募集资金") and "已导入了下级「二堰街道」等 2 个单位2026年3月的「募集资金」" in p.message
+    with pytest.raises(batches.Rejected):
+        batches.commit(con, parsed, county, "县.csv", "王五")
+    # The county's own number, confirmed: accepted.
+    own = parse_file(county, "县.csv", tree, catalog, today=TODAY, allow_subtotals=True)
+    assert batches.check(con, own) == []
+    batches.commit(con, own, county, "县.csv", "王五")
+    # And the other way round: a township after its county.
+    town = csv_bytes(["区划代码,期间,募集资金(万元)", f"{T1},2026-03,13"])
+    [p] = batches.check(con, parse_file(town, "镇.csv", tree, catalog, today=TODAY))
+    assert "已导入的上级「茅箭区」也有2026年3月的「募集资金」" in p.message
+
+
 def test_same_file_twice_names_the_batch(db):
     con, tree, catalog = db
     data = csv_bytes(WIDE)

@@ -42,17 +42,19 @@ class Rejected(StoreError):
 def check(con, parsed: ParseResult) -> list[Problem]:
     """Problems of a clean file against what is stored: a ratio's numerator above the denominator
     in effect for the same region (the latest reported at or before the numerator's period), one
-    of the two from the file (see ratio_conflicts.sql)."""
+    of the two from the file (see ratio_conflicts.sql); a unit above or below a file region with
+    the same indicator and period stored (a subtotal counted twice), unless the file says it
+    holds units' own numbers."""
+    problems = [] if parsed.allow_subtotals else _stored_subtotals(con, parsed.facts)
     parts = {i for pair in con.sql(sql("ratio_parts")).fetchall() for i in pair}
     facts = parsed.facts[parsed.facts["indicator_id"].isin(parts)]
     if facts.empty:
-        return []
+        return problems
     con.register("new_facts", _scannable(facts))
     try:
         rows = con.sql(sql("ratio_conflicts")).fetchall()
     finally:
         con.unregister("new_facts")
-    problems = []
     for row, name, num_name, den_name, num, den, num_row, den_row, *ends in rows:
         a, b = Period(ends[0], ends[1]).label, Period(ends[2], ends[3]).label
         if num_row is None:
@@ -63,6 +65,29 @@ def check(con, parsed: ParseResult) -> list[Problem]:
         problems.append(Problem(row, den_name if num_row is None else num_name,
                                 f"{text}：同一区域的{name}会超过 100%。请核对；"
                                 "若总数或已建数有变化，请在同一文件中一并上报新的数。"))
+    return sorted(problems, key=lambda p: p.row)
+
+
+def _stored_subtotals(con, facts: pd.DataFrame) -> list[Problem]:
+    if facts.empty:
+        return []
+    con.register("new_facts", _scannable(facts))
+    try:
+        rows = con.sql(sql("subtotal_conflicts")).fetchall()
+    finally:
+        con.unregister("new_facts")
+    confirm = "若确实只是本级的数、不含下级，请勾选“文件中上下级同时出现的数据不是小计”（命令行加 --allow-subtotals）。"
+    problems = []
+    for row, name, start, end, above, example, n in rows:
+        others = f"「{example}」" + (f"等 {n} 个单位" if n > 1 else "")
+        when = Period(start, end).label
+        if above:
+            text = (f"已导入的上级{others}也有{when}的「{name}」：若上级的数是下级的合计，与本行一起汇总会"
+                    f"重复计算。请核对后撤销其中一方；{confirm}")
+        else:
+            text = (f"已导入了下级{others}{when}的「{name}」：本行若是下级的合计，汇总时会重复计算，"
+                    f"请删除本行（上级的数由系统从下级汇总）；{confirm}")
+        problems.append(Problem(row, name, text))
     return problems
 
 

@@ -62,6 +62,7 @@ class ParseResult:
     problems: list[Problem]
     layout: str             # "long" or "wide" ("" when no header was found)
     sheet: str | None       # the Excel sheet read (None for CSV)
+    allow_subtotals: bool = False   # a parent and a descendant may both report (own numbers)
 
 
 def problems_frame(problems) -> pd.DataFrame:
@@ -1052,4 +1053,4 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
                             "value": f.value.to_numpy(), "row": f.row.to_numpy()}),
         villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
-        problems=parser.problems, layout=layout, sheet=sheet_name)
+        problems=parser.problems, layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)
