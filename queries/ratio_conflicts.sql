@@ -1,5 +1,5 @@
--- Ratio parts (numerator above denominator) that the upload (registered frame new_facts, its
--- ratio parts only) would leave in some region: each numerator, stored or from the file, is set
+-- Ratio parts (numerator above denominator) that the upload (registered frame new_facts) would
+-- leave in some region: each numerator, stored or from the file, is set
 -- against the denominator in effect at its period end (the latest reported at or before it, as the
 -- roll-up takes it), and a pair is reported when at least one of the two comes from the file.
 -- (The parser has already checked a numerator and a denominator of the same period in the file.)

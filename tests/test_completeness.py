@@ -37,13 +37,8 @@ N_STORED = 18         # stored indicators in data/indicators.csv (22 minus 4 rat
 # --------------------------------------------------------------------------- fixtures / helpers
 
 @pytest.fixture(scope="module")
-def template(schema_db):
-    return schema_db
-
-
-@pytest.fixture(scope="module")
-def tree(template):
-    t = template[1]
+def tree(schema_db):
+    t = schema_db[1]
     assert t.name[XIAOTING] == "猇亭区" and t.parent[XIAOTING] == YICHANG
     assert t.children(XIAOTING) == [TA, TB, TC]
     assert [t.name[c] for c in (TA, TB, TC)] == ["古老背街道", "虎牙街道", "云池街道"]
@@ -53,17 +48,16 @@ def tree(template):
 
 
 @pytest.fixture(scope="module")
-def catalog(template):
-    c = template[2]
+def catalog(schema_db):
+    c = schema_db[2]
     assert len(c.stored_ids()) == N_STORED
     return c
 
 
 def add_village(con, code, name, parent):
     """A village under a township, the way an upload adds one."""
-    con.register("new_villages", pd.DataFrame({"code": [code], "name": [name], "parent_code": [parent]}))
-    store.execute(con, "insert_villages", batch_id=1)
-    con.unregister("new_villages")
+    with store.registered(con, "new_villages", pd.DataFrame({"code": [code], "name": [name], "parent_code": [parent]})):
+        store.execute(con, "insert_villages", batch_id=1)
 
 
 def reported(con, tree, catalog, region, period, indicators=None):

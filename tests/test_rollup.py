@@ -36,13 +36,8 @@ COUNTRY = "000000"    # 全国, the root
 # --------------------------------------------------------------------------- fixtures / helpers
 
 @pytest.fixture(scope="module")
-def template(schema_db):
-    return schema_db
-
-
-@pytest.fixture(scope="module")
-def tree(template):
-    t = template[1]
+def tree(schema_db):
+    t = schema_db[1]
     # The codes used below really are where these tests assume them to be.
     assert t.name[SHIYAN] == "十堰市" and t.parent[SHIYAN] == HUBEI
     assert {MAOJIAN, ZHANGWAN} <= set(t.children(SHIYAN))
@@ -53,8 +48,8 @@ def tree(template):
 
 
 @pytest.fixture(scope="module")
-def catalog(template):
-    return template[2]
+def catalog(schema_db):
+    return schema_db[2]
 
 
 def one(con, tree, catalog, region, indicator, period):

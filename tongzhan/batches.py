@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from .build import add_facts
 from .importer import ParseResult, Problem
 from .periods import Period
-from .store import StoreError, execute, query, sql
+from .store import StoreError, execute, query, registered, sql
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 
@@ -40,22 +40,19 @@ class Rejected(StoreError):
 
 
 def check(con, parsed: ParseResult) -> list[Problem]:
-    """Problems of a clean file against what is stored: a ratio's numerator above the denominator
-    in effect for the same region (the latest reported at or before the numerator's period), one
-    of the two from the file (see ratio_conflicts.sql); a unit above or below a file region with
-    the same indicator and period stored (a subtotal counted twice), unless the file says it
-    holds units' own numbers."""
-    problems = [] if parsed.allow_subtotals else _stored_subtotals(con, parsed.facts)
-    parts = {i for pair in con.sql(sql("ratio_parts")).fetchall() for i in pair}
-    facts = parsed.facts[parsed.facts["indicator_id"].isin(parts)]
-    if facts.empty:
-        return problems
-    con.register("new_facts", _scannable(facts))
-    try:
-        rows = con.sql(sql("ratio_conflicts")).fetchall()
-    finally:
-        con.unregister("new_facts")
-    for row, name, num_name, den_name, num, den, num_row, den_row, *ends in rows:
+    """Problems of a clean file against what is stored (see _conflicts)."""
+    with registered(con, "new_facts", _scannable(parsed.facts)):
+        return _conflicts(con, parsed.allow_subtotals)
+
+
+def _conflicts(con, allow_subtotals: bool) -> list[Problem]:
+    """Contradictions of the registered new_facts with stored data: a ratio's numerator above the
+    denominator in effect for the same region (the latest reported at or before the numerator's
+    period), one of the two from the file (ratio_conflicts.sql); unless the file holds units' own
+    numbers, a unit above or below a file region with the same indicator and period stored, a
+    subtotal that would count twice (subtotal_conflicts.sql)."""
+    problems = []
+    for row, name, num_name, den_name, num, den, num_row, den_row, *ends in con.sql(sql("ratio_conflicts")).fetchall():
         a, b = Period(ends[0], ends[1]).label, Period(ends[2], ends[3]).label
         if num_row is None:
             text = f"「{den_name}」{den:g}（{b}）小于已导入的「{num_name}」{num:g}（{a}）"
@@ -65,20 +62,8 @@ def check(con, parsed: ParseResult) -> list[Problem]:
         problems.append(Problem(row, den_name if num_row is None else num_name,
                                 f"{text}：同一区域的{name}会超过 100%。请核对；"
                                 "若总数或已建数有变化，请在同一文件中一并上报新的数。"))
-    return sorted(problems, key=lambda p: p.row)
-
-
-def _stored_subtotals(con, facts: pd.DataFrame) -> list[Problem]:
-    if facts.empty:
-        return []
-    con.register("new_facts", _scannable(facts))
-    try:
-        rows = con.sql(sql("subtotal_conflicts")).fetchall()
-    finally:
-        con.unregister("new_facts")
     confirm = "若确实只是本级的数、不含下级，请勾选“文件中上下级同时出现的数据不是小计”（命令行加 --allow-subtotals）。"
-    problems = []
-    for row, name, start, end, above, example, n in rows:
+    for row, name, start, end, above, example, n in [] if allow_subtotals else con.sql(sql("subtotal_conflicts")).fetchall():
         others = f"「{example}」" + (f"等 {n} 个单位" if n > 1 else "")
         when = Period(start, end).label
         if above:
@@ -88,7 +73,7 @@ def _stored_subtotals(con, facts: pd.DataFrame) -> list[Problem]:
             text = (f"已导入了下级{others}{when}的「{name}」：本行若是下级的合计，汇总时会重复计算，"
                     f"请删除本行（上级的数由系统从下级汇总）；{confirm}")
         problems.append(Problem(row, name, text))
-    return problems
+    return sorted(problems, key=lambda p: p.row)
 
 
 @dataclass
@@ -104,11 +89,9 @@ class Preview:
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""
-    con.register("new_facts", _scannable(parsed.facts))
-    try:
+    with registered(con, "new_facts", _scannable(parsed.facts)):
         cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
-    finally:
-        con.unregister("new_facts")
+        problems = _conflicts(con, parsed.allow_subtotals)
     stored = cells["old_value"].notna()
     same = stored & (cells["old_value"] == cells["value"])
     dup = query(con, "batch_by_sha256", sha256=sha256(data))
@@ -117,7 +100,7 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
                    unchanged=cells[same].reset_index(drop=True),
                    villages=parsed.villages, skipped=parsed.skipped,
                    duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None,
-                   problems=check(con, parsed))
+                   problems=problems)
 
 
 def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int | None:
@@ -127,30 +110,27 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
         raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
     con.execute("BEGIN TRANSACTION")
     try:
-        if problems := check(con, parsed):
-            raise Rejected(problems)
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(f"该文件已作为批次 {int(dup['batch_id'].iloc[0])} 导入，无需重复上传；"
                              "如需重新导入，请先撤销该批次。")
-        # the preview's cells, as Arrow: only the cells to write are needed, not three frames
-        con.register("new_facts", _scannable(parsed.facts))
-        cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
+        with registered(con, "new_facts", _scannable(parsed.facts)):
+            if problems := _conflicts(con, parsed.allow_subtotals):
+                raise Rejected(problems)
+            # the preview's cells, as Arrow: only the cells to write are needed, not three frames
+            cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
         insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
         replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
         if not (len(insert) or len(replace)):
-            con.unregister("new_facts")
             con.execute("ROLLBACK")
             return None
         batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
         if len(parsed.villages):
-            con.register("new_villages", parsed.villages[["code", "name", "parent_code"]])
-            execute(con, "insert_villages", batch_id=batch_id)
-            con.unregister("new_villages")
-        con.register("new_facts", replace)   # of the cells to write, only these have a stored value
-        execute(con, "save_replaced", batch_id=batch_id)
-        execute(con, "delete_replaced")
-        con.unregister("new_facts")
+            with registered(con, "new_villages", parsed.villages[["code", "name", "parent_code"]]):
+                execute(con, "insert_villages", batch_id=batch_id)
+        with registered(con, "new_facts", replace):   # of the cells to write, only these are stored
+            execute(con, "save_replaced", batch_id=batch_id)
+            execute(con, "delete_replaced")
         execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=sha256(data),
                 uploader=uploader, inserted=len(insert), replaced=len(replace),
                 skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),

@@ -9,36 +9,33 @@ import pandas as pd
 from . import demo
 from .catalog import read_catalog_csv
 from .regions import official_divisions, with_paths
-from .store import connect, create_schema, execute, query
+from .store import connect, create_schema, execute, query, registered
 
 
 def init_db(con) -> None:
     """Schema, the official division tree and the catalog, in one transaction."""
     con.execute("BEGIN")
     create_schema(con)
-    con.register("new_regions", with_paths(official_divisions()))
-    execute(con, "insert_regions")
-    con.unregister("new_regions")
+    with registered(con, "new_regions", with_paths(official_divisions())):
+        execute(con, "insert_regions")
     load_catalog(con)
     con.execute("COMMIT")
 
 
 def load_catalog(con) -> None:
-    con.register("new_indicators", read_catalog_csv())
-    execute(con, "insert_indicators")
-    con.unregister("new_indicators")
+    with registered(con, "new_indicators", read_catalog_csv()):
+        execute(con, "insert_indicators")
 
 
 def add_facts(con, facts: pd.DataFrame, batch_id: int | None = None) -> None:
     """Append facts (region_code, indicator_id, period_start, period_end, months, value, and
     batch_id unless given here) with the stock validity (valid_to) of new and stored reports kept
     right. The caller owns the transaction."""
-    con.register("new_facts", facts if batch_id is None else facts.assign(batch_id=batch_id))
-    execute(con, "validity_window")
-    execute(con, "validity_before_insert")
-    execute(con, "insert_facts")
-    con.execute("DROP TABLE validity_window")
-    con.unregister("new_facts")
+    with registered(con, "new_facts", facts if batch_id is None else facts.assign(batch_id=batch_id)):
+        execute(con, "validity_window")
+        execute(con, "validity_before_insert")
+        execute(con, "insert_facts")
+        con.execute("DROP TABLE validity_window")
 
 
 def build_demo(path: str | os.PathLike) -> Path:

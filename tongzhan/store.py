@@ -56,6 +56,16 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
 
 
 @contextlib.contextmanager
+def registered(con, name: str, frame):
+    """A frame readable as table `name` inside the block (the SQL files read new_facts and the like)."""
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+@contextlib.contextmanager
 def cursor(con: duckdb.DuckDBPyConnection):
     """A cursor of its own for one query or transaction: a connection shared by Streamlit
     sessions must never run two sessions' statements at once."""
