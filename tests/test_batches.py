@@ -61,6 +61,13 @@ def load(con, tree, catalog, data: bytes, name="上报.csv", user="张三") -> i
     return batches.commit(con, parsed, data, name, user)
 
 
+def conflicts(con, tree, catalog, data: bytes, **kw) -> list:
+    """What the preview says a clean file contradicts in the stored data."""
+    parsed = parse_file(data, "上报.csv", tree, catalog, today=TODAY, **kw)
+    assert parsed.problems == [], parsed.problems
+    return batches.preview(con, parsed, data).problems
+
+
 def value(con, tree, catalog, region, ind, period) -> float:
     got = compute(con, tree, catalog, region, [ind], Period.parse(period))
     return float(got["value"].iloc[0])
@@ -138,17 +145,17 @@ def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
     assert batches.preview(con, parse_file(both, "b.csv", tree, catalog, today=TODAY), both).problems == []
     # A stored denominator lowered below the stored numerator.
     fewer = csv_bytes(["区划代码,期间,村(社区)总数", f"{T1},2026-03,5"])
-    [p] = batches.check(con, parse_file(fewer, "c.csv", tree, catalog, today=TODAY))
+    [p] = conflicts(con, tree, catalog, fewer)
     assert "「村(社区)总数」5（2026年3月）小于已导入的「建有统战组织的村(社区)数」8（2026年3月）" in p.message
     # The denominator in effect carries over: 10 villages reported in March still hold in June ...
     later = csv_bytes(["区划代码,期间,建有统战组织的村(社区)数", f"{T1},2026-06,11"])
-    [p] = batches.check(con, parse_file(later, "d.csv", tree, catalog, today=TODAY))
+    [p] = conflicts(con, tree, catalog, later)
     assert "11（2026年6月）大于已导入的「村(社区)总数」10（2026年3月）" in p.message
     # ... unless the file reports a newer one, in an earlier row or month of its own.
     both = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-05,12,", f"{T1},2026-06,,11"])
-    assert batches.check(con, parse_file(both, "e.csv", tree, catalog, today=TODAY)) == []
+    assert conflicts(con, tree, catalog, both) == []
     small = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-05,9,", f"{T1},2026-06,,11"])
-    [p] = batches.check(con, parse_file(small, "f.csv", tree, catalog, today=TODAY))
+    [p] = conflicts(con, tree, catalog, small)
     assert p.row == 3 and "11（2026年6月）大于第 2 行的「村(社区)总数」9（2026年5月）" in p.message
 
 
@@ -158,17 +165,17 @@ def test_parent_and_child_across_files_would_count_twice(db):
     county = csv_bytes(["区域,期间,募集资金(万元),考核得分", "茅箭区,2026-03,20,90"])
     parsed = parse_file(county, "县.csv", tree, catalog, today=TODAY)
     assert parsed.problems == []                             # alone, the file is fine
-    [p] = batches.check(con, parsed)                         # scores are no subtotal: one problem
+    [p] = conflicts(con, tree, catalog, county)              # scores are no subtotal: one problem
     assert (p.row, p.column) == (2, "募集资金") and "已导入了下级「二堰街道」等 2 个单位2026年3月的「募集资金」" in p.message
     with pytest.raises(batches.Rejected):
         batches.commit(con, parsed, county, "县.csv", "王五")
     # The county's own number, confirmed: accepted.
     own = parse_file(county, "县.csv", tree, catalog, today=TODAY, allow_subtotals=True)
-    assert batches.check(con, own) == []
+    assert conflicts(con, tree, catalog, county, allow_subtotals=True) == []
     batches.commit(con, own, county, "县.csv", "王五")
     # And the other way round: a township after its county.
     town = csv_bytes(["区划代码,期间,募集资金(万元)", f"{T1},2026-03,13"])
-    [p] = batches.check(con, parse_file(town, "镇.csv", tree, catalog, today=TODAY))
+    [p] = conflicts(con, tree, catalog, town)
     assert "已导入的上级「茅箭区」也有2026年3月的「募集资金」" in p.message
 
 

@@ -39,12 +39,6 @@ class Rejected(StoreError):
         self.problems = problems
 
 
-def check(con, parsed: ParseResult) -> list[Problem]:
-    """Problems of a clean file against what is stored (see _conflicts)."""
-    with registered(con, "new_facts", _scannable(parsed.facts)):
-        return _conflicts(con, parsed.allow_subtotals)
-
-
 def _conflicts(con, allow_subtotals: bool) -> list[Problem]:
     """Contradictions of the registered new_facts with stored data: a ratio's numerator above the
     denominator in effect for the same region (the latest reported at or before the numerator's
@@ -84,7 +78,7 @@ class Preview:
     villages: pd.DataFrame   # villages to create
     skipped: pd.DataFrame    # rows the parser skipped (合计 rows, blank rows), with the reason
     duplicate_of: int | None  # a batch still in effect that imported the same file
-    problems: list[Problem]   # contradictions with stored data (see check)
+    problems: list[Problem]   # contradictions with stored data (see _conflicts)
 
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
