@@ -83,8 +83,7 @@ with upload_tab:
                               key="problems_csv")
         else:
             if p.duplicate_of is not None:
-                st.warning(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；如需重新导入，"
-                           "请先在“导入记录”中撤销该批次。")
+                st.warning(batches.duplicate_message(p.duplicate_of))
             cols = st.columns(5, border=True)
             for col, (label, n) in zip(cols, [("新增", len(p.insert)), ("覆盖", len(p.replace)),
                                               ("与现有相同", len(p.unchanged)),
@@ -120,6 +119,8 @@ with upload_tab:
                     st.session_state["committed"] = (
                         batch_id, file.name, f"新增 {len(p.insert):,} 条，覆盖 {len(p.replace):,} 条")
                     st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
+                    for name in ("upload_sheets", "upload_parsed", "upload_preview"):
+                        st.session_state.pop(name, None)   # a big file's check is not kept around
                     st.rerun()
 
 with history_tab:

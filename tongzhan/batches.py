@@ -70,6 +70,10 @@ def _conflicts(con, allow_subtotals: bool) -> list[Problem]:
     return sorted(problems, key=lambda p: p.row)
 
 
+def duplicate_message(batch_id: int) -> str:
+    return f"该文件已作为批次 {batch_id} 导入，无需重复上传；如需重新导入，请先在“导入记录”中撤销该批次。"
+
+
 @dataclass
 class Preview:
     insert: pd.DataFrame     # new cells
@@ -106,8 +110,7 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
     try:
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
-            raise StoreError(f"该文件已作为批次 {int(dup['batch_id'].iloc[0])} 导入，无需重复上传；"
-                             "如需重新导入，请先撤销该批次。")
+            raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
         with registered(con, "new_facts", _scannable(parsed.facts)):
             if problems := _conflicts(con, parsed.allow_subtotals):
                 raise Rejected(problems)

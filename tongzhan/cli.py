@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
     i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
-    i.add_argument("--sheet", help="Excel 工作表名称（默认第一个）")
+    i.add_argument("--sheet", help="Excel 工作表名称（默认第一个有表头的工作表）")
     i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
     i.add_argument("--scope", default=ROOT_CODE,
                    help="导入范围的区划代码（默认全国）：文件中的区域须在其内，区域名称在其内查找")
@@ -120,7 +120,7 @@ def run_import(args) -> int:
                 return 0
             b = batches.history(con).set_index("batch_id").loc[batch_id]
             print(f"已导入为批次 {batch_id}：新增 {b.inserted} 条，覆盖 {b.replaced} 条，"
-                  f"跳过 {b.skipped} 条，新建村(社区) {b.villages} 个。")
+                  f"相同或跳过 {b.skipped} 条，新建村(社区) {b.villages} 个。")
             return 0
         p = batches.preview(con, parsed, data)
         if p.problems:
@@ -133,8 +133,7 @@ def run_import(args) -> int:
         for r in p.skipped.itertuples():
             print(f"  跳过 第{r.row}行：{r.reason}")
         if p.duplicate_of is not None:
-            raise StoreError(f"该文件已作为批次 {p.duplicate_of} 导入，无需重复上传；"
-                             "如需重新导入，请先撤销该批次。")
+            raise StoreError(batches.duplicate_message(p.duplicate_of))
         print("检查通过（--dry-run，未写入）。")
         return 0
     finally:
