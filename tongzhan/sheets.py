@@ -13,12 +13,6 @@ TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
 
 
-def _quote(items, limit: int = 5) -> str:
-    items = list(items)
-    text = "、".join(f"「{i}」" for i in items[:limit])
-    return text + (f"等 {len(items)} 个" if len(items) > limit else "")
-
-
 class FileError(Exception):
     """The file cannot be read at all; the message is for the user."""
 
@@ -156,6 +150,6 @@ def sheets(data: bytes, file_name: str, max_bytes: int, sheet: str | None):
     if sheet is not None:
         chosen = [s for s in sheets if s[0] == sheet]
         if not chosen:
-            raise FileError(f"找不到工作表「{sheet}」：文件中的工作表有 {_quote([s[0] for s in sheets], 20)}。")
+            raise FileError(f"找不到工作表「{sheet}」：文件中的工作表有 {'、'.join(f'「{s[0]}」' for s in sheets)}。")
         return chosen
     return sheets
