@@ -47,8 +47,8 @@ if ind.kind == "ratio":
     shown["分子"] = shown["numerator"]
     shown["分母"] = shown["denominator"]
     columns += ["分子", "分母"]
-if shown["reported"].notna().any():  # stocks, rates and scores say how many units are behind
-    shown["上报单位数"] = shown["reported"]
+if shown["units"].notna().any():  # stocks, rates and scores say how many units are behind
+    shown["上报单位数"] = shown["units"]
     columns.append("上报单位数")
 st.dataframe(shown[columns], hide_index=True, width="stretch")
 ui.drill_down(tree, region, table["region_code"])

@@ -2,6 +2,7 @@
 -- Targets: $region itself, or (with $by_children) each of its children by parent link, through
 -- the ancestor columns d1..d5. A fact is not counted when a coarser fact of the same region and
 -- indicator, also inside the range, covers it (a quarter reported with its months counts once).
+-- Columns as rollup.COLUMNS (the sum is exact: values are DECIMAL).
 WITH flows AS NOT MATERIALIZED (
     SELECT
         CASE WHEN $by_children THEN
@@ -14,7 +15,9 @@ WITH flows AS NOT MATERIALIZED (
       AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3
                       WHEN 4 THEN d4 WHEN 5 THEN d5 END = $region
 )
-SELECT f.target, f.indicator_id, sum(f.value) AS value, NULL::BIGINT AS reported
+SELECT f.target, f.indicator_id, sum(f.value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
+       NULL::DOUBLE AS denominator, NULL::BIGINT AS units, NULL::BIGINT AS carried_units,
+       NULL::BIGINT AS excluded_units, NULL::DATE AS oldest_start, NULL::DATE AS oldest_end
 FROM flows f
 ANTI JOIN (SELECT region_code, indicator_id, period_start, period_end, months
            FROM flows WHERE months > 1) c

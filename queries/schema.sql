@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS indicators (
     category VARCHAR,
     description VARCHAR,
     headline TINYINT,
-    sort_order INTEGER
+    sort_order INTEGER,
+    frequency VARCHAR NOT NULL,    -- month, quarter or year: how often a unit reports it
+    carry INTEGER                  -- stocks and scores: reporting periods a value may be carried forward
 );
 
 CREATE TABLE IF NOT EXISTS batches (
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS fact_history (
     period_start DATE NOT NULL,
     period_end DATE NOT NULL,
     months TINYINT NOT NULL,
-    value DOUBLE NOT NULL,
+    value DECIMAL(18, 6) NOT NULL,
     old_batch_id INTEGER NOT NULL  -- the batch that had written the replaced value
 );
 
@@ -57,7 +59,7 @@ CREATE TABLE IF NOT EXISTS facts (
     period_start DATE NOT NULL,
     period_end DATE NOT NULL,
     months TINYINT NOT NULL,       -- 1 month, 3 quarter, 12 year
-    value DOUBLE NOT NULL,
+    value DECIMAL(18, 6) NOT NULL,  -- exact: sums never depend on row order
     batch_id INTEGER NOT NULL,
     valid_to DATE,                 -- period_end of the next report of this region and indicator (stocks)
     d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR

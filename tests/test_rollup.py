@@ -89,7 +89,7 @@ def test_flow_sums_subtree_and_period(con, tree, catalog):
     ])
     row = one(con, tree, catalog, MAOJIAN, "funds_raised", "2026Q1")
     assert row["value"] == pytest.approx(20.5)     # 1.5 + 2 + 3 (T1) + 4 (T2) + 10 (own)
-    assert pd.isna(row["reported"])                # flows do not count reporting units
+    assert pd.isna(row["units"])                # flows do not count reporting units
     assert value(con, tree, catalog, SHIYAN, "funds_raised", "2026Q1") == pytest.approx(120.5)  # 20.5 + 100
     assert value(con, tree, catalog, HUBEI, "funds_raised", "2026Q1") == pytest.approx(120.5)   # same subtree data
     assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026-02") == pytest.approx(12.0)  # 2 + 10
@@ -164,11 +164,15 @@ def test_stock_latest_value_per_region_summed_over_subtree(con, tree, catalog):
     ])
     row = one(con, tree, catalog, MAOJIAN, "org_count", "2026Q1")
     assert row["value"] == pytest.approx(13)       # 7 (T1 Mar) + 4 (T2 Feb) + 2 (own Jan); not 5+6+7+3+4+2=27
-    assert row["reported"] == 3
+    assert row["units"] == 3
     assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-03") == pytest.approx(13)  # same end
     assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-02") == pytest.approx(12)  # 6 + 4 + 2
     assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-01") == pytest.approx(10)  # 5 + 3 + 2
-    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026") == pytest.approx(13)     # latest by Dec
+    # Monthly stocks are carried at most 2 months (catalog): in April the county's January value
+    # has expired (7 + 4), in May T2's February one too (7), by December all of them.
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-04") == pytest.approx(11)
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026-05") == pytest.approx(7)
+    assert value(con, tree, catalog, MAOJIAN, "org_count", "2026") is None  # by Dec all have expired
     assert value(con, tree, catalog, MAOJIAN, "org_count", "2025-12") is None               # nothing yet
     assert value(con, tree, catalog, SHIYAN, "org_count", "2026Q1") == pytest.approx(33)    # 13 + 20
     assert value(con, tree, catalog, SHIYAN, "org_count", "2026-02") == pytest.approx(12)   # T3 not yet
@@ -203,7 +207,7 @@ def test_stock_reported_as_quarter_and_as_months_counts_once(con, tree, catalog)
     ])
     assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026Q1") == pytest.approx(20)  # 12 + 8
     assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026-02") == pytest.approx(11)  # T1 Feb; T2's Q1 ends later
-    assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026-06") == pytest.approx(20)  # still 12 + 8
+    assert value(con, tree, catalog, MAOJIAN, "villages_total", "2026-05") == pytest.approx(20)  # still 12 + 8
 
 
 # --------------------------------------------------------------------------- ratio
@@ -259,6 +263,68 @@ def test_chamber_coverage_and_several_indicators_at_once(con, tree, catalog):
         {MAOJIAN: 50.0, ZHANGWAN: 100.0})
 
 
+def test_ratio_counts_only_units_with_both_parts(con, tree, catalog):
+    cov = "village_org_coverage"
+    add(con, [
+        fact(T1, "villages_total", "2026-10", 10), fact(T1, "villages_with_org", "2026-10", 8),
+        fact(T2, "villages_with_org", "2026-10", 50),   # numerator only: no village total
+        fact(T3, "villages_total", "2026-10", 5),       # denominator only
+        fact(DG1, "villages_with_org", "2026-10", 50),  # 东莞: one township, numerator only
+    ])
+    row = one(con, tree, catalog, MAOJIAN, cov, "2026-10")
+    # T1 8/10 = 80 %; T2's 50 is left out (else (8 + 50) / 10 = 580 %)
+    assert row["value"] == pytest.approx(80.0)
+    assert (row["numerator"], row["denominator"]) == (8, 10)
+    assert (row["units"], row["excluded_units"]) == (1, 1)
+    row = one(con, tree, catalog, SHIYAN, cov, "2026-10")
+    # T3's 5 villages without a numerator do not lower the rate: still 8/10, two units left out
+    assert row["value"] == pytest.approx(80.0) and row["excluded_units"] == 2
+    # 东莞 and 广东: nothing to divide (was 700 % after a village total elsewhere); the unit is counted
+    for region in (DONGGUAN, GUANGDONG):
+        row = one(con, tree, catalog, region, cov, "2026-10")
+        assert pd.isna(row["value"]) and (row["units"], row["excluded_units"]) == (0, 1)
+    kids = indicator_table(con, tree, catalog, MAOJIAN, cov, Period.parse("2026-10"), "children")
+    kids = kids.set_index("region_code")
+    assert kids.loc[T1, "value"] == pytest.approx(80.0) and kids.loc[T1, "excluded_units"] == 0
+    assert pd.isna(kids.loc[T2, "value"]) and kids.loc[T2, "excluded_units"] == 1
+    # The parts themselves, asked for as stocks, still count every unit that reported them.
+    assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-10") == pytest.approx(58)
+
+
+def test_stale_stocks_expire_and_carried_ones_are_flagged(con, tree, catalog):
+    add(con, [
+        fact(T1, "org_count", "2026-08", 5), fact(T1, "org_count", "2026-10", 7),
+        fact(T2, "org_count", "2026-08", 3),            # T2 last reported August
+        fact(T1, "villages_total", "2026-10", 10), fact(T1, "villages_with_org", "2026-10", 10),
+        fact(T2, "villages_total", "2026-08", 4), fact(T2, "villages_with_org", "2026-10", 2),
+    ])
+    row = one(con, tree, catalog, MAOJIAN, "org_count", "2026-10")
+    # October: 7 (T1 Oct) + 3 (T2 Aug, carried 2 months: the limit) = 10, one unit carried
+    assert row["value"] == pytest.approx(10) and (row["units"], row["carried_units"]) == (2, 1)
+    assert Period(row["oldest_start"], row["oldest_end"]).label == "2026年8月"
+    row = one(con, tree, catalog, MAOJIAN, "org_count", "2026-11")
+    # November: T2's August value has expired; T1's October one is carried
+    assert row["value"] == pytest.approx(7) and (row["units"], row["carried_units"]) == (1, 1)
+    assert one(con, tree, catalog, MAOJIAN, "org_count", "2030-12") is None     # was 12 forever
+    row = one(con, tree, catalog, MAOJIAN, "village_org_coverage", "2026-10")
+    # (10 + 2) / (10 + 4) = 85.7 %: T2's August total is carried, so T2 counts as carried
+    assert row["value"] == pytest.approx(100 * 12 / 14) and row["carried_units"] == 1
+    assert Period(row["oldest_start"], row["oldest_end"]).label == "2026年8月"
+    row = one(con, tree, catalog, MAOJIAN, "village_org_coverage", "2026-11")
+    # November: T2's total expired, so T2 has one part only and is left out: 10/10
+    assert row["value"] == pytest.approx(100.0) and row["excluded_units"] == 1
+    assert one(con, tree, catalog, MAOJIAN, "village_org_coverage", "2030-12") is None
+
+
+def test_flow_sums_are_exact_whatever_the_order(con, tree, catalog):
+    # Ten months of 0.1: in binary floating point 0.1 added ten times is 0.9999999999999999.
+    add(con, [fact(T1, "funds_raised", f"2026-{m:02d}", 0.1) for m in range(10, 0, -1)])
+    assert value(con, tree, catalog, T1, "funds_raised", "2026") == 1.0
+    add(con, [fact(T2, "funds_raised", "2026-01", 404.55), fact(T3, "funds_raised", "2026-01", 0.1)],
+        batch_id=2)
+    assert value(con, tree, catalog, SHIYAN, "funds_raised", "2026") == 405.65   # 1.0 + 404.55 + 0.1
+
+
 # --------------------------------------------------------------------------- score
 
 def test_score_mean_of_children_recursively_not_flat_mean(con, tree, catalog):
@@ -270,16 +336,16 @@ def test_score_mean_of_children_recursively_not_flat_mean(con, tree, catalog):
         fact(T3, sc, "2026Q1", 60),
     ])
     row = one(con, tree, catalog, MAOJIAN, sc, "2026Q1")
-    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2   # (80 + 90) / 2
+    assert row["value"] == pytest.approx(85.0) and row["units"] == 2   # (80 + 90) / 2
     row = one(con, tree, catalog, SHIYAN, sc, "2026Q1")
     # mean of county means (85 + 60) / 2 = 72.5, not the flat mean (80 + 90 + 60) / 3 = 76.67
-    assert row["value"] == pytest.approx(72.5) and row["reported"] == 2
+    assert row["value"] == pytest.approx(72.5) and row["units"] == 2
     assert value(con, tree, catalog, HUBEI, sc, "2026Q1") == pytest.approx(72.5)  # only child with a score
     row = one(con, tree, catalog, T1, sc, "2026Q1")
-    assert row["value"] == pytest.approx(80.0) and row["reported"] == 1   # own score
+    assert row["value"] == pytest.approx(80.0) and row["units"] == 1   # own score
     # Before Q1 is over only T1's 2025Q4 score exists: 50 all the way up, one scored child each.
     row = one(con, tree, catalog, SHIYAN, sc, "2026-02")
-    assert row["value"] == pytest.approx(50.0) and row["reported"] == 1
+    assert row["value"] == pytest.approx(50.0) and row["units"] == 1
     assert value(con, tree, catalog, SHIYAN, sc, "2025") == pytest.approx(50.0)
     assert value(con, tree, catalog, SHIYAN, sc, "2025Q3") is None
     # Latest own score: in June T1 still has its Q1 score 80 (not 50, not 80 + 50).
@@ -299,15 +365,15 @@ def test_score_own_score_wins_over_children(con, tree, catalog):
         fact(MAOJIAN, sc, "2026Q2", 95),    # 茅箭区's own score, but only from Q2 on
     ])
     row = one(con, tree, catalog, MAOJIAN, sc, "2026Q1")
-    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2   # no own score yet: (80 + 90) / 2
+    assert row["value"] == pytest.approx(85.0) and row["units"] == 2   # no own score yet: (80 + 90) / 2
     row = one(con, tree, catalog, MAOJIAN, sc, "2026Q2")
-    assert row["value"] == pytest.approx(95.0) and row["reported"] == 1   # own score from Q2
+    assert row["value"] == pytest.approx(95.0) and row["units"] == 1   # own score from Q2
     row = one(con, tree, catalog, ZHANGWAN, sc, "2026Q1")
-    assert row["value"] == pytest.approx(70.0) and row["reported"] == 1   # own, not T3's 60
+    assert row["value"] == pytest.approx(70.0) and row["units"] == 1   # own, not T3's 60
     assert value(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(77.5)  # (85 + 70) / 2
     add(con, [fact(SHIYAN, sc, "2026Q1", 88)], batch_id=2)
     row = one(con, tree, catalog, SHIYAN, sc, "2026Q1")
-    assert row["value"] == pytest.approx(88.0) and row["reported"] == 1
+    assert row["value"] == pytest.approx(88.0) and row["units"] == 1
     # The children rows are unaffected by the city's own score.
     assert by_children(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(
         {MAOJIAN: 85.0, ZHANGWAN: 70.0})
@@ -335,7 +401,7 @@ def test_xiantao_township_rolls_up_to_hubei_as_child_row(con, tree, catalog):
         {XIANTAO: 75.0, SHIYAN: 25.0})
     # Score: 仙桃 70 (its township), 十堰 90 (茅箭区 ← T1); Hubei (70 + 90) / 2 = 80
     row = one(con, tree, catalog, HUBEI, "assessment_score", "2026Q1")
-    assert row["value"] == pytest.approx(80.0) and row["reported"] == 2
+    assert row["value"] == pytest.approx(80.0) and row["units"] == 2
     assert by_children(con, tree, catalog, HUBEI, "assessment_score", "2026Q1") == pytest.approx(
         {XIANTAO: 70.0, SHIYAN: 90.0})
 
@@ -357,9 +423,9 @@ def test_dongguan_townships_directly_under_the_city(con, tree, catalog):
     assert by_children(con, tree, catalog, DONGGUAN, "org_count", "2026Q1") == pytest.approx(
         {DG1: 4, DG2: 6})
     row = one(con, tree, catalog, DONGGUAN, "assessment_score", "2026Q1")
-    assert row["value"] == pytest.approx(85.0) and row["reported"] == 2      # (80 + 90) / 2
+    assert row["value"] == pytest.approx(85.0) and row["units"] == 2      # (80 + 90) / 2
     row = one(con, tree, catalog, GUANGDONG, "assessment_score", "2026Q1")
-    assert row["value"] == pytest.approx(85.0) and row["reported"] == 1      # only 东莞 scored
+    assert row["value"] == pytest.approx(85.0) and row["units"] == 1      # only 东莞 scored
     # The country root (depth 0) sees the same data, as its 广东省 child row.
     assert value(con, tree, catalog, COUNTRY, "funds_raised", "2026Q1") == pytest.approx(5.0)
     assert by_children(con, tree, catalog, COUNTRY, "funds_raised", "2026Q1") == pytest.approx(
@@ -383,3 +449,19 @@ def test_no_data_gives_empty_frame_and_all_children_listed(con, tree, catalog):
     assert t[["value", "numerator", "denominator"]].isna().all().all()
     t = indicator_table(con, tree, catalog, MAOJIAN, "funds_raised", Period.parse("2026Q1"))
     assert list(t["region_code"]) == [MAOJIAN] and t["value"].isna().all()
+
+
+def test_stale_scores_expire_and_the_childrens_mean_takes_over(con, tree, catalog):
+    sc = "assessment_score"
+    add(con, [fact(ZHANGWAN, sc, "2025Q1", 50), fact(T3, sc, "2026Q3", 80)])
+    row = one(con, tree, catalog, ZHANGWAN, sc, "2026Q3")
+    assert row["value"] == pytest.approx(80.0)      # was 50: the county's own 2025Q1 score had won
+    assert (row["units"], row["carried_units"]) == (1, 0)
+    row = one(con, tree, catalog, ZHANGWAN, sc, "2025-06")
+    # Quarterly scores are carried one quarter: in June the Q1 score is still used, flagged
+    assert row["value"] == pytest.approx(50.0) and row["carried_units"] == 1
+    assert Period(row["oldest_start"], row["oldest_end"]).label == "2025年第一季度"
+    assert one(con, tree, catalog, ZHANGWAN, sc, "2025Q3") is None   # by September it has expired
+    # In November the 2026Q3 score is the latest due, not carried
+    row = one(con, tree, catalog, SHIYAN, sc, "2026-11")
+    assert row["value"] == pytest.approx(80.0) and row["carried_units"] == 0

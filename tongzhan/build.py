@@ -9,7 +9,7 @@ import pandas as pd
 from . import demo
 from .catalog import read_catalog_csv
 from .regions import official_divisions, with_paths
-from .store import connect, create_schema, execute, query, registered
+from .store import connect, create_schema, execute, query, registered, rows
 
 
 def init_db(con) -> None:
@@ -64,6 +64,29 @@ def build_demo(path: str | os.PathLike) -> Path:
 
 
 def ensure_db(path: str | os.PathLike) -> Path:
-    """The database at path, built with demo data when it does not exist yet."""
+    """The database at path, built with demo data when it does not exist yet, else brought up to
+    this version's schema."""
     path = Path(path)
-    return path if path.exists() else build_demo(path)
+    if not path.exists():
+        return build_demo(path)
+    con = connect(path)
+    try:
+        upgrade(con)
+    finally:
+        con.close()
+    return path
+
+
+def is_outdated(con) -> bool:
+    return bool(rows(con, "schema_outdated")[0][0])
+
+
+def upgrade(con) -> None:
+    """Bring a database of an earlier version up to this schema, in one transaction (exact
+    DECIMAL values; the catalog with reporting frequency and carry-forward). No-op when current."""
+    if not is_outdated(con):
+        return
+    con.execute("BEGIN")
+    execute(con, "upgrade_schema")
+    load_catalog(con)
+    con.execute("COMMIT")

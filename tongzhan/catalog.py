@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .periods import FREQUENCY_MONTHS
 from .store import ROOT
 
 CATALOG_CSV = ROOT / "data" / "indicators.csv"
@@ -22,6 +23,8 @@ class Indicator:
     category: str
     description: str
     aliases: tuple[str, ...]
+    months: int = 1            # reporting frequency: months per report (1 month, 3 quarter, 12 year)
+    carry: int | None = None   # stocks and scores: how many reporting periods a value may be carried
 
 
 def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
@@ -31,6 +34,12 @@ def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
     bad = set(df["kind"]) - KINDS
     if bad:
         raise ValueError(f"unknown indicator kind(s) {bad} in {path}")
+    bad = set(df["frequency"]) - set(FREQUENCY_MONTHS)
+    if bad:
+        raise ValueError(f"unknown frequency {bad} in {path}: use {', '.join(FREQUENCY_MONTHS)}")
+    kept = df["kind"].isin(["stock", "score"])
+    if not df.loc[kept, "carry"].str.fullmatch(r"\d+").all():
+        raise ValueError(f"every stock and score needs a carry (whole number of periods) in {path}")
     ids = set(df["id"])
     for row in df[df["kind"] == "ratio"].itertuples():
         if row.numerator not in ids or row.denominator not in ids:
@@ -44,7 +53,9 @@ class Catalog:
         self.by_id = {
             r["id"]: Indicator(r["id"], r["name_zh"], r["unit"], r["kind"], r["numerator"],
                                r["denominator"], r["category"] or "", r["description"] or "",
-                               tuple(a for a in (r["aliases"] or "").split("|") if a))
+                               tuple(a for a in (r["aliases"] or "").split("|") if a),
+                               FREQUENCY_MONTHS[r["frequency"]],
+                               None if r["carry"] is None or pd.isna(r["carry"]) else int(r["carry"]))
             for r in self.frame.to_dict("records")
         }
 

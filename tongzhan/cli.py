@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from . import batches
-from .build import build_demo
+from .build import build_demo, ensure_db, is_outdated
 from .importer import parse_file, problems_frame
 from .catalog import Catalog
 from .periods import Period
@@ -57,6 +57,10 @@ def open_db(args, read_only: bool):
         raise StoreError(f"数据库 {path} 不存在，请先运行 python -m tongzhan demo 或导入数据。")
     con = connect(path, read_only=read_only)
     try:
+        if is_outdated(con):   # a database of an earlier version: upgrade it once, read-write
+            con.close()
+            ensure_db(path)
+            con = connect(path, read_only=read_only)
         return con, Tree(query(con, "regions_all")), Catalog(query(con, "indicators_all"))
     except duckdb.CatalogException as e:
         con.close()

@@ -7,8 +7,23 @@ from dataclasses import dataclass
 from datetime import date
 
 
+FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # catalog frequency → months per report
+
+
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_before(end: date, n: int) -> date:
+    """The end of the month n months before the month of `end`."""
+    i = end.year * 12 + end.month - 1 - n
+    return month_end(i // 12, i % 12 + 1)
+
+
+def due_end(end: date, months: int) -> date:
+    """The end of the latest calendar period of `months` months (month, quarter, year) that is over
+    by `end`: at 2026-11-30, quarterly reports are due up to 2026Q3 (2026-09-30)."""
+    return months_before(end, end.month % months)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,6 @@
+-- Bring a database of an earlier version up to schema.sql (see schema_outdated.sql); the caller
+-- reloads the catalog afterwards, which fills the new columns.
+ALTER TABLE indicators ADD COLUMN IF NOT EXISTS frequency VARCHAR;
+ALTER TABLE indicators ADD COLUMN IF NOT EXISTS carry INTEGER;
+ALTER TABLE facts ALTER value TYPE DECIMAL(18, 6);
+ALTER TABLE fact_history ALTER value TYPE DECIMAL(18, 6);
