@@ -1,26 +1,28 @@
 """总览: headline KPIs of a region and period, children bar chart (click to drill), children table."""
+import pandas as pd
 import streamlit as st
 
 from tongzhan import ui
 from tongzhan.overview import bar_figure
+from tongzhan.periods import Period
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 info, region, period = ui.region_and_period(ctx)
+period = ui.view_period(ctx, region, period)   # like for like: cut at the region's newest data
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 
 kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
-    help_text = None
-    if row.unit == "%" and row.denominator == row.denominator and row.denominator is not None:
-        help_text = f"{row.numerator:,.0f} / {row.denominator:,.0f}"
-    flat = row.delta == "持平"
-    col.metric(row.name, row.text, delta=row.delta, help=help_text,
+    parts = f"{row.numerator:,.0f} / {row.denominator:,.0f}" if pd.notna(row.denominator) else None
+    flat = row.delta_text == "持平"
+    col.metric(row.name, row.text, delta=row.delta_text, help=parts,
                delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
-               delta_description="同比" if row.delta else None)
-    if help_text:
-        col.caption(help_text)
+               delta_description=row.compare_label if row.delta_text else None)
+    for line in (parts, row.note):
+        if line:
+            col.caption(line)
 
 ind = catalog[indicator]
 table = ui.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
@@ -34,7 +36,9 @@ if table["value"].notna().any():
     points = event.selection.points if event else []
     if points:
         ui.go_to_region(points[0]["customdata"])
-    st.caption("点击柱子可下钻到该区域。")
+    st.caption("点击柱子可下钻到该区域。" + (
+        "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
+        "得分最多沿用一个季度。" if ind.kind == "score" else ""))
 else:
     st.info(f"{tree.name[region]}的下级在{period.label}没有{ind.name_zh}数据。")
 
@@ -49,6 +53,14 @@ if ind.kind == "ratio":
     columns += ["分子", "分母"]
 if shown["units"].notna().any():  # stocks, rates and scores say how many units are behind
     shown["上报单位数"] = shown["units"]
-    columns.append("上报单位数")
+    shown["沿用上期"] = shown["carried_units"]
+    columns += ["上报单位数", "沿用上期"]
+if shown["excluded_units"].fillna(0).gt(0).any():
+    shown["只报分子或分母（未计入）"] = shown["excluded_units"]
+    columns.append("只报分子或分母（未计入）")
+if ind.kind == "score":
+    shown["最早得分期间"] = [Period(a, b).label if pd.notna(b) else None
+                             for a, b in zip(shown["oldest_start"], shown["oldest_end"])]
+    columns.append("最早得分期间")
 st.dataframe(shown[columns], hide_index=True, width="stretch")
 ui.drill_down(tree, region, table["region_code"])

@@ -17,7 +17,7 @@ from facts import add, fact
 from tongzhan import build, store
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "region_code,region_name,value,numerator,denominator"
+HEADER = "region_code,region_name,value,numerator,denominator,units,carried_units,excluded_units,oldest"
 # 茅箭区 张湾区 郧阳区 郧西县 竹山县 竹溪县 房县 丹江口市
 SHIYAN_CHILDREN = ["420302", "420303", "420304", "420322", "420323", "420324", "420325", "420381"]
 
@@ -97,13 +97,15 @@ def test_query_children_csv_matches_hand_computation(small_db):
     lines = res.stdout.splitlines()
     assert lines[0] == HEADER
     assert lines[1:3] == [
-        "420302,茅箭区,50,2,4",      # (1 + 1) / (1 + 3) = 2/4 = 50 %, not (100 % + 33.3 %) / 2
-        "420303,张湾区,90,9,10",     # March 9/10 = 90 % (not Jan + Mar)
+        # (1 + 1) / (1 + 3) = 2/4 = 50 %, not (100 % + 33.3 %) / 2; two units, 420302002's
+        # February values carried into March, none with one part only; the oldest is February
+        "420302,茅箭区,50,2,4,2,1,0,2026-02",
+        "420303,张湾区,90,9,10,1,0,0,2026-03",     # March 9/10 = 90 % (not Jan + Mar)
     ]
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [r["region_code"] for r in rows] == SHIYAN_CHILDREN
     for r in rows[2:]:   # children without data are listed with empty values
-        assert (r["value"], r["numerator"], r["denominator"]) == ("", "", "")
+        assert set(list(r.values())[2:]) == {""}
 
 
 def test_query_self_and_flow(small_db):
@@ -111,19 +113,19 @@ def test_query_self_and_flow(small_db):
     assert res.returncode == 0, res.stderr
     # (2 + 9) / (4 + 10) = 11/14 = 78.5714285... %, rounded to 6 places; the mean of the county rates
     # would be (50 + 90) / 2 = 70.
-    assert res.stdout.splitlines() == [HEADER, "420300,十堰市,78.571429,11,14"]
+    assert res.stdout.splitlines() == [HEADER, "420300,十堰市,78.571429,11,14,3,1,0,2026-02"]
 
     res = run(*query_args("420300", "funds_raised", "2026-01", "2026-03", "--by", "children"), db=small_db)
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[:3] == [
         HEADER,
-        "420302,茅箭区,3.75,,",      # 1.25 + 2.5 (April's 99 is outside the range)
-        "420303,张湾区,4,,",         # the quarter (4), not 4 + 1 + 1 + 1
+        "420302,茅箭区,3.75,,,,,,",      # 1.25 + 2.5 (April's 99 is outside the range)
+        "420303,张湾区,4,,,,,,",         # the quarter (4), not 4 + 1 + 1 + 1
     ]
     # Periods may be quarters too: --from 2026Q1 --to 2026Q2 is 2026-01..2026-06,
     # 茅箭区: 1.25 + 2.5 + 99 (April) = 102.75
     res = run(*query_args("420302", "funds_raised", "2026Q1", "2026Q2"), db=small_db)
-    assert res.stdout.splitlines() == [HEADER, "420302,茅箭区,102.75,,"]
+    assert res.stdout.splitlines() == [HEADER, "420302,茅箭区,102.75,,,,,,"]
 
 
 def test_query_json(small_db):
@@ -133,21 +135,74 @@ def test_query_json(small_db):
     rows = json.loads(res.stdout)
     assert [r["region_code"] for r in rows] == SHIYAN_CHILDREN
     assert rows[0] == {"region_code": "420302", "region_name": "茅箭区", "value": 50.0,
-                       "numerator": 2.0, "denominator": 4.0}          # 2/4
+                       "numerator": 2.0, "denominator": 4.0, "units": 2, "carried_units": 1,
+                       "excluded_units": 0, "oldest": "2026-02"}          # 2/4
     assert rows[1] == {"region_code": "420303", "region_name": "张湾区", "value": 90.0,
-                       "numerator": 9.0, "denominator": 10.0}         # 9/10
-    assert all(r["value"] is None and r["numerator"] is None and r["denominator"] is None
-               for r in rows[2:])
+                       "numerator": 9.0, "denominator": 10.0, "units": 1, "carried_units": 0,
+                       "excluded_units": 0, "oldest": "2026-03"}          # 9/10
+    assert all(set(list(r.values())[2:]) == {None} for r in rows[2:])
     assert "郧阳区" in res.stdout   # not \\u-escaped
 
 
 def test_tongzhan_db_env_var(small_db, tmp_path):
     res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), env_db=small_db)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10"]   # January 8/10
+    assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10,1,0,0,2026-01"]   # January 8/10
     missing = tmp_path / "missing.duckdb"
     res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), env_db=missing)
     assert_user_error(res, "不存在", str(missing))
+
+
+KPI_HEADER = ["indicator_id", "name", "value", "text", "from", "to", "compare_from", "compare_to",
+              "compare_value", "delta_text", "units", "carried_units", "excluded_units", "oldest"]
+
+
+def test_kpis_cut_like_for_like_at_the_regions_newest_month(small_db):
+    res = run("kpis", "--region", "420302", "--period", "2026", db=small_db)
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert list(rows[0]) == KPI_HEADER
+    assert [r["indicator_id"] for r in rows] == [
+        "village_org_coverage", "funds_raised", "projects_landed", "people_served", "activities"]
+    cov, funds = rows[0], rows[1]
+    # 茅箭区's newest fact is April (420302002's funds), so 2026 is January–April, against
+    # January–April 2025 (nothing then: no change shown).
+    assert [cov[k] for k in ("from", "to", "compare_from", "compare_to")] == [
+        "2026-01-01", "2026-04-30", "2025-01-01", "2025-04-30"]
+    assert (cov["compare_value"], cov["delta_text"]) == ("", "")
+    # April: 420302001 March 1/1 and 420302002 February 1/3, both carried: 2/4 = 50 %
+    assert (cov["value"], cov["units"], cov["carried_units"], cov["excluded_units"], cov["oldest"]) == (
+        "50", "2", "2", "0", "2026-02")
+    assert cov["text"] == "50.0%"
+    assert funds["value"] == "102.75" and funds["units"] == ""    # 1.25 + 2.5 + 99 (April)
+    # 张湾区's newest fact is March: its 2026 is January–March, whatever 茅箭区 reported since.
+    res = run("kpis", "--region", "420303", "--period", "2026", "--format", "json", db=small_db)
+    assert res.returncode == 0, res.stderr
+    cov = json.loads(res.stdout)[0]
+    assert (cov["from"], cov["to"], cov["compare_to"]) == ("2026-01-01", "2026-03-31", "2025-03-31")
+    assert (cov["value"], cov["carried_units"], cov["compare_value"]) == (90.0, 0, None)   # 9/10
+
+
+def test_kpis_bad_arguments(small_db):
+    assert_user_error(run("kpis", "--region", "999999", "--period", "2026", db=small_db), "999999")
+    assert_user_error(run("kpis", "--region", "420302", "--period", "2026Q5", db=small_db), "期间")
+
+
+def test_database_of_an_earlier_version_is_upgraded(small_db, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(small_db, old)
+    con = duckdb.connect(str(old))   # as the previous version made it: DOUBLE values, no frequency
+    con.execute("ALTER TABLE facts ALTER value TYPE DOUBLE; ALTER TABLE fact_history ALTER value TYPE DOUBLE;"
+                "ALTER TABLE indicators DROP COLUMN frequency; ALTER TABLE indicators DROP COLUMN carry")
+    con.close()
+    res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), db=old)
+    assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10,1,0,0,2026-01"], res.stderr
+    con = duckdb.connect(str(old), read_only=True)
+    types = dict(con.sql("SELECT table_name, data_type FROM duckdb_columns() WHERE column_name = 'value'"
+                         " AND table_name IN ('facts', 'fact_history')").fetchall())
+    carry = con.sql("SELECT carry FROM indicators WHERE id = 'org_count'").fetchall()
+    con.close()
+    assert types == {"facts": "DECIMAL(18,6)", "fact_history": "DECIMAL(18,6)"} and carry == [(2,)]
 
 
 # --------------------------------------------------------------------------- errors

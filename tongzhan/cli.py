@@ -1,4 +1,4 @@
-"""Command line: python -m tongzhan [--db PATH] demo | query ..."""
+"""Command line: python -m tongzhan [--db PATH] demo | query | kpis | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from . import batches
 from .build import build_demo, ensure_db, is_outdated
@@ -16,10 +17,13 @@ from .importer import parse_file, problems_frame
 from .catalog import Catalog
 from .periods import Period
 from .regions import ROOT_CODE, Tree
+from .fmt import is_missing
+from .overview import KPI_COLUMNS, kpis
 from .rollup import indicator_table
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 
-OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator"]
+OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
+               "carried_units", "excluded_units", "oldest"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--to", dest="end", required=True, help="结束月份 YYYY-MM")
     q.add_argument("--by", choices=["self", "children"], default="self")
     q.add_argument("--format", choices=["csv", "json"], default="csv")
+    k = sub.add_parser("kpis", help="总览页指标卡：本期、同比期间、同比变化、沿用与未计入的单位")
+    k.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    k.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -68,26 +76,55 @@ def open_db(args, read_only: bool):
                          "请用 python -m tongzhan demo 生成或换一个文件。") from e
 
 
+def check_region(tree: Tree, code: str) -> None:
+    if code not in tree:
+        raise StoreError(f"未知的区划代码：{code}")
+
+
+def parse_period(start: str, end: str | None = None) -> Period:
+    """A period key, or the span from the start of one to the end of another, as a StoreError."""
+    try:
+        p1, p2 = Period.parse(start), Period.parse(end or start)
+        if p2.end < p1.start:
+            raise ValueError("期间的结束早于开始")
+        return Period(p1.start, p2.end)
+    except ValueError as e:
+        raise StoreError(f"期间有误：{e}") from e
+
+
 def run_query(args) -> None:
     con, tree, catalog = open_db(args, read_only=True)
     try:
-        if args.region not in tree:
-            raise StoreError(f"未知的区划代码：{args.region}")
+        check_region(tree, args.region)
         if args.indicator not in catalog:
             raise StoreError(f"未知的指标：{args.indicator}（可用：{', '.join(catalog.ids())}）")
-        try:
-            p1, p2 = Period.parse(args.start), Period.parse(args.end)
-            period = Period(p1.start, p2.end)
-            if period.end < period.start:
-                raise ValueError("期间的结束早于开始")
-        except ValueError as e:
-            raise StoreError(f"期间有误：{e}") from e
+        period = parse_period(args.start, args.end)
         table = indicator_table(con, tree, catalog, args.region, args.indicator, period, args.by)
     finally:
         con.close()
-    table = table[OUT_COLUMNS].round({"value": 6, "numerator": 6, "denominator": 6})
-    if args.format == "json":
-        rows = [{k: (None if v != v else v) for k, v in r.items()} for r in table.to_dict("records")]
+    table["oldest"] = [Period(a, b).key if pd.notna(b) else None
+                       for a, b in zip(table["oldest_start"], table["oldest_end"])]
+    write(table[OUT_COLUMNS], args.format)
+
+
+def run_kpis(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        period = parse_period(args.period)
+        table = kpis(con, tree, catalog, args.region, period)[KPI_COLUMNS]
+    finally:
+        con.close()
+    write(table.assign(**{c: [d.isoformat() for d in table[c]]
+                          for c in ("from", "to", "compare_from", "compare_to")}), args.format)
+
+
+def write(table: pd.DataFrame, fmt: str) -> None:
+    """A result table on stdout as CSV or JSON; numbers rounded to 6 decimals, blanks as null."""
+    table = table.round(6)
+    if fmt == "json":
+        rows = [{k: (None if is_missing(v) or v is pd.NA else v) for k, v in r.items()}
+                for r in table.astype(object).to_dict("records")]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
@@ -170,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"演示数据库已生成：{path}")
         elif args.command == "query":
             run_query(args)
+        elif args.command == "kpis":
+            run_kpis(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

@@ -10,24 +10,57 @@ from .fmt import fmt_delta, fmt_value
 from .periods import Period
 from .regions import Tree
 from .rollup import compute, indicator_table
+from .store import rows
+
+
+KPI_COLUMNS = ["indicator_id", "name", "value", "text", "from", "to", "compare_from", "compare_to",
+               "compare_value", "delta_text", "units", "carried_units", "excluded_units", "oldest"]
+
+
+def view_period(con, tree: Tree, region: str, period: Period) -> Period:
+    """The period as shown for region: cut at the newest month with data in the region's subtree
+    (not anywhere), so that a year in progress is compared with the same months a year before."""
+    last = rows(con, "region_last_end", region=region, depth=int(tree.depth[region]))[0][0]
+    return period if last is None else period.clamp(last)
 
 
 def kpis(con, tree: Tree, catalog: Catalog, region: str, period: Period) -> pd.DataFrame:
-    """One row per headline indicator: value, last year's value, numerator, denominator, texts."""
+    """One row per headline indicator, what its card shows: KPI_COLUMNS, then unit, numerator,
+    denominator, compare_label (which months are compared) and note (carried and excluded units).
+    The period is cut like for like (view_period) and compared with the same months last year."""
     ids = catalog.headline()
-    now = compute(con, tree, catalog, region, ids, period).set_index("indicator_id")
-    before = compute(con, tree, catalog, region, ids, period.last_year()).set_index("indicator_id")
-    rows = []
+    shown = view_period(con, tree, region, period)
+    before = shown.last_year()
+    now = compute(con, tree, catalog, region, ids, shown).set_index("indicator_id")
+    then = compute(con, tree, catalog, region, ids, before).set_index("indicator_id")
+    label = f"{shown.months_label} 同比" if "~" in shown.key else "同比"   # a cut or custom range
+    out = []
     for i in ids:
         ind = catalog[i]
-        v = now["value"].get(i)
-        b = before["value"].get(i)
-        rows.append({
-            "indicator_id": i, "name": ind.name_zh, "unit": ind.unit, "value": v, "last_year": b,
-            "numerator": now["numerator"].get(i), "denominator": now["denominator"].get(i),
-            "text": fmt_value(v, ind.unit), "delta": fmt_delta(v, b, ind.unit),
-        })
-    return pd.DataFrame(rows)
+        r = now.loc[i] if i in now.index else pd.Series(dtype=object)
+        v, b = r.get("value"), then["value"].get(i)
+        oldest = (Period(r["oldest_start"], r["oldest_end"])
+                  if pd.notna(r.get("oldest_end")) else None)
+        out.append({
+            "indicator_id": i, "name": ind.name_zh, "value": v, "text": fmt_value(v, ind.unit),
+            "from": shown.start, "to": shown.end, "compare_from": before.start,
+            "compare_to": before.end, "compare_value": b, "delta_text": fmt_delta(v, b, ind.unit),
+            "units": r.get("units"), "carried_units": r.get("carried_units"),
+            "excluded_units": r.get("excluded_units"), "oldest": oldest and oldest.key,
+            "unit": ind.unit,
+            "numerator": r.get("numerator"), "denominator": r.get("denominator"),
+            "compare_label": label, "note": coverage_note(r, oldest)})
+    return pd.DataFrame(out)
+
+
+def coverage_note(row: pd.Series, oldest: Period | None) -> str:
+    """What a stock, rate or score rests on: 含 N 个单位沿用上期数（最早 X）; N 个单位只报了分子或分母."""
+    notes = []
+    if (n := row.get("carried_units")) is not None and pd.notna(n) and n > 0:
+        notes.append(f"含 {n} 个单位沿用上期数（最早为{oldest.label}）")
+    if (n := row.get("excluded_units")) is not None and pd.notna(n) and n > 0:
+        notes.append(f"{n} 个单位只报了分子或分母，未计入")
+    return "；".join(notes)
 
 
 def children(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str,

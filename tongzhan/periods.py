@@ -82,6 +82,14 @@ class Period:
             return f"{self.start.year}年{self.start.month}月"
         return f"{self.start.year}年"
 
+    @property
+    def months_label(self) -> str:
+        """The months without the year when they lie in one year: 10月, 1—10月; else the label."""
+        if self.start.year != self.end.year:
+            return self.label
+        m1, m2 = self.start.month, self.end.month
+        return f"{m1}月" if m1 == m2 else f"{m1}—{m2}月"
+
     def clamp(self, last: date) -> "Period":
         """This period cut at the month of `last` (the newest data), so comparisons stay fair."""
         end = month_end(last.year, last.month)

@@ -109,6 +109,17 @@ def follow_new_data() -> None:
         st.rerun(scope="app")
 
 
+def view_period(ctx: Context, region: str, period: Period) -> Period:
+    """The period cut at the newest month with data in region's subtree (overview.view_period)."""
+    return Period.parse(_view_period(ctx, ctx.path, ctx.version, region, period.key))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _view_period(_ctx: Context, path: str, version: str, region: str, period_key: str) -> str:
+    with cursor(_ctx.con) as cur:
+        return overview.view_period(cur, _ctx.tree, region, Period.parse(period_key)).key
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def kpis(_ctx: Context, path: str, version: str, region: str, period_key: str) -> pd.DataFrame:
     with cursor(_ctx.con) as cur:
