@@ -358,3 +358,29 @@ def test_cli_lists_contradictions_with_stored_data(db_file, tmp_path):
         assert con.sql("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM batches)").fetchall() == [(1, 1)]
     finally:
         con.close()
+
+
+def test_every_kpi_text_is_the_same_after_an_upload_and_its_undo(db_copy):
+    """Figures never depend on the order rows are summed in: replacing a value of 十堰 and undoing
+    it moves the restored row to the end of the table, and every card reads the same afterwards."""
+    from tongzhan.catalog import Catalog
+    from tongzhan.overview import kpis
+    con = store.connect(db_copy)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    regions = ["000000", "420000", "420300", *tree.children("420300"), "330881"]
+    periods = [Period.parse(k) for k in ("2026-10", "2026Q3", "2026", "2025-11~2026-10")]
+    columns = ["value", "text", "compare_value", "delta_text", "units", "carried_units"]
+
+    def cards():
+        return pd.concat([kpis(con, tree, catalog, r, p)[columns] for r in regions for p in periods],
+                         ignore_index=True)
+
+    before = cards()
+    code, old = con.sql("SELECT region_code, value FROM facts WHERE d2 = '420300' AND period_start = "
+                        "DATE '2026-10-01' AND indicator_id = 'funds_raised' ORDER BY ALL LIMIT 1").fetchall()[0]
+    data = csv_bytes(["区划代码,期间,募集资金(万元)", f"{code},2026-10,{old + 1}"])
+    b = load(con, tree, catalog, data)
+    assert not cards().equals(before)          # the upload does change 十堰's figures
+    batches.undo(con, b)
+    pd.testing.assert_frame_equal(cards(), before)   # exactly: values, texts and deltas
+    con.close()
