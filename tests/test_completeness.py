@@ -197,11 +197,11 @@ def test_is_due():
     assert completeness.is_due(q("2026"), 12)
 
 
-def test_due_indicators_follow_each_indicators_usual_frequency(con, tree, catalog):
+def test_due_indicators_follow_the_catalogs_frequency(con, tree, catalog):
     add(con, [
         fact(TA, "funds_raised", "2026-09"),
         fact(TA, "assessment_score", "2026Q2", 80), fact(TB, "assessment_score", "2026Q3", 85),
-        fact(TC, "assessment_score", "2026-09", 90),  # one odd monthly score: quarterly by majority
+        fact(TC, "assessment_score", "2026-09", 90),  # an odd monthly score: quarterly in the catalog
     ])                                                # org_count etc.: never reported, never due
     due = lambda p: completeness.due_indicators(con, catalog, Period.parse(p))  # noqa: E731
     assert due("2026-10") == ["funds_raised"]

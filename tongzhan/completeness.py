@@ -6,7 +6,8 @@ period, and which have not. Pure functions of a connection; the page only lays t
 - A unit reported indicator X in period P when it has at least one fact of X, at itself or below
   it (its villages), whose period lies inside P.
 - Only stored indicators count (ratios are computed from their parts). `due_indicators` narrows
-  them to the ones due in the period: a quarterly indicator is not due in a single month.
+  them to the ones due in the period by the catalog's frequency: a quarterly indicator is not due
+  in a single month.
 """
 from __future__ import annotations
 
@@ -72,11 +73,10 @@ def is_due(period: Period, months: int) -> bool:
 
 
 def due_indicators(con, catalog: Catalog, period: Period) -> list[str]:
-    """Stored indicators due in the period, in catalog order. An indicator's reporting frequency is
-    the most common period length of its facts; one that nobody has ever reported is not due."""
-    freq = query(con, "completeness_frequency")
-    months = dict(zip(freq["indicator_id"], freq["months"]))
-    return [i for i in catalog.stored_ids() if i in months and is_due(period, int(months[i]))]
+    """Stored indicators due in the period, in catalog order, by the catalog's reporting frequency
+    (a quarterly score is not due in a single month). One that nobody has ever reported is not due."""
+    used = set(query(con, "reported_indicators")["indicator_id"])
+    return [i for i in catalog.stored_ids() if i in used and is_due(period, catalog[i].months)]
 
 
 # --------------------------------------------------------------------------- status and views of it
