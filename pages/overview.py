@@ -19,8 +19,9 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     flat = row.delta_text == "持平"
     col.metric(row.name, row.text, delta=row.delta_text, help=parts,
                delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
-               delta_description=row.compare_label if row.delta_text else None)
-    for line in (parts, row.note):
+               delta_description="同比" if row.delta_text and row.compare_label == "同比" else None)
+    months = row.compare_label if row.delta_text and row.compare_label != "同比" else None
+    for line in (months, parts, row.note):   # months: e.g. 1—10月 同比 (too long beside the delta)
         if line:
             col.caption(line)
 
