@@ -26,7 +26,7 @@ import unicodedata
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,8 @@ _MULTIPLIER = {"": Decimal(1), "万": Decimal(10**4), "亿": Decimal(10**8)}
 _ALL_UNIT_TEXTS = sorted(set(_MONEY_SCALE) | {p + w for ws in _UNIT_WORDS.values() for w in ws
                                               for p in ("", "万", "亿")}, key=len, reverse=True)
 _NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)")
+VALUE_LIMIT = Decimal(10**12)   # the store keeps values as DECIMAL(18,6): below 10^12, 6 decimals
+DECIMALS = Decimal("0.000001")
 
 
 def unit_scale(unit: str, catalog_unit: str) -> Decimal | None:
@@ -171,16 +173,20 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
         raise ValueError(f"「{text}」不是整数：「{ind.name_zh}」是计数（单位{ind.unit}），应为整数。")
     if ind.kind == "score" and result > 100:
         raise ValueError(f"「{text}」超出范围：「{ind.name_zh}」应在 0—100 分之间。")
-    return result
+    if not result.is_finite() or abs(result) >= VALUE_LIMIT:
+        raise ValueError(f"「{text}」数值过大：换算为「{ind.name_zh}」的单位{ind.unit}后达到或超过 1 万亿（10^12），"
+                         "请核对数值和单位。")
+    return result.quantize(DECIMALS, ROUND_HALF_UP)
 
 
 @functools.cache
 def _plain_number(ind: Indicator, unit: str) -> re.Pattern | None:
-    """The cells parse_value reads as the number itself: digits, with a decimal part unless the
-    indicator counts, where no unit applies and no check can fail (None for scores)."""
+    """The cells parse_value reads as the number itself: up to 12 digits, with up to 6 decimals
+    unless the indicator counts, where no unit applies, no check can fail and nothing is rounded
+    (None for scores)."""
     if ind.kind == "score" or unit_scale(unit, ind.unit) != 1:
         return None
-    return re.compile(r"[0-9]+" if ind.unit in COUNT_UNITS else r"[0-9]+(?:\.[0-9]+)?")
+    return re.compile(r"[0-9]{1,12}" if ind.unit in COUNT_UNITS else r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 
 
 def _example(ind: Indicator) -> str:
