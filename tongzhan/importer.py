@@ -880,13 +880,40 @@ class _Parser:
                              f"的「{self.indicator(x.ind).name_zh}」填了两个不同的数（{_num(dec[other.vg])} 和 "
                              f"{_num(dec[x.vg])}）：请只保留正确的一行。")
                 ok[[other.Index, x.Index]] = False
+        self.check_granularity(self.with_spans(f[ok]), ok)
         parts = f[ok]
         for ind in self.catalog.by_id.values():
             if ind.kind == "ratio":
                 self.check_ratio_parts(parts, ind, ok)
         if not self.allow_subtotals:
-            ok[ok] = ~self.subtotal_rows(f[ok])
+            ok[ok] = ~self.subtotal_rows(self.with_spans(f[ok]))
         return ok
+
+    def with_spans(self, f: pd.DataFrame) -> pd.DataFrame:
+        """The facts (index = position) with what the overlap checks need: flow (whether the
+        indicator is a flow), first and last month of the period (numbered year * 12 + month)."""
+        first = np.array([p.start.year * 12 + p.start.month for p in self.periods] or [0])
+        last = np.array([p.end.year * 12 + p.end.month for p in self.periods] or [0])
+        flows = np.array([ind.kind == "flow" for ind in self.catalog.by_id.values()])
+        return f.reset_index().assign(flow=lambda c: flows[c.ind], first=lambda c: first[c.pid], last=lambda c: last[c.pid])
+
+    def check_granularity(self, c: pd.DataFrame, ok: np.ndarray) -> None:
+        """A unit's indicator reported for two overlapping periods of different lengths (flows:
+        2026Q3 and 2026-08; stocks and scores: the same period end, 2026Q2 and 2026-06) would be
+        counted twice or dropped by the roll-up: each later row is reported, both are left out."""
+        months = c["last"] - c["first"]
+        if months.nunique() < 2:
+            return
+        c = c[c.assign(months=months).groupby(["rid", "ind"])["months"].transform("nunique") > 1]
+        m = c.merge(c, on=["rid", "ind", "flow"], suffixes=("", "_o"))
+        overlap = np.where(m.flow, (m["first"] <= m.last_o) & (m.first_o <= m["last"]), m["last"] == m.last_o)
+        m = m[overlap & (m.pid != m.pid_o) & (m["index"] > m.index_o)].drop_duplicates("index")
+        for x in m.itertuples():
+            this, other = self.periods[x.pid], self.periods[x.pid_o]
+            self.problem(x.row, self.sources[x.s][0], f"同一区域第 {x.row_o} 行填了{other.label}的「{self.indicator(x.ind).name_zh}」"
+                         f"{_num(self.decs[x.vg_o])}，本行又填了{this.label}的 {_num(self.decs[x.vg])}："
+                         f"{granularity_reason(x.flow)}。同一区域的同一指标请只按一种期间（月度、季度或年度）上报，删除其中一行。")
+            ok[[x.index, x.index_o]] = False
 
     def check_ratio_parts(self, f: pd.DataFrame, ind: Indicator, ok: np.ndarray) -> None:
         dec = self.decs
@@ -904,27 +931,34 @@ class _Parser:
                 ok[[x.index, x.index_d]] = False
 
     def subtotal_rows(self, f: pd.DataFrame) -> np.ndarray:
-        """A parent and one of its descendants reported for the same indicator and period would
-        be counted twice (except scores, where the unit's own score simply wins): each row of such
-        a parent is reported once (for its first conflict in file order) and left out entirely."""
+        """A parent and one of its descendants reported for the same indicator and overlapping
+        periods would be counted twice (except scores, where the unit's own score simply wins):
+        each row of such a parent is reported once (for its first conflict in file order) and
+        left out entirely. Flows overlap when they share a month; stocks when their values are in
+        effect at a common month end: a value holds from its period end until the unit's next
+        report of the indicator in the file (`until`, inf when none)."""
         scores = [k for k, ind in enumerate(self.catalog.by_id.values()) if ind.kind == "score"]
-        c = f[~f.ind.isin(scores)].reset_index()
+        c = f[~f.ind.isin(scores)]
         rid_of = {self.region_codes[r]: r for r in pd.unique(c.rid)}
         pairs = pd.DataFrame([(r, rid_of[a], depth) for code, r in rid_of.items()
                               for depth, a in enumerate(self.regions.ancestors(code)[:-1]) if a in rid_of],
                              columns=["rid", "parent", "depth"], dtype=np.intp)
         if pairs.empty:
             return np.zeros(len(f), dtype=bool)
-        c["group"] = c.groupby(["ind", "pid"])["index"].transform("min")
-        m = (c.merge(pairs, on="rid")
-             .merge(c, left_on=["parent", "ind", "pid"], right_on=["rid", "ind", "pid"], suffixes=("", "_p"))
-             .sort_values(["group", "index", "depth"]).drop_duplicates("row_p"))
+        c = c[c.rid.isin(pairs.rid) | c.rid.isin(pairs.parent)]
+        c = c.assign(until=c.sort_values("last").groupby(["rid", "ind"])["last"].shift(-1).fillna(np.inf))
+        m = c.merge(pairs, on="rid").merge(c, left_on=["parent", "ind"], right_on=["rid", "ind"], suffixes=("", "_p"))
+        overlap = np.where(m.flow, (m["first"] <= m.last_p) & (m.first_p <= m["last"]),
+                           (m["last"] < m.until_p) & (m.last_p < m.until))
+        m = m[overlap].sort_values(["index", "depth"]).drop_duplicates("row_p")
         name = self.regions.tree.name
         for x in m.itertuples():
             parent, child = self.region_codes[x.rid_p], self.region_codes[x.rid]
+            this, other = self.periods[x.pid_p], self.periods[x.pid]
+            when = this.label if this == other else f"（{overlap_note(x.flow, this, other)}）"
             self.problem(x.row_p, self.region_column[x.rg_p],
                          f"「{name[parent]}」和它的下级「{name.get(child) or self.regions.new_villages[child][0]}」"
-                         f"（第 {x.row} 行）同时填报了「{self.indicator(x.ind).name_zh}」{self.periods[x.pid].label}："
+                         f"（第 {x.row} 行）同时填报了「{self.indicator(x.ind).name_zh}」{when}："
                          "若上级的数是下级的合计，汇总时会重复计算。请删除上级这一行（上级的数由系统从下级汇总）；"
                          "若上级的数确实只是本级的、不含下级，请在导入页面勾选“文件中上下级同时出现的数据不是小计”"
                          "（命令行加 --allow-subtotals）后重新导入。")
@@ -944,6 +978,23 @@ def _unit_note(title_rows: list[list]) -> str:
             if m := _UNIT_NOTE.search(_key(v)):
                 return m.group(1)
     return ""
+
+
+def overlap_note(flow: bool, a: Period, b: Period) -> str:
+    """How the periods a and b of one indicator overlap, for messages: flows share a month;
+    stocks (and scores) hold from their period end until the next report, so both are in effect
+    at the later period end."""
+    if flow:
+        return f"{a.label}与{b.label}有重叠的月份"
+    later = max(a.end, b.end)
+    return f"存量的数在下次上报之前一直有效，{a.label}与{b.label}的数在{later.year}年{later.month}月同时有效"
+
+
+def granularity_reason(flow: bool) -> str:
+    """Why one unit may not report an indicator for overlapping periods of different lengths."""
+    if flow:
+        return "两个期间有重叠的月份，汇总时会重复计算或只计入其中一个"
+    return "两者是同一时点（期末）的数，汇总时只会取其中一个"
 
 
 def _months(p: Period) -> int:
