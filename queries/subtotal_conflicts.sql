@@ -7,18 +7,17 @@
 -- of the indicator, after the upload. Such a pair is found from either side as the other unit's
 -- value in effect at one's period end (ASOF). Pairs of two file facts are the parser's. One row
 -- per file cell and direction (above: the stored unit is above the file's), with one example.
-WITH nf AS (
+WITH nf AS NOT MATERIALIZED (
     SELECT n."row", n.region_code, n.indicator_id, n.period_start, n.period_end, n.months,
            i.kind = 'flow' AS flow
     FROM new_facts n JOIN indicators i ON i.id = n.indicator_id
     WHERE i.kind <> 'score'
 ),
 above AS (SELECT DISTINCT unnest(list_slice([d1, d2, d3, d4], 1, depth - 1)) AS code FROM file_regions),
-stored AS (   -- stored facts of units above the file's regions or below them, not replaced by it
+stored AS (   -- stored facts of units above the file's regions or below them (one the file
+              -- replaces would pair with a file fact of the same period: the parser's concern)
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, [f.d1, f.d2, f.d3, f.d4, f.d5] AS path
     FROM facts f
-    ANTI JOIN new_facts n ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
-                         AND n.period_start = f.period_start AND n.months = f.months
     WHERE f.indicator_id IN (SELECT DISTINCT indicator_id FROM nf)
       AND (f.region_code IN (SELECT code FROM above)
            OR (f.d1 IN (SELECT code FROM file_regions WHERE depth = 1) AND f.d2 IS NOT NULL)
