@@ -1,7 +1,7 @@
 -- The regions of an upload as temp table file_regions (code, name, level, parent_code, depth,
 -- d1..d5, new): the stored regions of the registered frame new_facts, and the new villages of the
 -- registered frame new_villages (code, name, parent_code) with depth and ancestor codes taken from
--- their township. Read by subtotal_conflicts.sql and insert_villages.sql.
+-- their township. Read by the *_conflicts.sql checks and insert_villages.sql.
 CREATE OR REPLACE TEMP TABLE file_regions AS
 SELECT code, name, level, parent_code, depth, d1, d2, d3, d4, d5, false AS new
 FROM regions SEMI JOIN (SELECT DISTINCT region_code FROM new_facts) n ON n.region_code = regions.code

@@ -2,7 +2,7 @@
 -- of another length that overlaps the file's: flows sharing a month (2026Q3 and 2026-08), stocks
 -- and scores with the same period end (2026Q2 and 2026-06). The roll-up would count both or drop
 -- one, so a unit reports an indicator in one granularity. One row per file cell, with one example
--- (the earliest).
+-- (the earliest). The file's regions are in temp table file_regions (file_regions.sql).
 WITH lengths AS (   -- per indicator, the period lengths in the file
     SELECT indicator_id, list(DISTINCT months) AS months FROM new_facts GROUP BY ALL
 ),
@@ -10,7 +10,7 @@ stored AS (         -- stored facts of the file's regions with a length the file
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, f.months, f.value, f.batch_id
     FROM facts f
     JOIN lengths l ON l.indicator_id = f.indicator_id AND l.months <> [f.months]
-    SEMI JOIN (SELECT DISTINCT region_code FROM new_facts) r ON r.region_code = f.region_code
+    SEMI JOIN file_regions r ON r.code = f.region_code
 )
 SELECT n."row", i.name_zh, i.kind = 'flow' AS flow, n.period_start, n.period_end,
        min({'start': s.period_start, 'end': s.period_end, 'value': s.value, 'batch_id': s.batch_id}) AS example,

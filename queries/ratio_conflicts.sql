@@ -1,11 +1,11 @@
--- Ratio parts (numerator above denominator) that the upload (registered frame new_facts) would
--- leave in some region. Numerators and denominators are stocks: each holds from its period end
--- until the region's next report of it, as the roll-up takes them. A numerator and a denominator
--- in effect together are found from either side: each numerator set against the denominator in
--- effect at its period end, and each denominator against the numerator in effect at its period
--- end (ASOF: the latest reported at or before it). A pair is reported when at least one of the two
--- comes from the file. (The parser has already checked a numerator and a denominator of the same
--- period in the file.)
+-- Ratio parts (numerator above denominator) that the upload (registered frame new_facts; its
+-- regions in temp table file_regions) would leave in some region. Numerators and denominators are
+-- stocks: each holds from its period end until the region's next report of it, as the roll-up
+-- takes them. A numerator and a denominator in effect together are found from either side: each
+-- numerator set against the denominator in effect at its period end, and each denominator against
+-- the numerator in effect at its period end (ASOF: the latest reported at or before it). A pair is
+-- reported when at least one of the two comes from the file. (The parser has already checked a
+-- numerator and a denominator of the same period in the file.)
 WITH parts AS (
     SELECT r.name_zh, r.numerator, r.denominator, n.name_zh AS num_name, d.name_zh AS den_name
     FROM indicators r
@@ -19,7 +19,7 @@ cells AS (    -- the parts in the file's regions after the upload; row NULL = st
     UNION ALL
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, f.months, f.value, NULL
     FROM facts f
-    SEMI JOIN (SELECT DISTINCT region_code FROM new_facts) r ON r.region_code = f.region_code
+    SEMI JOIN file_regions r ON r.code = f.region_code
     ANTI JOIN new_facts n
       ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
      AND n.period_start = f.period_start AND n.months = f.months

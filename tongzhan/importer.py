@@ -9,8 +9,9 @@ Chinese, with the row number and the column header as the user sees them in the 
           ─→ columns (region / code / period / indicator / value / unit / one per indicator)
           ─→ rows column by column: skipped rows; region, period and value of each distinct
              cell (or combination of cells), spread over the rows ─→ candidate facts
-          ─→ checks across rows as frame operations (duplicates, numerator > denominator,
-             parent with descendant)
+          ─→ checks across rows as frame operations (duplicates, two period lengths of one
+             unit's indicator, numerator > denominator, parent with descendant for overlapping
+             periods)
           ─→ ParseResult (facts that passed every check, new villages, skipped rows, problems)
 
 A fact involved in a problem is left out of `facts`, so a caller that imports despite problems
@@ -880,13 +881,13 @@ class _Parser:
                              f"的「{self.indicator(x.ind).name_zh}」填了两个不同的数（{_num(dec[other.vg])} 和 "
                              f"{_num(dec[x.vg])}）：请只保留正确的一行。")
                 ok[[other.Index, x.Index]] = False
-        self.check_granularity(self.with_spans(f[ok]), ok)
+        self.check_granularity(f[ok], ok)
         parts = f[ok]
         for ind in self.catalog.by_id.values():
             if ind.kind == "ratio":
                 self.check_ratio_parts(parts, ind, ok)
         if not self.allow_subtotals:
-            ok[ok] = ~self.subtotal_rows(self.with_spans(f[ok]))
+            ok[ok] = ~self.subtotal_rows(f[ok])
         return ok
 
     def with_spans(self, f: pd.DataFrame) -> pd.DataFrame:
@@ -897,14 +898,14 @@ class _Parser:
         flows = np.array([ind.kind == "flow" for ind in self.catalog.by_id.values()])
         return f.reset_index().assign(flow=lambda c: flows[c.ind], first=lambda c: first[c.pid], last=lambda c: last[c.pid])
 
-    def check_granularity(self, c: pd.DataFrame, ok: np.ndarray) -> None:
+    def check_granularity(self, f: pd.DataFrame, ok: np.ndarray) -> None:
         """A unit's indicator reported for two overlapping periods of different lengths (flows:
         2026Q3 and 2026-08; stocks and scores: the same period end, 2026Q2 and 2026-06) would be
         counted twice or dropped by the roll-up: each later row is reported, both are left out."""
-        months = c["last"] - c["first"]
-        if months.nunique() < 2:
+        if len({_months(p) for p in self.periods}) < 2:
             return
-        c = c[c.assign(months=months).groupby(["rid", "ind"])["months"].transform("nunique") > 1]
+        c = self.with_spans(f)
+        c = c[c.assign(months=c["last"] - c["first"]).groupby(["rid", "ind"])["months"].transform("nunique") > 1]
         m = c.merge(c, on=["rid", "ind", "flow"], suffixes=("", "_o"))
         overlap = np.where(m.flow, (m["first"] <= m.last_o) & (m.first_o <= m["last"]), m["last"] == m.last_o)
         m = m[overlap & (m.pid != m.pid_o) & (m["index"] > m.index_o)].drop_duplicates("index")
@@ -945,7 +946,7 @@ class _Parser:
                              columns=["rid", "parent", "depth"], dtype=np.intp)
         if pairs.empty:
             return np.zeros(len(f), dtype=bool)
-        c = c[c.rid.isin(pairs.rid) | c.rid.isin(pairs.parent)]
+        c = self.with_spans(c[c.rid.isin(pairs.rid) | c.rid.isin(pairs.parent)])
         c = c.assign(until=c.sort_values("last").groupby(["rid", "ind"])["last"].shift(-1).fillna(np.inf))
         m = c.merge(pairs, on="rid").merge(c, left_on=["parent", "ind"], right_on=["rid", "ind"], suffixes=("", "_p"))
         overlap = np.where(m.flow, (m["first"] <= m.last_p) & (m.first_p <= m["last"]),
