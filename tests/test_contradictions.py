@@ -161,6 +161,10 @@ def test_denominator_below_a_numerator_still_in_effect(db):
     assert "2026年11月同一区域的村(社区)统战组织覆盖率会超过 100%" in p.message
     # With a newer numerator in the same file (9 in November), 9 of 10 is fine.
     assert conflicts(con, tree, catalog, csv_bytes([TOTAL + ",建有统战组织的村(社区)数", f"{WUDANG},2026-11,10,9"])) == []
+    # Both in one file, the numerator a month before the denominator: the same 120 % in November.
+    [p] = conflicts(con, tree, catalog, csv_bytes([TOTAL + ",建有统战组织的村(社区)数", f"{ERYAN},2026-10,,12",
+                                                   f"{ERYAN},2026-11,10,"]))
+    assert p.row == 2 and "12（2026年10月）大于第 3 行的「村(社区)总数」10（2026年11月）" in p.message
     # A stored newer numerator does as well.
     load(con, tree, catalog, csv_bytes([WITH_ORG, f"{WUDANG},2026-11,9"]))
     assert conflicts(con, tree, catalog, csv_bytes([TOTAL, f"{WUDANG},2026-11,10"])) == []
