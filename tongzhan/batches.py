@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .build import add_facts
+from .fmt import exact
 from .importer import ParseResult, Problem, granularity_reason, overlap_note
 from .periods import Period
 from .store import StoreError, execute, query, registered, sql
@@ -70,10 +71,10 @@ def _ratio_problems(con) -> list[Problem]:
     for row, name, num_name, den_name, num, den, num_row, den_row, *ends in con.sql(sql("ratio_conflicts")).fetchall():
         a, b = Period(ends[0], ends[1]), Period(ends[2], ends[3])
         if num_row is None:
-            text = f"「{den_name}」{den:g}（{b.label}）小于已导入的「{num_name}」{num:g}（{a.label}）"
+            text = f"「{den_name}」{exact(den)}（{b.label}）小于已导入的「{num_name}」{exact(num)}（{a.label}）"
         else:
             where = "已导入的" if den_row is None else f"第 {den_row} 行的"
-            text = f"「{num_name}」{num:g}（{a.label}）大于{where}「{den_name}」{den:g}（{b.label}）"
+            text = f"「{num_name}」{exact(num)}（{a.label}）大于{where}「{den_name}」{exact(den)}（{b.label}）"
         when = max(a.end, b.end)
         problems.append(Problem(row, den_name if num_row is None else num_name,
                                 f"{text}：{when.year}年{when.month}月同一区域的{name}会超过 100%（分子、分母在下次上报之前"
@@ -88,7 +89,7 @@ def _granularity_problems(con) -> list[Problem]:
         other, batch = Period(ex["start"], ex["end"]).label, ex["batch_id"]
         more = f"等 {n} 条" if n > 1 else ""
         how = "重叠" if flow else "期末相同"
-        problems.append(Problem(row, name, f"已导入了{other}的「{name}」{ex['value']:g}（批次 {batch}）{more}，与本行的"
+        problems.append(Problem(row, name, f"已导入了{other}的「{name}」{exact(ex['value'])}（批次 {batch}）{more}，与本行的"
                                 f"{Period(start, end).label}{how}：{granularity_reason(flow)}。同一区域的同一指标请只按一种"
                                 f"期间（月度、季度或年度）上报：请改按{other}上报（会覆盖已导入的数），"
                                 f"或先在“导入记录”中撤销批次 {batch} 再导入本文件。"))

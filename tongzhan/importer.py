@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog, Indicator
-from .fmt import COUNT_UNITS
+from .fmt import COUNT_UNITS, exact
 from .periods import Period
 from .regions import ROOT_CODE, Tree
 from .sheets import FileError, sheets
@@ -878,8 +878,8 @@ class _Parser:
             other = first.setdefault((x.rid, x.ind, x.pid), x)
             if dec[other.vg] != dec[x.vg]:
                 self.problem(x.row, self.sources[x.s][0], f"与第 {other.row} 行重复：同一区域、同一期间（{self.periods[x.pid].label}）"
-                             f"的「{self.indicator(x.ind).name_zh}」填了两个不同的数（{_num(dec[other.vg])} 和 "
-                             f"{_num(dec[x.vg])}）：请只保留正确的一行。")
+                             f"的「{self.indicator(x.ind).name_zh}」填了两个不同的数（{exact(dec[other.vg])} 和 "
+                             f"{exact(dec[x.vg])}）：请只保留正确的一行。")
                 ok[[other.Index, x.Index]] = False
         self.check_granularity(f[ok], ok)
         parts = f[ok]
@@ -912,7 +912,7 @@ class _Parser:
         for x in m.itertuples():
             this, other = self.periods[x.pid], self.periods[x.pid_o]
             self.problem(x.row, self.sources[x.s][0], f"同一区域第 {x.row_o} 行填了{other.label}的「{self.indicator(x.ind).name_zh}」"
-                         f"{_num(self.decs[x.vg_o])}，本行又填了{this.label}的 {_num(self.decs[x.vg])}："
+                         f"{exact(self.decs[x.vg_o])}，本行又填了{this.label}的 {exact(self.decs[x.vg])}："
                          f"{granularity_reason(x.flow)}。同一区域的同一指标请只按一种期间（月度、季度或年度）上报，删除其中一行。")
             ok[[x.index, x.index_o]] = False
 
@@ -926,8 +926,8 @@ class _Parser:
         for x in pairs[pairs.value >= pairs.value_d].sort_values("index").itertuples():
             if dec[x.vg] > dec[x.vg_d]:
                 where = f"（第 {x.row_d} 行）" if x.row_d != x.row else ""
-                self.problem(x.row, self.sources[x.s][0], f"「{num_name}」{_num(dec[x.vg])} 大于「{den_name}」"
-                             f"{_num(dec[x.vg_d])}{where}：同一区域、同一期间的分子不能大于分母（{ind.name_zh}会超过 100%），"
+                self.problem(x.row, self.sources[x.s][0], f"「{num_name}」{exact(dec[x.vg])} 大于「{den_name}」"
+                             f"{exact(dec[x.vg_d])}{where}：同一区域、同一期间的分子不能大于分母（{ind.name_zh}会超过 100%），"
                              "请核对这两个数。")
                 ok[[x.index, x.index_d]] = False
 
@@ -1000,10 +1000,6 @@ def granularity_reason(flow: bool) -> str:
 
 def _months(p: Period) -> int:
     return (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
-
-
-def _num(v: Decimal) -> str:
-    return f"{v.normalize():f}"
 
 
 def _empty_result(problems, layout="", sheet=None) -> ParseResult:
