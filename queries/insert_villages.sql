@@ -1,11 +1,5 @@
--- Add the villages of the registered frame new_villages (code, name, parent_code) under their
--- townships, with depth and ancestor codes taken from the parent.
+-- Add the new villages of the upload (temp table file_regions, see file_regions.sql) under their
+-- townships, created by batch $batch_id.
 INSERT INTO regions
-SELECT v.code, v.name, 5, v.parent_code, p.depth + 1,
-       CASE WHEN p.depth + 1 = 1 THEN v.code ELSE p.d1 END,
-       CASE WHEN p.depth + 1 = 2 THEN v.code ELSE p.d2 END,
-       CASE WHEN p.depth + 1 = 3 THEN v.code ELSE p.d3 END,
-       CASE WHEN p.depth + 1 = 4 THEN v.code ELSE p.d4 END,
-       CASE WHEN p.depth + 1 = 5 THEN v.code ELSE p.d5 END,
-       $batch_id
-FROM new_villages v JOIN regions p ON p.code = v.parent_code
+SELECT code, name, level, parent_code, depth, d1, d2, d3, d4, d5, $batch_id
+FROM file_regions WHERE new

@@ -1,37 +1,84 @@
--- Stored facts of a unit above or below a region of the file (registered frame new_facts) for the
--- same indicator and period (scores excepted: a unit's own score is no subtotal): summed with the
--- file's number they would count twice. One row per file cell and direction, with one example.
-WITH nf AS (
-    SELECT "row", region_code, indicator_id, period_start, period_end, months FROM new_facts
-    WHERE indicator_id NOT IN (SELECT id FROM indicators WHERE kind = 'score')
-),
-file_regions AS (
-    SELECT r.code, r.depth, r.d1, r.d2, r.d3, r.d4
-    FROM regions r SEMI JOIN (SELECT DISTINCT region_code FROM nf) n ON n.region_code = r.code
+-- Stored facts of a unit above or below a region of the upload (registered frame new_facts; its
+-- regions with their ancestors in temp table file_regions, new villages included) for the same
+-- indicator (scores excepted: a unit's own score is no subtotal) and an overlapping period:
+-- summed with the file's number they would count twice. Flows overlap when they share a month
+-- (overlapping calendar months, quarters and years lie in one year); stocks when their values are
+-- in effect at a common month end: a value holds from its period end until the unit's next report
+-- of the indicator, after the upload. Such a pair is found from either side as the other unit's
+-- value in effect at one's period end (ASOF). Pairs of two file facts are the parser's. One row
+-- per file cell and direction (above: the stored unit is above the file's), with one example.
+WITH nf AS NOT MATERIALIZED (
+    SELECT n."row", n.region_code, n.indicator_id, n.period_start, n.period_end, n.months,
+           i.kind = 'flow' AS flow
+    FROM new_facts n JOIN indicators i ON i.id = n.indicator_id
+    WHERE i.kind <> 'score'
 ),
 above AS (SELECT DISTINCT unnest(list_slice([d1, d2, d3, d4], 1, depth - 1)) AS code FROM file_regions),
-stored AS (   -- stored facts of units above the file's regions or below them
-    SELECT f.region_code, f.indicator_id, f.period_start, f.months, f.d1, f.d2, f.d3, f.d4, f.d5
+stored AS (   -- stored facts of units above the file's regions or below them (one the file
+              -- replaces would pair with a file fact of the same period: the parser's concern)
+    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, [f.d1, f.d2, f.d3, f.d4, f.d5] AS path
     FROM facts f
     WHERE f.indicator_id IN (SELECT DISTINCT indicator_id FROM nf)
-      AND f.region_code NOT IN (SELECT code FROM file_regions)
       AND (f.region_code IN (SELECT code FROM above)
-           OR f.d1 IN (SELECT code FROM file_regions WHERE depth = 1)
-           OR f.d2 IN (SELECT code FROM file_regions WHERE depth = 2)
-           OR f.d3 IN (SELECT code FROM file_regions WHERE depth = 3)
-           OR f.d4 IN (SELECT code FROM file_regions WHERE depth = 4))
+           OR (f.d1 IN (SELECT code FROM file_regions WHERE depth = 1) AND f.d2 IS NOT NULL)
+           OR (f.d2 IN (SELECT code FROM file_regions WHERE depth = 2) AND f.d3 IS NOT NULL)
+           OR (f.d3 IN (SELECT code FROM file_regions WHERE depth = 3) AND f.d4 IS NOT NULL)
+           OR (f.d4 IN (SELECT code FROM file_regions WHERE depth = 4) AND f.d5 IS NOT NULL))
 ),
-pairs AS (
-    SELECT nf.*, s.region_code AS other, s.region_code IN (r.d1, r.d2, r.d3, r.d4) AS above
+units AS (SELECT DISTINCT region_code AS code, path FROM stored),
+links AS (    -- a file region and a unit with stored facts above (true) or below (false) it
+    SELECT u.file_code, u.other, true AS above
+    FROM (SELECT code AS file_code, unnest(list_slice([d1, d2, d3, d4], 1, depth - 1)) AS other
+          FROM file_regions) u
+    SEMI JOIN units ON units.code = u.other
+    UNION ALL
+    SELECT d.up, d.code, false
+    FROM (SELECT code, unnest(list_filter(path, lambda x: x <> code)) AS up FROM units) d
+    SEMI JOIN file_regions f ON f.code = d.up
+),
+flow_pairs AS (
+    SELECT nf."row", nf.indicator_id, nf.flow, nf.period_start, nf.period_end, l.other, l.above,
+           s.period_start AS other_start, s.period_end AS other_end
     FROM nf
-    JOIN stored s ON s.indicator_id = nf.indicator_id AND s.period_start = nf.period_start
-                 AND s.months = nf.months
-    JOIN regions r ON r.code = nf.region_code
-    WHERE s.region_code IN (r.d1, r.d2, r.d3, r.d4)
-       OR nf.region_code IN (s.d1, s.d2, s.d3, s.d4, s.d5)
+    JOIN links l ON l.file_code = nf.region_code
+    JOIN stored s ON s.region_code = l.other AND s.indicator_id = nf.indicator_id
+                 AND year(s.period_end) = year(nf.period_end)
+    WHERE nf.flow AND s.period_start <= nf.period_end AND nf.period_start <= s.period_end
+),
+stock_links AS (SELECT DISTINCT l.*, nf.indicator_id FROM links l JOIN nf ON nf.region_code = l.file_code WHERE NOT nf.flow),
+series_keys AS (
+    SELECT file_code AS code, indicator_id FROM stock_links UNION SELECT other, indicator_id FROM stock_links
+),
+series AS (   -- the stocks of the linked units after the upload: stored ("row" NULL) and the file's
+    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, NULL::BIGINT AS "row"
+    FROM facts f
+    SEMI JOIN series_keys k ON k.code = f.region_code AND k.indicator_id = f.indicator_id
+    ANTI JOIN new_facts n ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
+                         AND n.period_start = f.period_start AND n.months = f.months
+    UNION ALL
+    SELECT n.region_code, n.indicator_id, n.period_start, n.period_end, n."row"
+    FROM new_facts n SEMI JOIN series_keys k ON k.code = n.region_code AND k.indicator_id = n.indicator_id
+),
+stock_pairs AS (
+    SELECT a."row", a.indicator_id, false AS flow, a.period_start, a.period_end, l.other, l.above,
+           b.period_start AS other_start, b.period_end AS other_end
+    FROM series a
+    JOIN stock_links l ON l.file_code = a.region_code AND l.indicator_id = a.indicator_id
+    ASOF JOIN series b ON b.region_code = l.other AND b.indicator_id = a.indicator_id AND b.period_end <= a.period_end
+    WHERE a."row" IS NOT NULL AND b."row" IS NULL
+    UNION ALL
+    SELECT b."row", a.indicator_id, false, b.period_start, b.period_end, l.other, l.above,
+           a.period_start, a.period_end
+    FROM series a
+    JOIN stock_links l ON l.other = a.region_code AND l.indicator_id = a.indicator_id
+    ASOF JOIN series b ON b.region_code = l.file_code AND b.indicator_id = a.indicator_id AND b.period_end <= a.period_end
+    WHERE a."row" IS NULL AND b."row" IS NOT NULL
 )
-SELECT p."row", i.name_zh, p.period_start, p.period_end, p.above, min(o.name) AS example, count(*) AS n
-FROM pairs p
+SELECT p."row", i.name_zh, p.flow, p.period_start, p.period_end, p.above,
+       min({'name': o.name, 'start': p.other_start, 'end': p.other_end}) AS example,
+       count(DISTINCT p.other) AS units,
+       min(p.other_start) <> max(p.other_start) OR min(p.other_end) <> max(p.other_end) AS several
+FROM (SELECT * FROM flow_pairs UNION SELECT * FROM stock_pairs) p
 JOIN regions o ON o.code = p.other
 JOIN indicators i ON i.id = p.indicator_id
 GROUP BY ALL

@@ -55,8 +55,11 @@ def catalog(schema_db):
 
 
 def add_village(con, code, name, parent):
-    """A village under a township, the way an upload adds one."""
-    with store.registered(con, "new_villages", pd.DataFrame({"code": [code], "name": [name], "parent_code": [parent]})):
+    """A village under a township, the way an upload adds one (with no facts here)."""
+    village = pd.DataFrame({"code": [code], "name": [name], "parent_code": [parent]})
+    with store.registered(con, "new_villages", village), \
+            store.registered(con, "new_facts", pd.DataFrame({"region_code": pd.Series([], dtype=str)})):
+        store.execute(con, "file_regions")
         store.execute(con, "insert_villages", batch_id=1)
 
 

@@ -5,6 +5,7 @@ replaces the old value, which is kept in fact_history so that undoing the batch 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
@@ -13,11 +14,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .build import add_facts
-from .importer import ParseResult, Problem
+from .fmt import exact
+from .importer import ParseResult, Problem, granularity_reason, overlap_note
 from .periods import Period
 from .store import StoreError, execute, query, registered, sql
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
+VILLAGE_COLUMNS = ["code", "name", "parent_code"]
 
 
 def sha256(data: bytes) -> str:
@@ -39,35 +42,78 @@ class Rejected(StoreError):
         self.problems = problems
 
 
+@contextlib.contextmanager
+def _upload(con, parsed: ParseResult):
+    """The parsed file readable by the SQL inside the block: new_facts, new_villages, and temp
+    table file_regions (the file's regions with their ancestors, new villages included)."""
+    with registered(con, "new_facts", _scannable(parsed.facts)), \
+            registered(con, "new_villages", parsed.villages[VILLAGE_COLUMNS].astype(str)):
+        execute(con, "file_regions")
+        try:
+            yield
+        finally:
+            con.execute("DROP TABLE IF EXISTS file_regions")
+
+
 def _conflicts(con, allow_subtotals: bool) -> list[Problem]:
-    """Contradictions of the registered new_facts with stored data: a ratio's numerator above the
-    denominator in effect for the same region (the latest reported at or before the numerator's
-    period), one of the two from the file (ratio_conflicts.sql); unless the file holds units' own
-    numbers, a unit above or below a file region with the same indicator and period stored, a
-    subtotal that would count twice (subtotal_conflicts.sql)."""
+    """Contradictions of the upload (see _upload) with stored data: ratio parts, two period
+    lengths of one unit's indicator and, unless the file holds units' own numbers, subtotals."""
+    problems = _ratio_problems(con) + _granularity_problems(con)
+    if not allow_subtotals:
+        problems += _subtotal_problems(con)
+    return sorted(problems, key=lambda p: p.row)
+
+
+def _ratio_problems(con) -> list[Problem]:
+    """A ratio's numerator above the denominator in effect at the same time in the same region
+    (each holds until the region's next report of it), one of the two from the file."""
     problems = []
     for row, name, num_name, den_name, num, den, num_row, den_row, *ends in con.sql(sql("ratio_conflicts")).fetchall():
-        a, b = Period(ends[0], ends[1]).label, Period(ends[2], ends[3]).label
+        a, b = Period(ends[0], ends[1]), Period(ends[2], ends[3])
         if num_row is None:
-            text = f"「{den_name}」{den:g}（{b}）小于已导入的「{num_name}」{num:g}（{a}）"
+            text = f"「{den_name}」{exact(den)}（{b.label}）小于已导入的「{num_name}」{exact(num)}（{a.label}）"
         else:
             where = "已导入的" if den_row is None else f"第 {den_row} 行的"
-            text = f"「{num_name}」{num:g}（{a}）大于{where}「{den_name}」{den:g}（{b}）"
+            text = f"「{num_name}」{exact(num)}（{a.label}）大于{where}「{den_name}」{exact(den)}（{b.label}）"
+        when = max(a.end, b.end)
         problems.append(Problem(row, den_name if num_row is None else num_name,
-                                f"{text}：同一区域的{name}会超过 100%。请核对；"
-                                "若总数或已建数有变化，请在同一文件中一并上报新的数。"))
+                                f"{text}：{when.year}年{when.month}月同一区域的{name}会超过 100%（分子、分母在下次上报之前"
+                                "一直有效）。请核对；若总数或已建数有变化，请在同一文件中一并上报新的数。"))
+    return problems
+
+
+def _granularity_problems(con) -> list[Problem]:
+    """The file's cells overlapping a stored period of another length of the same unit and indicator."""
+    problems = []
+    for row, name, flow, start, end, ex, n in con.sql(sql("granularity_conflicts")).fetchall():
+        other, batch = Period(ex["start"], ex["end"]).label, ex["batch_id"]
+        more = f"等 {n} 条" if n > 1 else ""
+        how = "重叠" if flow else "期末相同"
+        problems.append(Problem(row, name, f"已导入了{other}的「{name}」{exact(ex['value'])}（批次 {batch}）{more}，与本行的"
+                                f"{Period(start, end).label}{how}：{granularity_reason(flow)}。同一区域的同一指标请只按一种"
+                                f"期间（月度、季度或年度）上报：请改按{other}上报（会覆盖已导入的数），"
+                                f"或先在“导入记录”中撤销批次 {batch} 再导入本文件。"))
+    return problems
+
+
+def _subtotal_problems(con) -> list[Problem]:
+    """A unit above or below a file region with the same indicator stored for an overlapping
+    period: a subtotal that would count twice."""
+    problems = []
     confirm = "若确实只是本级的数、不含下级，请勾选“文件中上下级同时出现的数据不是小计”（命令行加 --allow-subtotals）。"
-    for row, name, start, end, above, example, n in [] if allow_subtotals else con.sql(sql("subtotal_conflicts")).fetchall():
-        others = f"「{example}」" + (f"等 {n} 个单位" if n > 1 else "")
-        when = Period(start, end).label
+    for row, name, flow, start, end, above, ex, units, several in con.sql(sql("subtotal_conflicts")).fetchall():
+        this, other = Period(start, end), Period(ex["start"], ex["end"])
+        others = f"「{ex['name']}」" + (f"等 {units} 个单位" if units > 1 else "")
+        when = other.label + ("等期间" if several else "")
+        note = "" if this == other else f"（{overlap_note(flow, this, other)}）"
         if above:
-            text = (f"已导入的上级{others}也有{when}的「{name}」：若上级的数是下级的合计，与本行一起汇总会"
+            text = (f"已导入的上级{others}也有{when}的「{name}」{note}：若上级的数是下级的合计，与本行一起汇总会"
                     f"重复计算。请核对后撤销其中一方；{confirm}")
         else:
-            text = (f"已导入了下级{others}{when}的「{name}」：本行若是下级的合计，汇总时会重复计算，"
+            text = (f"已导入了下级{others}{when}的「{name}」{note}：本行若是下级的合计，汇总时会重复计算，"
                     f"请删除本行（上级的数由系统从下级汇总）；{confirm}")
         problems.append(Problem(row, name, text))
-    return sorted(problems, key=lambda p: p.row)
+    return problems
 
 
 def duplicate_message(batch_id: int) -> str:
@@ -87,7 +133,7 @@ class Preview:
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""
-    with registered(con, "new_facts", _scannable(parsed.facts)):
+    with _upload(con, parsed):
         cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
         problems = _conflicts(con, parsed.allow_subtotals)
     stored = cells["old_value"].notna()
@@ -111,20 +157,18 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
-        with registered(con, "new_facts", _scannable(parsed.facts)):
+        with _upload(con, parsed):
             if problems := _conflicts(con, parsed.allow_subtotals):
                 raise Rejected(problems)
             # the preview's cells, as Arrow: only the cells to write are needed, not three frames
             cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
-        insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
-        replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
-        if not (len(insert) or len(replace)):
-            con.execute("ROLLBACK")
-            return None
-        batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
-        if len(parsed.villages):
-            with registered(con, "new_villages", parsed.villages[["code", "name", "parent_code"]]):
-                execute(con, "insert_villages", batch_id=batch_id)
+            insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
+            replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
+            if not (len(insert) or len(replace)):
+                con.execute("ROLLBACK")
+                return None
+            batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
+            execute(con, "insert_villages", batch_id=batch_id)
         with registered(con, "new_facts", replace):   # of the cells to write, only these are stored
             execute(con, "save_replaced", batch_id=batch_id)
             execute(con, "delete_replaced")

@@ -15,6 +15,7 @@ from . import batches
 from .build import build_demo, ensure_db, is_outdated
 from .importer import parse_file, problems_frame
 from .catalog import Catalog
+from .fmt import exact
 from .periods import Period
 from .regions import ROOT_CODE, Tree
 from .fmt import is_missing
@@ -170,7 +171,7 @@ def run_import(args) -> int:
               f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
         for r in p.replace.head(20).itertuples():
             print(f"  覆盖 第{r.row}行 {tree.full_name(r.region_code)} {catalog[r.indicator_id].name_zh} "
-                  f"{r.period_start:%Y-%m}: {r.old_value:g} → {r.value:g}")
+                  f"{Period(r.period_start, r.period_end).label}: {exact(r.old_value)} → {exact(r.value)}")
         for r in p.skipped.itertuples():
             print(f"  跳过 第{r.row}行：{r.reason}")
         if p.duplicate_of is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 COUNT_UNITS = {"个", "人", "人次", "场次", "对"}
 
@@ -9,6 +10,12 @@ COUNT_UNITS = {"个", "人", "人次", "场次", "对"}
 def _num(x: float, digits: int = 2) -> str:
     s = f"{x:,.{digits}f}"
     return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def exact(v) -> str:
+    """A value exactly as stored or uploaded (float or Decimal), for messages: no exponent, no
+    trailing zeros: 30.000000 → '30', 1234567.5 → '1234567.5', 0.000001 → '0.000001'."""
+    return f"{Decimal(str(v)).normalize():f}"
 
 
 def is_missing(v) -> bool:

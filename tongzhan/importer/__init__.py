@@ -1,0 +1,153 @@
+"""Reading an uploaded CSV or Excel file into facts, new villages and problems.
+
+`parse_file` is a pure function of the file's bytes, the division tree and the catalog: it never
+touches the database and never raises for a mistake in the file. Every problem is collected, in
+Chinese, with the row number and the column header as the user sees them in the file.
+
+    bytes ─→ grid (tongzhan.sheets: rows of cells; merged cells filled with their value)
+          ─→ header (the first row with two known column names; a second header row is joined)
+          ─→ columns (region / code / period / indicator / value / unit / one per indicator)
+          ─→ rows column by column: skipped rows; region, period and value of each distinct
+             cell (or combination of cells), spread over the rows ─→ candidate facts
+          ─→ checks across rows as frame operations (duplicates, two period lengths of one
+             unit's indicator, numerator > denominator, parent with descendant for overlapping
+             periods)
+          ─→ ParseResult (facts that passed every check, new villages, skipped rows, problems)
+
+A fact involved in a problem is left out of `facts`, so a caller that imports despite problems
+imports only clean cells; the intended use is to import when `problems` is empty.
+
+The parts, in the order of the pipeline:
+    result.py        the contract: Problem, ParseResult, problems_frame, FACT_COLUMNS
+    text.py          text of a cell (NFKC, labels, match keys); the data rows column by column
+    values.py        numbers with units in the catalog unit (parse_value, unit_scale)
+    period_cells.py  periods of cells (parse_period); how two periods of one indicator overlap
+    header.py        column names and the header rows
+    region_names.py  region names and codes, new villages
+    parser.py        the state of one parse (_Parser), whose methods are in
+    columns.py       settling the columns
+    rows.py          reading the rows
+    checks.py        checks across rows
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Catalog
+from ..regions import ROOT_CODE, Tree
+from ..sheets import FileError, sheets
+from .header import HEADER_SEARCH_ROWS, _find_header, _unit_note, _Vocabulary
+from .parser import _Parser
+from .period_cells import PERIOD_HELP, _months, _not_over, granularity_reason, overlap_note, parse_period
+from .region_names import _Regions
+from .result import FACT_COLUMNS, ParseResult, Problem, _empty_result, problems_frame
+from .text import _Cells, _is_blank, _objects
+from .values import parse_value, unit_scale
+
+__all__ = ["FACT_COLUMNS", "PERIOD_HELP", "ParseResult", "Problem", "granularity_reason", "overlap_note",
+           "parse_file", "parse_period", "parse_value", "problems_frame", "unit_scale"]
+
+
+def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, today: dt.date,
+               period: str | None = None, sheet: str | None = None, scope: str = ROOT_CODE,
+               allow_subtotals: bool = False, max_bytes: int = 50 * 2**20) -> ParseResult:
+    """Normalised facts, new villages, skipped rows and every problem of an uploaded file.
+
+    period: the period of the whole file (same syntaxes as a period cell), for a file without a
+    period column; scope: the uploader's region, names resolve only inside it and codes must lie
+    in it; today: periods starting after today's month are rejected; allow_subtotals: accept a
+    parent and its descendant for the same indicator and period (the parent's own number)."""
+    def file_problem(message, sheet_name=None, layout=""):
+        return _empty_result([Problem(None, None, message)], layout, sheet_name)
+
+    if scope not in tree:
+        return file_problem(f"导入范围「{scope}」不是有效的区划代码。")
+    default_period = None
+    if period:
+        try:
+            default_period = parse_period(period)
+        except ValueError as e:
+            return file_problem(f"所选期间无效：{e}")
+        if why := _not_over(default_period, today):
+            return file_problem(f"所选期间无效：{why}")
+    try:
+        candidates = sheets(data, file_name, max_bytes, sheet)
+    except FileError as e:
+        return file_problem(str(e))
+
+    vocab = _Vocabulary(catalog)
+    first_name, anything = candidates[0][0], False
+    for sheet_name, load in candidates:
+        try:
+            grid = load()
+        except FileError as e:
+            return file_problem(str(e), sheet_name)
+        except Exception as e:  # a damaged sheet
+            return file_problem(f"无法读取工作表「{sheet_name}」（{e}）：请在 Excel 中另存为 .xlsx 后再上传。", sheet_name)
+        if (found := _find_header(grid, vocab)) is not None:
+            break
+        anything = anything or any(not _is_blank(v) for row in grid for v in row)
+    else:
+        where = f"工作表「{first_name}」" if first_name is not None else "文件"
+        if not anything:
+            return file_problem(f"{where}是空的，没有任何数据。", first_name)
+        return file_problem(f"在{where}的前 {HEADER_SEARCH_ROWS} 行没有找到表头：表头一行至少要有两个能识别的列名，"
+                            "如「区域」「期间」「指标名称」「数值」或指标名称「募集资金(万元)」「服务群众人次」。", first_name)
+
+    header_rows, columns = found
+    header_row = header_rows[-1] + 1
+    body = grid[header_rows[-1] + 1:]
+    while body and all(_is_blank(v) for v in body[-1]):
+        body.pop()
+    parser = _Parser(catalog, vocab, _Regions(tree, scope), today, default_period, allow_subtotals,
+                     sheet_unit=_unit_note(grid[:header_rows[0]]))
+    parser.role = defaultdict(list)
+    cells = _Cells(body, len(columns))
+    for c in parser.settle_columns(columns, cells, header_row):
+        parser.role[c.spec.role].append(c)
+    layout = parser.layout
+
+    missing = []
+    if not parser.region_columns:
+        missing.append("没有区域列：请加一列「区域」，填写区域名称（如「茅箭区」）或区划代码")
+    if layout == "wide" and not parser.role["measure"] and not parser.problems:
+        missing.append("没有可导入的指标列：表头应为指标名称（如「募集资金(万元)」「落地项目数」），"
+                       "或采用“区域、期间、指标名称、数值”四列的格式")
+    if not parser.role["period"] and default_period is None:
+        missing.append("文件中没有期间列，也没有选择期间：请在页面上选择这份数据的期间，或在文件中加一列「期间」（如 2026-03）")
+    if not body:
+        missing.append("文件只有表头，没有数据行")
+    if missing:
+        problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
+        return _empty_result(problems, layout, sheet_name)
+
+    width, overlong = len(columns), []
+    if sheet_name is None and max(map(len, body)) > width:   # CSV: an unquoted 1,200 splits a number
+        overlong = [header_row + 1 + i for i, row in enumerate(body)
+                    if len(row) > width and any(not _is_blank(v) for v in row[width:])]
+    for r in overlong:
+        parser.problem(r, None, f"这一行有 {len(body[r - header_row - 1])} 个值，比表头的 {width} 列多："
+                       "多半是数字中的千分位逗号（如 1,200）把一个数拆成了两格。请去掉千分位逗号，"
+                       "或把这个数用英文双引号括起来（\"1,200\"）。")
+    f = parser.read_rows(cells, header_row + 1)
+    f = f[~f["row"].isin(overlong)].reset_index(drop=True)   # check_facts counts by position
+    f = f[parser.check_facts(f)]
+    if f.empty and not parser.problems:
+        parser.problem(None, None, "文件中没有任何可导入的数值：所有数值单元格都是空的。")
+    regions, periods, pid = parser.region_codes[f.rid], parser.periods, f.pid.to_numpy()
+    used = set(regions)
+    villages = [(code, name, parent) for code, (name, parent) in parser.regions.new_villages.items() if code in used]
+    parser.problems.sort(key=lambda p: (p.row or 0))
+    return ParseResult(
+        facts=pd.DataFrame({"region_code": regions, "indicator_id": _objects(catalog.ids())[f.ind],
+                            "period_start": _objects([p.start for p in periods])[pid],
+                            "period_end": _objects([p.end for p in periods])[pid],
+                            "months": np.array([_months(p) for p in periods], dtype=int)[pid],
+                            "value": f.value.to_numpy(), "row": f.row.to_numpy()}),
+        villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
+        skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
+        problems=parser.problems, layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)
