@@ -15,10 +15,7 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     help_text = None
     if row.unit == "%" and row.denominator == row.denominator and row.denominator is not None:
         help_text = f"{row.numerator:,.0f} / {row.denominator:,.0f}"
-    flat = row.delta == "持平"
-    col.metric(row.name, row.text, delta=row.delta, help=help_text,
-               delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
-               delta_description="同比" if row.delta else None)
+    col.metric(row.name, row.text, help=help_text, **ui.delta_args(row.delta))
     if help_text:
         col.caption(help_text)
 
