@@ -95,3 +95,16 @@ def test_as_kind_keeps_the_chosen_period(key, kind, expected):
 ])
 def test_cut_note_says_what_is_shown_and_why(chosen, shown, note):
     assert cut_note(Period.parse(chosen), Period.parse(shown)) == note
+
+
+def test_bar_figure_escapes_region_names_and_counts_in_chinese_units():
+    import pandas as pd
+
+    from tongzhan.overview import bar_figure
+    table = pd.DataFrame({"region_code": ["1", "2"], "region_name": ["<b>甲</b>村", "乙村"],
+                          "value": [2271500.0, None], "text": ["227.15亿元", "—"]})
+    fig = bar_figure(table, "<i>上级</i>各下级", "万元")
+    assert list(fig.data[0].x) == ["&lt;b&gt;甲&lt;/b&gt;村"]        # shown as typed, not bold
+    assert fig.layout.title.text == "&lt;i&gt;上级&lt;/i&gt;各下级"
+    assert list(fig.layout.yaxis.ticktext) == ["0", "50", "100", "150", "200", "250"]
+    assert fig.layout.yaxis.title.text == "亿元"
