@@ -16,12 +16,10 @@ ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     parts = f"{row.numerator:,.0f} / {row.denominator:,.0f}" if pd.notna(row.denominator) else None
-    flat = row.delta_text == "持平"
-    col.metric(row.name, row.text, delta=row.delta_text, help=parts,
-               delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
-               delta_description="同比" if row.delta_text and row.compare_label == "同比" else None)
-    months = row.compare_label if row.delta_text and row.compare_label != "同比" else None
-    for line in (months, parts, row.note):   # months: e.g. 1—10月 同比 (too long beside the delta)
+    cut = row.compare_label != "同比"   # the compared months, e.g. 1—10月 同比: too long beside the delta
+    col.metric(row.name, row.text, help=parts, **ui.delta_args(row.delta_text, None if cut else "同比"))
+    months = row.compare_label if cut and ui.delta_args(row.delta_text) else None
+    for line in (months, parts, row.note):
         if line:
             col.caption(line)
 

@@ -86,3 +86,35 @@ def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app
     # The breadcrumb goes back up to 十堰市.
     page.get_by_role("button", name="十堰市").click()
     page.wait_for_url("**region=420300**", timeout=15_000)
+
+
+def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, app_ready, screenshot):
+    page.goto(f"{streamlit_server.url}/?region=420300&ind=people_served&period=2025-03")
+    app_ready(page, timeout=60_000)
+    page.locator('[data-testid="stRadio"]').get_by_text("年度", exact=True).click()
+    page.wait_for_url(lambda url: "period=2025" in url and "period=2025-" not in url, timeout=15_000)
+    app_ready(page)
+    heading = page.locator('[data-testid="stMain"] h3').first
+    assert heading.inner_text() == "湖北省十堰市 · 2025年"
+
+    nav = page.locator('[data-testid="stSidebarNavLink"]')
+    nav.filter(has_text="报送情况").click()
+    page.get_by_text("同心数据看板 · 报送情况").wait_for(timeout=15_000)
+    app_ready(page)
+    assert heading.inner_text() == "湖北省十堰市 · 2025年"
+
+    nav.filter(has_text="总览").click()
+    page.get_by_text("同心数据看板 · 总览").wait_for(timeout=15_000)
+    app_ready(page)
+    page.locator(".js-plotly-plot .gtitle").filter(has_text="服务群众人次 · 2025年").wait_for(timeout=15_000)
+    assert heading.inner_text() == "湖北省十堰市 · 2025年"
+    for param in ("region=420300", "ind=people_served", "period=2025"):
+        assert param in page.url
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_role("combobox", name="图表指标").input_value() == "服务群众人次（人次）"
+    assert sidebar.get_by_role("combobox", name="年度").input_value() == "2025年"
+    # The axis counts in 万人次 like the labels, never in k or M.
+    ticks = page.locator(".js-plotly-plot .ytick text").all_text_contents()
+    assert ticks and not any(c in "".join(ticks) for c in "kM")
+    assert page.locator(".js-plotly-plot .ytitle").text_content() == "万人次"
+    screenshot(page, "overview-after-page-switch")

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tongzhan.catalog import Catalog
-from tongzhan.fmt import fmt_delta, fmt_value
+from tongzhan.fmt import axis_ticks, fmt_delta, fmt_value
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import indicator_table
@@ -97,3 +97,65 @@ def test_unknown_region_in_url_falls_back_to_the_country(app):
     at = app(region="999999")
     assert not at.exception
     assert at.query_params["region"] == "000000"
+
+
+def test_cards_without_a_comparison_show_no_delta_and_flat_is_neutral(app):
+    # 武当路街道 in October 2026: coverage 100 % both years, other indicators not reported.
+    at = app(region="420302001", period="2026-10")
+    assert not at.exception
+    cards = {m.label: m for m in at.metric}
+    coverage = cards["村(社区)统战组织覆盖率"]
+    assert coverage.value == "100.0%" and coverage.delta == "持平"
+    assert coverage.proto.color == coverage.proto.MetricColor.GRAY
+    assert coverage.proto.direction == coverage.proto.MetricDirection.NONE
+    for label in ("募集资金", "落地项目数", "服务群众人次", "开展活动场次"):
+        assert cards[label].value == "—"
+        assert not cards[label].delta and not cards[label].proto.delta_description, label
+
+
+def test_chart_axis_counts_in_chinese_units(app, db_copy):
+    at = app(region="000000", ind="people_served", period="2025")
+    layout = json.loads(figure(at))["layout"]["yaxis"]
+    values = expected(db_copy, "000000", "people_served", "2025")["value"].dropna()
+    assert values.max() > 1e6                                     # 280万人次: was "2.5M"
+    vals, text, title = axis_ticks(values, "人次")
+    assert (layout["tickmode"], layout["tickvals"], layout["ticktext"]) == ("array", vals, text)
+    assert layout["title"]["text"] == title == "万人次"
+
+
+def test_heading_says_which_months_of_the_chosen_period_are_shown(app):
+    at = app(region="420300", period="2026Q4")
+    assert at.selectbox(key="period_quarter").value == "2026Q4"   # the picker keeps the choice
+    assert at.subheader[0].value == "湖北省十堰市 · 2026年10月"     # the heading shows what is shown
+    assert "数据截至2026年10月，2026年第四季度只含10月。" in [c.value for c in at.caption]
+    at = app(region="420300", period="2026Q3")
+    assert not [c.value for c in at.caption if "数据截至" in c.value]
+
+
+@pytest.mark.parametrize("start, steps", [
+    ("2025-03", [("季度", "period_quarter", "2025Q1"), ("年度", "period_year", "2025"),
+                 ("月度", "period_month", "2025-12"), ("年度", "period_year", "2025")]),
+    ("2025-03", [("年度", "period_year", "2025")]),
+    ("2026", [("月度", "period_month", "2026-10"), ("季度", "period_quarter", "2026Q4")]),
+    ("2025Q2", [("自定义", "period_range", ("2025-04", "2025-06")), ("月度", "period_month", "2025-06")]),
+])
+def test_switching_the_period_type_keeps_the_chosen_period(app, start, steps):
+    at = app(region="420300", ind="people_served", period=start)
+    for mode, key, value in steps:
+        at.radio(key="period_mode").set_value(mode).run()
+        assert not at.exception
+        widget = at.select_slider(key=key) if mode == "自定义" else at.selectbox(key=key)
+        assert widget.value == value, (mode, widget.value)
+        assert at.query_params["period"] == Period.parse("~".join(value) if mode == "自定义" else value).key
+    assert at.query_params["region"] == "420300" and at.query_params["ind"] == "people_served"
+    assert at.selectbox(key="indicator").value == "people_served"
+
+
+def test_a_custom_range_stays_a_range_and_goes_to_the_url(app):
+    at = app(region="420300", period="2025-01~2025-06")
+    assert at.radio(key="period_mode").value == "自定义"
+    at.select_slider(key="period_range").set_range("2025-03", "2025-03").run()
+    assert at.query_params["period"] == "2025-03"
+    assert at.radio(key="period_mode").value == "自定义"         # one month, still as a range
+    assert at.select_slider(key="period_range").value == ("2025-03", "2025-03")
+    assert "湖北省十堰市 · 2025年3月" == at.subheader[0].value

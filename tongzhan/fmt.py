@@ -1,15 +1,10 @@
-"""Numbers the Chinese way: 万, 亿, 万元, %, 个百分点."""
+"""Numbers the Chinese way: 万, 亿, 万元, %, 个百分点, and chart axes that count in them."""
 from __future__ import annotations
 
 import math
 from decimal import Decimal
 
 COUNT_UNITS = {"个", "人", "人次", "场次", "对"}
-
-
-def _num(x: float, digits: int = 2) -> str:
-    s = f"{x:,.{digits}f}"
-    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def exact(v) -> str:
@@ -22,33 +17,67 @@ def is_missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
+def scale(v: float, unit: str) -> tuple[float, str, int]:
+    """How a value of this size is written: (divisor, shown unit, decimals). One rule per unit
+    and scale, so labels side by side have the same precision: 万元 and 亿 with two decimals,
+    万 of a count with one, plain counts whole, % and 分 with one."""
+    a = abs(v)
+    if unit in ("%", "分"):
+        return 1, unit, 1
+    if unit == "万元":
+        return (1e4, "亿元", 2) if a >= 1e4 else (1, "万元", 2)
+    if a >= 1e8:
+        return 1e8, f"亿{unit}", 2
+    if a >= 1e4:
+        return 1e4, f"万{unit}", 1
+    return 1, unit, 0
+
+
 def fmt_value(v, unit: str) -> str:
-    """212 万元 → '212万元'; 16300 万元 → '1.63亿元'; 35000 人次 → '3.5万人次'; 93.75 % → '93.8%'."""
+    """212 万元 → '212.00万元'; 16300 万元 → '1.63亿元'; 35000 人次 → '3.5万人次'; 86 分 → '86.0分'."""
     if is_missing(v):
         return "—"
-    if unit == "%":
-        return f"{v:.1f}%"
-    if unit == "分":
-        return f"{_num(v, 1)}分"
-    if unit == "万元":
-        if abs(v) >= 10000:
-            return f"{_num(v / 10000)}亿元"
-        return f"{_num(v, 2 if abs(v) < 100 else 1 if abs(v) < 1000 else 0)}万元"
-    if abs(v) >= 1e8:
-        return f"{_num(v / 1e8)}亿{unit}"
-    if abs(v) >= 1e4:
-        return f"{_num(v / 1e4, 1)}万{unit}"
-    return f"{_num(v, 0 if float(v).is_integer() else 2)}{unit}"
+    divisor, shown, digits = scale(v, unit)
+    return f"{v / divisor:,.{digits}f}{shown}"
 
 
 def fmt_delta(now, before, unit: str) -> str | None:
-    """Change against the same period last year: percentage points for rates, else relative."""
+    """Change against the same period last year: percentage points for rates and points for
+    scores, else relative; 持平 when it rounds to zero as shown; None when there is nothing to
+    compare."""
     if is_missing(now) or is_missing(before):
         return None
     if unit in ("%", "分"):
-        d = now - before
-        return f"{d:+.1f}{'个百分点' if unit == '%' else '分'}"
-    if before == 0:
+        text = f"{now - before:+.1f}"
+        suffix = "个百分点" if unit == "%" else "分"
+    elif before == 0:
         return None
-    change = (now - before) / abs(before)
-    return "持平" if abs(change) < 0.0005 else f"{change:+.1%}"
+    else:
+        text = f"{(now - before) / abs(before) * 100:+.1f}"
+        suffix = "%"
+    return "持平" if float(text) == 0 else text + suffix
+
+
+def _nice_step(span: float) -> float:
+    """The smallest of 1, 2, 5 × 10ⁿ that cuts span into at most five steps."""
+    raw = span / 5
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
+    """Ticks of a value axis in the unit's own scale, as the labels are written (plotly's d3
+    formats can only say k and M): (tick values in the data's unit, tick texts, axis title).
+    2,271,500 万元 → 0, 50, …, 250 under 亿元; 52,000 人次 → 0, 2, 4, 6 under 万人次."""
+    vs = [float(v) for v in values if not is_missing(v)] or [0.0]
+    lo, hi = min(0.0, *vs), max(0.0, *vs)
+    divisor, title, _ = scale(max(-lo, hi), unit)
+    lo, hi = lo / divisor, (hi / divisor if hi > lo else lo + 1.0)  # all zero: 0 to 1
+    step = _nice_step(hi - lo)
+    digits = max(0, -math.floor(math.log10(step)))
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    ticks = [round(i * step, digits) for i in range(first, last + 1)]
+    texts = [f"{t:,.{digits}f}" for t in ticks]
+    if digits:  # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5
+        texts = [t.rstrip("0").rstrip(".") for t in texts]
+    return [t * divisor for t in ticks], texts, title

@@ -98,3 +98,33 @@ class Period:
     def last_year(self) -> "Period":
         """The same months one year earlier."""
         return Period.months(self.start.year - 1, self.start.month, self.end.year - 1, self.end.month)
+
+
+def as_kind(p: Period, kind: str, last: date) -> Period:
+    """The period of another kind ("month", "quarter", "year", "range") that keeps p: the
+    month, quarter or year of p's last month with data (p cut at `last`); a range is p itself.
+    2025-03 → 2025Q1 → 2025; 2025 → 2025-12; 2026 → 2026-10 when October is the newest."""
+    if kind == "range":
+        return p
+    end = p.clamp(last).end
+    y, m = end.year, end.month
+    if kind == "month":
+        return Period.months(y, m, y, m)
+    if kind == "quarter":
+        q = (m - 1) // 3
+        return Period.months(y, 3 * q + 1, y, 3 * q + 3)
+    return Period.months(y, 1, y, 12)
+
+
+def cut_note(chosen: Period, shown: Period) -> str | None:
+    """Why `shown` is shorter than `chosen` (the data ends earlier), or None when they agree:
+    数据截至2026年10月，2026年第四季度只含10月。"""
+    if chosen == shown:
+        return None
+    a, b = shown.start, shown.end
+    if a.year == b.year and chosen.start.year == chosen.end.year:
+        months = f"{b.month}月" if a.month == b.month else f"{a.month}—{b.month}月"
+        what = f"{chosen.label}只含{months}"
+    else:
+        what = f"所选期间只含{shown.label}"
+    return f"数据截至{b.year}年{b.month}月，{what}。"

@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from . import overview
 from .build import ensure_db
 from .catalog import Catalog
-from .periods import Period
+from .periods import Period, as_kind, cut_note
 from .regions import ROOT_CODE, Tree
 from .store import StoreError, connect, cursor, db_path, query
 
@@ -135,35 +135,52 @@ def children(_ctx: Context, path: str, version: str, region: str, indicator_id: 
 
 
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
-    """The data span, and the region and period from the URL and the sidebar pickers; stops the
-    page when there is no data at all. Default period: the newest year, or the newest month."""
+    """The data span, and the region and period from the URL (else this session's last choice)
+    and the sidebar pickers; stops the page when there is no data at all. Default period: the
+    newest year, or the newest month. The period is cut at the newest month with data."""
     info = data_info(ctx.path, ctx.version)
     if info["last"] is None:
         st.info("数据库中还没有任何数据，请先在“数据上报”页导入。")
         st.stop()
     region = url_region(ctx.tree)
-    if default_to_month and "period" not in st.query_params:
-        st.query_params["period"] = f"{info['last'].year}-{info['last'].month:02d}"
-    period = period_picker(info["first"], info["last"]).clamp(info["last"])
+    last = info["last"]
+    default = f"{last.year}-{last.month:02d}" if default_to_month else f"{last.year}"
+    period = period_picker(info["first"], last, default).clamp(last)
     return info, region, period
 
 
 def page_header(ctx: Context, info: dict, title: str, region: str, period: Period) -> None:
-    """Title, the demo-data badge, breadcrumbs, and the region · period line."""
+    """Title, the demo-data badge, breadcrumbs, the region · period shown line, and why the
+    period shown is shorter than the one chosen in the picker."""
     st.title(title)
     if info["demo"]:
         st.badge("演示数据", icon=":material/science:", color="orange")
     breadcrumbs(ctx.tree, region)
     st.subheader(f"{ctx.tree.full_name(region)} · {period.label}")
+    note = cut_note(Period.parse(st.query_params.get("period", period.key)), period)
+    if note:
+        st.caption(note)
+
+
+def _kept(param: str, valid, default: str) -> str:
+    """The URL's `param` when valid, else the one last chosen in this session (switching pages
+    keeps it), else default; written back to both (the URL is for bookmarks)."""
+    for value in (st.query_params.get(param), st.session_state.get(f"kept_{param}")):
+        if value and valid(value):
+            break
+    else:
+        value = default
+    _keep(param, value)
+    return value
+
+
+def _keep(param: str, value: str) -> None:
+    st.session_state[f"kept_{param}"] = st.query_params[param] = value
 
 
 def url_region(tree: Tree) -> str:
-    """The region of the URL, else the one last shown in this session (switching pages keeps
-    it), else 全国; kept in the URL for bookmarks."""
-    code = st.query_params.get("region") or st.session_state.get("region", ROOT_CODE)
-    code = code if code in tree else ROOT_CODE
-    st.session_state["region"] = st.query_params["region"] = code
-    return code
+    """The region of the URL, else the one last shown in this session, else 全国."""
+    return _kept("region", lambda code: code in tree, ROOT_CODE)
 
 
 def go_to_region(code: str) -> None:
@@ -193,6 +210,7 @@ def breadcrumbs(tree: Tree, region: str) -> None:
 
 
 MODES = {"月度": "month", "季度": "quarter", "年度": "year", "自定义": "range"}
+PICKER_LABELS = {"month": "月份", "quarter": "季度", "year": "年度"}
 
 
 def _months(first: date, last: date) -> list[str]:
@@ -200,50 +218,83 @@ def _months(first: date, last: date) -> list[str]:
         f"{last.year}-{last.month:02d}"]
 
 
-def period_picker(first: date, last: date) -> Period:
-    """Month, quarter, year or a custom month range; the URL's `period` sets the start value."""
-    months = _months(first, last)
-    quarters = sorted({f"{m[:4]}Q{(int(m[5:]) + 2) // 3}" for m in months}, reverse=True)
-    years = sorted({m[:4] for m in months}, reverse=True)
+def _parses(text: str) -> bool:
     try:
-        current = Period.parse(st.query_params.get("period", years[0]))
+        Period.parse(text)
     except ValueError:
-        current = Period.parse(years[0])
-    key = current.key
-    mode0 = ("range" if "~" in key else "quarter" if "Q" in key else "month" if "-" in key else "year")
-    labels = list(MODES)
-    mode = MODES[st.sidebar.radio("期间类型", labels, index=list(MODES.values()).index(mode0),
-                                  horizontal=True, key="period_mode")]
-    if mode == "month":
-        pick = st.sidebar.selectbox("月份", months[::-1], key="period_month",
-                                    index=months[::-1].index(key) if key in months else 0,
-                                    format_func=lambda k: Period.parse(k).label)
-    elif mode == "quarter":
-        pick = st.sidebar.selectbox("季度", quarters, key="period_quarter",
-                                    index=quarters.index(key) if key in quarters else 0,
-                                    format_func=lambda k: Period.parse(k).label)
-    elif mode == "year":
-        pick = st.sidebar.selectbox("年度", years, key="period_year",
-                                    index=years.index(key) if key in years else 0,
-                                    format_func=lambda k: Period.parse(k).label)
-    else:
-        a, b = (key.split("~") if "~" in key else (months[max(0, len(months) - 12)], months[-1]))
+        return False
+    return True
+
+
+def _kind_of(key: str) -> str:
+    return "range" if "~" in key else "quarter" if "Q" in key else "month" if "-" in key else "year"
+
+
+def _switch_kind(last: date) -> None:
+    """期间类型 changed: keep the chosen period, as the month, quarter or year that holds it."""
+    kind = MODES[st.session_state["period_mode"]]
+    st.session_state["kept_period_kind"] = kind
+    current = st.query_params.get("period") or st.session_state.get("kept_period")
+    if current and _parses(current):
+        _keep("period", as_kind(Period.parse(current), kind, last).key)
+
+
+def _pick(widget: str) -> None:
+    value = st.session_state[widget]
+    _keep("period", Period.parse("~".join(value) if isinstance(value, tuple) else value).key)
+
+
+def period_picker(first: date, last: date, default: str) -> Period:
+    """Month, quarter, year or a custom month range. The chosen period comes from the URL, else
+    this session's last choice, else default; the pickers show it, and switching the kind keeps
+    it (see _switch_kind)."""
+    months = _months(first, last)
+    options = {"month": months[::-1],
+               "quarter": sorted({f"{m[:4]}Q{(int(m[5:]) + 2) // 3}" for m in months}, reverse=True),
+               "year": sorted({m[:4] for m in months}, reverse=True)}
+    key = _kept("period", _parses, default)
+    kind = _kind_of(key)
+    if st.session_state.get("kept_period_kind") == "range":  # a range may name a month, a year
+        kind = "range"
+    st.session_state["kept_period_kind"] = kind
+    st.session_state["period_mode"] = next(k for k, v in MODES.items() if v == kind)
+    st.sidebar.radio("期间类型", list(MODES), horizontal=True, key="period_mode",
+                     on_change=_switch_kind, args=(last,))
+    widget = f"period_{kind}"
+    if kind == "range":
+        p = Period.parse(key)
+        a, b = f"{p.start.year}-{p.start.month:02d}", f"{p.end.year}-{p.end.month:02d}"
         a, b = (a if a in months else months[0]), (b if b in months else months[-1])
-        a, b = st.sidebar.select_slider("起止月份", months, value=(a, b), key="period_range")
-        pick = f"{a}~{b}" if a != b else a
-    period = Period.parse(pick)
-    st.query_params["period"] = period.key
-    return period
+        # A range slider must be given its value (setting only its state makes it a one-handle
+        # slider on the next run); it is fresh whenever the kind switches to range.
+        st.sidebar.select_slider("起止月份", months, value=(a, b) if a <= b else (months[0], months[-1]),
+                                 key=widget, on_change=_pick, args=(widget,))
+    else:
+        st.session_state[widget] = key if key in options[kind] else options[kind][0]
+        st.sidebar.selectbox(PICKER_LABELS[kind], options[kind], key=widget, on_change=_pick,
+                             args=(widget,), format_func=lambda k: Period.parse(k).label)
+    _pick(widget)
+    return Period.parse(st.query_params["period"])
 
 
 def indicator_picker(catalog: Catalog, default: str) -> str:
+    """The chart's indicator: from the URL, else this session's last choice, else default."""
     ids = catalog.ids()
-    current = st.query_params.get("ind", default)
-    current = current if current in ids else default
-    ind = st.sidebar.selectbox("图表指标", ids, index=ids.index(current), key="indicator",
-                               format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
-    st.query_params["ind"] = ind
-    return ind
+    st.session_state["indicator"] = _kept("ind", lambda i: i in ids, default)
+    st.sidebar.selectbox("图表指标", ids, key="indicator",
+                         on_change=lambda: _keep("ind", st.session_state["indicator"]),
+                         format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
+    return st.session_state["indicator"]
+
+
+def delta_args(delta, description: str = "同比") -> dict:
+    """st.metric's delta arguments for a text from fmt_delta: nothing when there is nothing to
+    compare (None, or NaN once it went through a DataFrame); 持平 without arrow, in grey."""
+    if not isinstance(delta, str) or not delta:
+        return {}
+    flat = delta == "持平"
+    return {"delta": delta, "delta_description": description,
+            "delta_color": "off" if flat else "normal", "delta_arrow": "off" if flat else "auto"}
 
 
 def fact_rows(tree: Tree, catalog: Catalog, facts: pd.DataFrame, old: bool = False) -> pd.DataFrame:
