@@ -3,10 +3,14 @@
 Builds (or reuses) bench/national.duckdb: every township (level 4, ~38.7k) x every stored indicator
 x 36 months 2024-01..2026-12 (assessment_score quarterly), ~23M facts, generated inside DuckDB.
 Then for each view (region x period) and query the page runs, times three implementations, after
-asserting they give the same numbers:
-  pkg    - the package: kpis = rollup.compute x2 (period, last year); children = indicator_table
-  hand   - DuckDB SQL written for that one case (literal d1..d5 columns, IN lists, no CASE)
-  pandas - the same numbers from the facts loaded once into a DataFrame (categoricals)
+asserting they give the same value, numerator, denominator, units, carried_units, excluded_units:
+  pkg    - the package: kpis = overview.kpis (view_period, i.e. the newest period_end in the
+           region's subtree, then rollup.compute x2: the cut period and last year);
+           children = rollup.indicator_table(by='children')
+  hand   - DuckDB SQL written for that one case (literal d1..d5 columns, dates and IN lists; the
+           carry-forward dates worked out in Python); kpis: max(period_end), then 2 statements
+  pandas - the same numbers from the facts loaded once into a DataFrame (categoricals, values
+           as integer millionths so that sums are exact like DECIMAL(18,6))
 Budget (from the issue): pkg p95 <= 50 ms per package query (kpis makes 2: 100 ms) and
 pkg median <= 1.3 x hand median.    python bench/bench_overview.py [--quick] [--markdown]
 """
@@ -25,7 +29,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tongzhan import build, rollup, store  # noqa: E402
+from tongzhan import build, overview, rollup, store  # noqa: E402
 from tongzhan.catalog import Catalog  # noqa: E402
 from tongzhan.periods import Period  # noqa: E402
 from tongzhan.regions import Tree  # noqa: E402
@@ -38,7 +42,10 @@ CHART = ["funds_raised", "org_count", "village_org_coverage", "assessment_score"
 BUDGET_MS, BUDGET_RATIO = 50.0, 1.3
 
 # Per-township parameters from hash(code, salt), then township x month values (3 % of monthly
-# reports missing, so stocks carry over), unpivoted; villages_with_org <= villages_total etc.
+# reports missing, so stocks carry over), unpivoted (NULLs are left out); villages_with_org <=
+# villages_total etc. 3 % of townships stop reporting one stock (villages_total, villages_with_org
+# or org_count) 1-8 months before the end, and 2 % stop their quarterly score 2-3 quarters before,
+# so that expired stocks and scores and ratios with one part only occur at national scale.
 GEN_SQL = """
 CREATE TEMP TABLE t AS
 SELECT code, d1, d2, d3, d4, d5, (6 + hash(code, 'v') % 20)::DOUBLE AS v,
@@ -46,7 +53,9 @@ SELECT code, d1, d2, d3, d4, d5, (6 + hash(code, 'v') % 20)::DOUBLE AS v,
        0.30 + hash(code, 'l') % 40 / 100 AS lia0, 24 + hash(code, 'lr') % 24 AS lia_ramp,
        0.10 + hash(code, 'p') % 20 / 100 AS pair0, 0.50 + hash(code, 'pt') % 40 / 100 AS pair1,
        hash(code, 'c') % 60 AS chamber_from, hash(code, 'f') % 40 AS officer_from,
-       1 + hash(code, 'x') % 4 AS extra, 6 + hash(code, 'm') % 9 AS per_org, hash(code, 'b') % 3 AS bases
+       1 + hash(code, 'x') % 4 AS extra, 6 + hash(code, 'm') % 9 AS per_org, hash(code, 'b') % 3 AS bases,
+       hash(code, 'st') % 100 < 3 AS stops, hash(code, 'si') % 3 AS stop_which,
+       {months} - 1 - hash(code, 'sm') % 8 AS stop_m, hash(code, 'ss') % 50 = 0 AS score_stops
 FROM regions WHERE level = 4 {scope};
 CREATE TEMP TABLE tm AS
 SELECT t.*, r.m, (DATE '{first}' + to_months(r.m::INT))::DATE AS ps FROM t, range({months}) r(m);
@@ -55,14 +64,16 @@ WITH x AS (
     SELECT *, [1.0, 0.6, 0.9, 1.0, 1.0, 1.1, 0.9, 0.9, 1.1, 1.1, 1.2, 1.4][month(ps)] * (1 + 0.012 * m) AS season,
            hash(code, m, 'u') % 10000 / 10000 AS u, hash(code, m, 'w') % 10000 / 10000 AS w,
            floor(v * (org0 + (1 - org0) * least(1, m / org_ramp))) AS with_org,
-           (m >= chamber_from)::DOUBLE AS chamber, floor(u * season * 1.8) AS projects
+           (m >= chamber_from)::DOUBLE AS chamber, floor(u * season * 1.8) AS projects,
+           CASE WHEN stops AND m >= stop_m THEN stop_which END AS stopped
     FROM tm WHERE hash(code, m, 'skip') % 100 >= 3)
 SELECT code, d1, d2, d3, d4, d5, ps AS period_start, last_day(ps) AS period_end,
-       v AS villages_total, with_org AS villages_with_org,
+       CASE WHEN stopped IS DISTINCT FROM 0 THEN v END AS villages_total,
+       CASE WHEN stopped IS DISTINCT FROM 1 THEN with_org END AS villages_with_org,
        floor(v * (lia0 + (0.95 - lia0) * least(1, m / lia_ramp))) AS villages_with_liaison,
        1.0 AS townships_total, chamber AS townships_with_chamber,
        (m >= officer_from)::DOUBLE AS townships_with_officer,
-       with_org + extra + chamber AS org_count, (with_org + extra + chamber) * per_org AS member_count,
+       CASE WHEN stopped IS DISTINCT FROM 2 THEN with_org + extra + chamber END AS org_count, (with_org + extra + chamber) * per_org AS member_count,
        floor(bases * least(1, m / 24)) AS base_count,
        floor(v * (pair0 + (pair1 - pair0) * least(1, m / 30))) AS enterprise_village_pairs,
        round(0.5 + 4.5 * u * season, 2) AS funds_raised, round(1.8 * w * season, 2) AS donations,
@@ -85,13 +96,14 @@ FROM (
            least(100, round(2 * (62 + 30 * (hash(code, m, 's') % 1000 / 1000) + 0.6 * m / 3)) / 2),
            d1, d2, d3, d4, d5
     FROM tm WHERE month(ps) IN (1, 4, 7, 10) AND m + 2 < {months}
-              AND hash(code, 'sr') % 10 < 9 AND hash(code, m, 'sq') % 20 > 0)
+              AND hash(code, 'sr') % 10 < 9 AND hash(code, m, 'sq') % 20 > 0
+              AND NOT (score_stops AND m >= stop_m - 6))
 ORDER BY indicator_id, period_start, region_code;
 """
 
 
 def ensure_bench_db(path: Path, months: int, quick: bool, rebuild: bool) -> None:
-    params = f"{'hubei' if quick else 'national'}:{months}"
+    params = f"{'hubei' if quick else 'national'}:{months}:stops"
     if path.exists() and not rebuild:
         con = store.connect(path, read_only=True)
         meta = dict(con.sql("SELECT key, value FROM meta").fetchall())
@@ -120,8 +132,29 @@ def ensure_bench_db(path: Path, months: int, quick: bool, rebuild: bool) -> None
     print(f"built {path}: {n:,} facts in {time.perf_counter() - t0:.1f} s, {path.stat().st_size / 2**20:.0f} MiB")
 
 
+# ------------------------------------------------------------------ the rules, worked out here
+# Independent of tongzhan.rollup.rules (which the package uses), so the check covers it too.
+def rule(cat, ind: str, end) -> tuple:
+    """(due, oldest) of a stock or score at `end`: due = end of the latest reporting period over
+    by `end`; values ending before `oldest` (carry periods before due) have expired, values ending
+    before `due` are carried forward."""
+    i = cat[ind]
+    m = pd.Period(end, "M")
+    due = m - m.month % i.months
+    return due.end_time.date(), (due - i.carry * i.months).end_time.date()
+
+
+def cut(p: Period, last) -> Period:
+    """The period cut at the month of the newest data `last` (like for like)."""
+    if last is None or pd.isna(last):
+        return p
+    end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+    return p if p.end <= end or p.start > end else Period(p.start, end)
+
+
 # ------------------------------------------------------------------ hand-written DuckDB queries
-# Every function returns target, indicator_id, value, numerator, denominator, reported.
+# Every function returns target, indicator_id, value, numerator, denominator, units,
+# carried_units, excluded_units (the package's COLUMNS without the oldest period).
 def lits(ids) -> str:
     return ", ".join(f"'{i}'" for i in ids)
 
@@ -134,18 +167,31 @@ def target(k: int, region: str, children: bool, alias: str = "") -> str:
     return f"{alias}d{k + 1}" if children else f"'{region}'"
 
 
-def stock_where(ids, k, region, p: Period) -> str:
-    return (f"indicator_id IN ({lits(ids)}) AND period_end <= DATE '{p.end}' "
-            f"AND (valid_to IS NULL OR valid_to > DATE '{p.end}') {scope(k, region)}")
+def stock_where(cat, ids, k, region, p: Period) -> tuple[str, str]:
+    """WHERE of the facts in effect at p.end (current, not expired) and the expression 'carried'.
+    The catalog's stocks share one rule (monthly, carry 2): then one literal date range."""
+    rules = {i: rule(cat, i, p.end) for i in ids}
+    valid = f"(valid_to IS NULL OR valid_to > DATE '{p.end}') {scope(k, region)}"
+    if len(set(rules.values())) == 1:
+        due, oldest = next(iter(rules.values()))
+        return (f"indicator_id IN ({lits(ids)}) AND period_end BETWEEN DATE '{oldest}' AND DATE '{p.end}' "
+                f"AND {valid}", f"period_end < DATE '{due}'")
+    ors = " OR ".join(f"(indicator_id = '{i}' AND period_end >= DATE '{o}')" for i, (_, o) in rules.items())
+    carried = "CASE indicator_id " + " ".join(f"WHEN '{i}' THEN period_end < DATE '{d}'"
+                                              for i, (d, _) in rules.items()) + " END"
+    return f"({ors}) AND period_end <= DATE '{p.end}' AND {valid}", carried
 
 
-def hand_flow(ids, k, region, children, p: Period) -> str:
+NO_COUNTS = "NULL::BIGINT AS units, NULL::BIGINT AS carried_units, NULL::BIGINT AS excluded_units"
+
+
+def hand_flow(cat, ids, k, region, children, p: Period) -> str:
     """Explicit anti-join with the coarse (months > 1) facts read by a scan of their own: zone maps
     on `months` skip every row group of a monthly-only indicator, the join's build side is empty."""
     w = f"indicator_id IN ({lits(ids)}) AND period_start >= DATE '{p.start}' AND period_end <= DATE '{p.end}' {scope(k, region)}"
     return f"""
-    SELECT {target(k, region, children, "s.")} AS target, s.indicator_id, sum(s.value) AS value,
-           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::BIGINT AS reported
+    SELECT {target(k, region, children, "s.")} AS target, s.indicator_id, sum(s.value)::DOUBLE AS value,
+           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, {NO_COUNTS}
     FROM (SELECT * FROM facts WHERE {w}) s
     ANTI JOIN (SELECT region_code, indicator_id, period_start, period_end, months FROM facts WHERE months > 1 AND {w}) c
       ON c.region_code = s.region_code AND c.indicator_id = s.indicator_id AND c.months > s.months
@@ -153,45 +199,67 @@ def hand_flow(ids, k, region, children, p: Period) -> str:
     GROUP BY ALL HAVING target IS NOT NULL"""
 
 
-def hand_stock(ids, k, region, children, p) -> str:
+def hand_stock(cat, ids, k, region, children, p) -> str:
+    where, carried = stock_where(cat, ids, k, region, p)
     return f"""
-    SELECT {target(k, region, children)} AS target, indicator_id, sum(value) AS value,
-           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, count(*) AS reported
-    FROM facts WHERE {stock_where(ids, k, region, p)} GROUP BY ALL HAVING target IS NOT NULL"""
+    SELECT {target(k, region, children)} AS target, indicator_id, sum(value)::DOUBLE AS value,
+           NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, count(*) AS units,
+           count(*) FILTER ({carried}) AS carried_units, NULL::BIGINT AS excluded_units
+    FROM facts WHERE {where} GROUP BY ALL HAVING target IS NOT NULL"""
 
 
-def hand_ratio(rid, num, den, k, region, children, p) -> str:
+def hand_ratio(cat, rid, num, den, k, region, children, p) -> str:
+    """Per region its two parts (one current fact each), then the sums over the regions with both."""
+    where, carried = stock_where(cat, [num, den], k, region, p)
+    if children:
+        where += f" AND d{k + 1} IS NOT NULL"
     return f"""
-    SELECT target, '{rid}' AS indicator_id, CASE WHEN d > 0 THEN 100 * n / d END AS value,
-           n AS numerator, d AS denominator, r AS reported
-    FROM (SELECT {target(k, region, children)} AS target, sum(value) FILTER (indicator_id = '{num}') AS n,
-                 sum(value) FILTER (indicator_id = '{den}') AS d, count(*) FILTER (indicator_id = '{den}') AS r
-          FROM facts WHERE {stock_where([num, den], k, region, p)} GROUP BY ALL)
-    WHERE target IS NOT NULL AND d IS NOT NULL"""
+    SELECT target, '{rid}' AS indicator_id, 100 * n / nullif(d, 0) AS value, n AS numerator, d AS denominator,
+           units, carried_units, excluded_units
+    FROM (SELECT target, (sum(n) FILTER (d IS NOT NULL))::DOUBLE AS n, (sum(d) FILTER (n IS NOT NULL))::DOUBLE AS d,
+                 count(n + d) AS units, count(n + d) FILTER (c) AS carried_units,
+                 count(*) - count(n + d) AS excluded_units
+          FROM (SELECT {target(k, region, children)} AS target, sum(value) FILTER (indicator_id = '{num}') AS n,
+                       sum(value) FILTER (indicator_id = '{den}') AS d, bool_or({carried}) AS c
+                FROM facts WHERE {where} GROUP BY region_code{", target" if children else ""})
+          GROUP BY target)"""
 
 
-def hand_score(ind, k, region, children, p) -> str:
+def hand_score(cat, ind, k, region, children, p) -> str:
     """Scores sit on townships (depth 3 or 4; one current row each): mean of means, grouping by
-    d{k+1}..dj for j = 3 .. k+1 (a depth-3 township, d4 NULL, is a group of its own)."""
+    d{k+1}..dj for j = 3 .. k+1 (a depth-3 township, d4 NULL, is a group of its own); c counts
+    the carried scores below."""
+    where, carried = stock_where(cat, [ind], k, region, p)
     cols = [f"d{j}" for j in range(k + 1, 5)] or ["d5"]
-    sql = f"WITH l4 AS (SELECT {', '.join(cols)}, value, 1 AS n FROM facts WHERE {stock_where([ind], k, region, p)})"
+    sql = (f"WITH l4 AS (SELECT {', '.join(cols)}, value::DOUBLE AS value, 1 AS n, ({carried})::INT AS c "
+           f"FROM facts WHERE {where})")
     prev = "l4"
     for j in range(3, k, -1):
         keys = ", ".join(cols[: j - k])
-        sql += f",\n l{j} AS (SELECT {keys}, avg(value) AS value, count(*) AS n FROM {prev} GROUP BY {keys})"
+        sql += f",\n l{j} AS (SELECT {keys}, avg(value) AS value, count(*) AS n, sum(c) AS c FROM {prev} GROUP BY {keys})"
         prev = f"l{j}"
     rest = f"'{ind}' AS indicator_id, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator"
     if children:
-        return sql + f"\nSELECT d{k + 1} AS target, value, {rest}, n AS reported FROM {prev} WHERE d{k + 1} IS NOT NULL"
-    return sql + f"\nSELECT '{region}' AS target, avg(value) AS value, {rest}, count(*) AS reported FROM {prev} HAVING count(*) > 0"
+        return sql + (f"\nSELECT d{k + 1} AS target, value, {rest}, n AS units, c AS carried_units, "
+                      f"NULL::BIGINT AS excluded_units FROM {prev} WHERE d{k + 1} IS NOT NULL")
+    return sql + (f"\nSELECT '{region}' AS target, avg(value) AS value, {rest}, count(*) AS units, sum(c) AS "
+                  f"carried_units, NULL::BIGINT AS excluded_units FROM {prev} HAVING count(*) > 0")
+
+
+def hand_last_end(k, region) -> str:
+    """max(period_end) written as a top-1: DuckDB then reads the row groups newest first and skips
+    the rest by their zone maps (1-3 ms; max() scans the subtree's filter column: up to 700 ms)."""
+    return f"SELECT (SELECT period_end FROM facts WHERE TRUE {scope(k, region)} ORDER BY period_end DESC LIMIT 1)"
 
 
 # ------------------------------------------------------------------------------ pandas versions
 class Frames:
+    """Values as integer millionths (`micro`, exact like DECIMAL(18,6)): sums are exact."""
+
     def __init__(self, con):
         t0 = time.perf_counter()
-        tab = con.sql("SELECT region_code, indicator_id, period_start, period_end, months, value, valid_to,"
-                      " d1, d2, d3, d4, d5 FROM facts").to_arrow_table()
+        tab = con.sql("SELECT region_code, indicator_id, period_start, period_end, months,"
+                      " (value * 1000000)::BIGINT AS micro, valid_to, d1, d2, d3, d4, d5 FROM facts").to_arrow_table()
         for name in ["region_code", "indicator_id", "d1", "d2", "d3", "d4", "d5"]:
             i = tab.schema.get_field_index(name)
             tab = tab.set_column(i, name, pc.dictionary_encode(tab.column(i)))  # -> pandas category
@@ -199,68 +267,108 @@ class Frames:
         print(f"pandas: {len(self.df):,} facts loaded in {time.perf_counter() - t0:.1f} s, "
               f"{self.df.memory_usage(deep=True).sum() / 2**20:.0f} MiB")
 
-    def rows(self, ids, k, region, p: Period, flow: bool, children: bool) -> pd.DataFrame:
+    def rows(self, cat, ids, k, region, p: Period, flow: bool, children: bool) -> pd.DataFrame:
+        """Facts of the subtree in the range (flow) or in effect at p.end (with `carried`)."""
         df, end = self.df, np.datetime64(p.end)
-        m = df["indicator_id"].isin(ids).to_numpy() & (df["period_end"].to_numpy() <= end)
-        m &= (df["period_start"].to_numpy() >= np.datetime64(p.start)) if flow else \
-            ~(df["valid_to"].to_numpy() <= end)  # NaT compares False: valid_to IS NULL OR > end
+        pe = df["period_end"].to_numpy()
+        m = pe <= end
+        if flow:
+            m &= df["indicator_id"].isin(ids).to_numpy() & (df["period_start"].to_numpy() >= np.datetime64(p.start))
+        else:
+            rules = {i: rule(cat, i, p.end) for i in ids}
+            by_oldest = collections.defaultdict(list)
+            for i, (_, oldest) in rules.items():
+                by_oldest[oldest].append(i)
+            m &= np.logical_or.reduce([df["indicator_id"].isin(g).to_numpy() & (pe >= np.datetime64(o))
+                                       for o, g in by_oldest.items()])
+            m &= ~(df["valid_to"].to_numpy() <= end)  # NaT compares False: valid_to IS NULL OR > end
         if k:
             m &= (df[f"d{k}"] == region).to_numpy()
         s = df[m]
-        return s.assign(target=s[f"d{k + 1}"].astype(object) if children else region).dropna(subset=["target"])
+        s = s.assign(target=s[f"d{k + 1}"].astype(object) if children else region).dropna(subset=["target"])
+        if not flow:
+            due = {i: np.datetime64(d) for i, (d, _) in rules.items()}
+            s = s.assign(carried=s["period_end"].to_numpy() < s["indicator_id"].map(due).astype("datetime64[ns]").to_numpy())
+        return s
 
-    def flow(self, ids, k, region, children, p):
-        s = self.rows(ids, k, region, p, True, children)
+    @staticmethod
+    def out(frame, **cols):
+        return frame.assign(**{c: np.nan for c in ["numerator", "denominator", "units", "carried_units",
+                                                    "excluded_units"] if c not in frame and c not in cols}, **cols)
+
+    def flow(self, cat, ids, k, region, children, p):
+        s = self.rows(cat, ids, k, region, p, True, children)
         c = s[s["months"] > 1]
         if len(c):  # drop facts covered by a coarser one in the range (none in this data set)
             j = s.reset_index().merge(c, on=["region_code", "indicator_id"], suffixes=("", "_c"))
             j = j[(j.months_c > j.months) & (j.period_start_c <= j.period_start) & (j.period_end_c >= j.period_end)]
             s = s.drop(index=j["index"].unique())
-        g = s.groupby(["target", "indicator_id"], observed=True).agg(value=("value", "sum"))
-        return g.reset_index().assign(numerator=np.nan, denominator=np.nan, reported=np.nan)
+        g = s.groupby(["target", "indicator_id"], observed=True)["micro"].sum().reset_index()
+        return self.out(g.assign(value=g.pop("micro") / 1e6))
 
-    def stock(self, ids, k, region, children, p):
-        g = self.rows(ids, k, region, p, False, children).groupby(["target", "indicator_id"], observed=True)
-        return g["value"].agg(value="sum", reported="size").reset_index().assign(numerator=np.nan, denominator=np.nan)
+    def stock(self, cat, ids, k, region, children, p):
+        g = self.rows(cat, ids, k, region, p, False, children).groupby(["target", "indicator_id"], observed=True)
+        g = g.agg(micro=("micro", "sum"), units=("micro", "size"), carried_units=("carried", "sum")).reset_index()
+        return self.out(g.assign(value=g.pop("micro") / 1e6))
 
-    def ratio(self, rid, num, den, k, region, children, p):
-        s = self.rows([num, den], k, region, p, False, children)
-        n = s[s["indicator_id"] == num].groupby("target")["value"].sum()
-        d = s[s["indicator_id"] == den].groupby("target")["value"].agg(["sum", "size"])
-        return pd.DataFrame({"target": d.index, "indicator_id": rid, "value": (100 * n / d["sum"]).where(d["sum"] > 0),
-                             "numerator": n.reindex(d.index), "denominator": d["sum"], "reported": d["size"]})
+    def ratio(self, cat, rid, num, den, k, region, children, p):
+        s = self.rows(cat, [num, den], k, region, p, False, children)
+        keys = ["target", "region_code"]
+        per = pd.concat({
+            "n": s[s["indicator_id"] == num].groupby(keys, observed=True)["micro"].sum(),
+            "d": s[s["indicator_id"] == den].groupby(keys, observed=True)["micro"].sum(),
+            "c": s.groupby(keys, observed=True)["carried"].any()}, axis=1)
+        both = per["n"].notna() & per["d"].notna()
+        t = pd.DataFrame({"n": per["n"].where(both), "d": per["d"].where(both), "both": both,
+                          "carried": both & per["c"]}).groupby(level="target")
+        g = t.agg(n=("n", lambda x: x.sum(min_count=1)), d=("d", lambda x: x.sum(min_count=1)),
+                  units=("both", "sum"), carried_units=("carried", "sum"), size=("both", "size"))
+        n, d = g["n"] / 1e6, g["d"] / 1e6
+        return pd.DataFrame({"target": g.index, "indicator_id": rid, "value": (100 * n / d).where(d != 0),
+                             "numerator": n, "denominator": d, "units": g["units"],
+                             "carried_units": g["carried_units"], "excluded_units": g["size"] - g["units"]})
 
-    def score(self, ind, k, region, children, p):
-        lvl = self.rows([ind], k, region, p, False, False)[[f"d{j}" for j in range(k + 1, 6)] + ["value"]]
-        lvl = lvl.astype({c: object for c in lvl.columns[:-1]}).assign(n=1)
+    def score(self, cat, ind, k, region, children, p):
+        s = self.rows(cat, [ind], k, region, p, False, False)
+        cols = [f"d{j}" for j in range(k + 1, 6)]
+        lvl = s[cols].astype(object).assign(value=s["micro"] / 1e6, n=1, c=s["carried"].astype(int))
         for j in range(3, k, -1):
             lvl = lvl.groupby([f"d{i}" for i in range(k + 1, j + 1)], dropna=False).agg(
-                value=("value", "mean"), n=("value", "size")).reset_index()
+                value=("value", "mean"), n=("value", "size"), c=("c", "sum")).reset_index()
         if children:
-            out = lvl.rename(columns={f"d{k + 1}": "target", "n": "reported"}).dropna(subset=["target"])
+            out = lvl.rename(columns={f"d{k + 1}": "target", "n": "units", "c": "carried_units"})
+            out = out.dropna(subset=["target"])
         else:
-            out = pd.DataFrame({"target": [region], "value": [lvl["value"].mean()], "reported": [len(lvl)]})
-            out = out[out["reported"] > 0]
-        return out.assign(indicator_id=ind, numerator=np.nan, denominator=np.nan)
+            out = pd.DataFrame({"target": [region], "value": [lvl["value"].mean()], "units": [len(lvl)],
+                                "carried_units": [lvl["c"].sum()]})
+            out = out[out["units"] > 0]
+        return self.out(out.assign(indicator_id=ind))
+
+    def last_end(self, k, region):
+        pe = self.df["period_end"]
+        return (pe[(self.df[f"d{k}"] == region).to_numpy()] if k else pe).max()
 
 
 # ---------------------------------------------------------------------------- cases and checks
-KEY, VALS = ["call", "target", "indicator_id"], ["value", "numerator", "denominator", "reported"]
+KEY = ["call", "target", "indicator_id"]
+VALS = ["value", "numerator", "denominator", "units", "carried_units", "excluded_units"]
 
 
-def canon(frames) -> pd.DataFrame:
-    """All rows with data (children without data carry no value and no denominator), sorted."""
-    out = [f.rename(columns={"region_code": "target"}).assign(call=i)[KEY + VALS]
-           for i, f in enumerate(frames)]
-    out = pd.concat(out, ignore_index=True).astype({"target": str, "indicator_id": str} | {c: float for c in VALS})
-    out = out.dropna(subset=["value", "denominator"], how="all")
+def canon(frames, vals=VALS) -> pd.DataFrame:
+    """All rows with data (a child without data has none of VALS), sorted; counts as floats."""
+    out = pd.concat([f.rename(columns={"region_code": "target"}).assign(call=i)[KEY + vals]
+                     for i, f in enumerate(frames)], ignore_index=True)
+    out = out.astype({"target": str, "indicator_id": str})
+    for c in vals:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out = out.dropna(subset=vals, how="all")
     return out.sort_values(KEY, ignore_index=True)
 
 
-def check_same(name, a, b):
-    a, b = canon(a), canon(b)
+def check_same(name, a, b, vals=VALS):
+    a, b = canon(a, vals), canon(b, vals)
     assert a[KEY].equals(b[KEY]), f"{name}: different rows\n{a}\n{b}"
-    for c in VALS:
+    for c in vals:
         np.testing.assert_allclose(a[c], b[c], rtol=1e-9, atol=1e-6, equal_nan=True, err_msg=f"{name}: {c}")
 
 
@@ -273,30 +381,62 @@ def run_sql(con, sqls):
 
 
 def make_case(con, tree, cat, fr, region, period, query):
-    """(package, hand-written, pandas) callables returning lists of frames, and the number of
-    package queries (compute calls) in the case."""
+    """(package, check, hand-written, pandas, package queries in the case): package is what the
+    page calls; check(frames) compares package, hand and pandas results (lists of frames)."""
     k = int(tree.depth[region])
-    if query == "kpis":  # overview.kpis: compute(headline ids) for the period and for last year
-        ids, periods = cat.headline(), [period, period.last_year()]
+    if query == "kpis":  # overview.kpis: view_period (region_last_end), compute for it and last year
+        ids = cat.headline()
         flows, ratios = [i for i in ids if cat[i].kind == "flow"], [cat[i] for i in ids if cat[i].kind == "ratio"]
-        hand = [" UNION ALL ".join([hand_flow(flows, k, region, False, p)] + [
-            hand_ratio(r.id, r.numerator, r.denominator, k, region, False, p) for r in ratios]) for p in periods]
+
+        def sqls(p):
+            return " UNION ALL ".join([hand_flow(cat, flows, k, region, False, p)] + [
+                hand_ratio(cat, r.id, r.numerator, r.denominator, k, region, False, p) for r in ratios])
+
+        def hand():
+            with store.cursor(con) as cur:
+                shown = cut(period, cur.sql(hand_last_end(k, region)).fetchall()[0][0])
+            return run_sql(con, [sqls(shown), sqls(shown.last_year())]), shown
+
+        def pand():
+            shown = cut(period, fr.last_end(k, region))
+            return [pd.concat([fr.flow(cat, flows, k, region, False, p)] + [
+                fr.ratio(cat, r.id, r.numerator, r.denominator, k, region, False, p) for r in ratios])
+                for p in (shown, shown.last_year())], shown
 
         def pkg():
             with store.cursor(con) as cur:
-                return [rollup.compute(cur, tree, cat, region, ids, p) for p in periods]
-        return pkg, lambda: run_sql(con, hand), lambda: [pd.concat([fr.flow(flows, k, region, False, p)] + [
-            fr.ratio(r.id, r.numerator, r.denominator, k, region, False, p) for r in ratios]) for p in periods], 2
+                return overview.kpis(cur, tree, cat, region, period)
+
+        def check(name):
+            with store.cursor(con) as cur:
+                shown = overview.view_period(cur, tree, region, period)
+                parts = [rollup.compute(cur, tree, cat, region, ids, p) for p in (shown, shown.last_year())]
+            (h, h_shown), (d, d_shown) = hand(), pand()
+            assert shown == h_shown == d_shown, f"{name}: view period {shown} {h_shown} {d_shown}"
+            check_same(f"{name} hand", parts, h)
+            check_same(f"{name} pandas", parts, d)
+            cards = pkg().assign(region_code=region)
+            assert (cards["from"] == shown.start).all() and (cards["to"] == shown.end).all(), name
+            check_same(f"{name} cards", [parts[0]], [cards])
+            check_same(f"{name} cards last year", [parts[1]], [cards.assign(value=cards["compare_value"])], ["value"])
+            return parts
+        return pkg, check, hand, pand, 2
     ind, args = cat[query], (k, region, True, period)  # overview.children: indicator_table(by='children')
     extra = {"flow": ([query],), "stock": ([query],), "score": (query,),
              "ratio": (query, ind.numerator, ind.denominator)}[ind.kind]
-    hand = {"flow": hand_flow, "stock": hand_stock, "ratio": hand_ratio, "score": hand_score}[ind.kind](*extra, *args)
+    sql = {"flow": hand_flow, "stock": hand_stock, "ratio": hand_ratio, "score": hand_score}[ind.kind](cat, *extra, *args)
     pand = getattr(fr, ind.kind)
 
     def pkg():
         with store.cursor(con) as cur:
             return [rollup.indicator_table(cur, tree, cat, region, query, period, by="children").assign(indicator_id=query)]
-    return pkg, lambda: run_sql(con, [hand]), lambda: [pand(*extra, *args)], 1
+
+    def check(name):
+        got = pkg()
+        check_same(f"{name} hand", got, run_sql(con, [sql]))
+        check_same(f"{name} pandas", got, [pand(cat, *extra, *args)])
+        return got
+    return pkg, check, lambda: run_sql(con, [sql]), lambda: [pand(cat, *extra, *args)], 1
 
 
 SQL_MS: collections.Counter = collections.Counter()  # time per package statement in one call
@@ -310,7 +450,8 @@ def _timed_query(con, name, **params):
         SQL_MS[name.split("_")[0]] += (time.perf_counter() - t0) * 1000
 
 
-_query, rollup.rows = rollup.rows, _timed_query
+_query = rollup.rows
+rollup.rows = overview.rows = _timed_query  # overview.view_period runs region_last_end
 
 
 def timings(fn, n, warm=2):
@@ -349,10 +490,8 @@ def main():
         for pk in periods:
             for q in ["kpis"] + CHART:
                 view, label = f"{tree.name[region]} {pk}", "kpis" if q == "kpis" else f"children {cat[q].kind} {q}"
-                pkg, hand, pand, calls = make_case(con, tree, cat, fr, region, Period.parse(pk), q)
-                got = pkg()
-                check_same(f"{view} {label} hand", got, hand())
-                check_same(f"{view} {label} pandas", got, pand())
+                pkg, check, hand, pand, calls = make_case(con, tree, cat, fr, region, Period.parse(pk), q)
+                got = check(f"{view} {label}")
                 (p_ms, p_sql), (h_ms, _), (d_ms, _) = (timings(f, repeat) for f in (pkg, hand, pand))
                 stmts = " + ".join(f"{s} {np.median([d.get(s, 0) for d in p_sql]):.1f}" for s in p_sql[0])
                 ok = p95(p_ms) <= BUDGET_MS * calls and med(p_ms) <= BUDGET_RATIO * med(h_ms)
