@@ -1,20 +1,19 @@
 -- Ratios (rates) at the end of a period: Σ numerator ÷ Σ denominator over the regions that have
--- both parts in effect (each part taken as a stock, see stock_totals.sql for $rules, $oldest and
+-- both parts in effect (each part taken as a stock, see stock_totals.sql for $oldest, $due and
 -- targets), never an average of rates. A region with only one part in effect is left out of both
 -- sums and counted in excluded_units. $ratios: {ratio_id, num_id, den_id}; $indicators: the parts.
 -- Columns as rollup.COLUMNS (value in %).
-WITH rules AS (SELECT unnest($rules, recursive := true)),
-ratios AS (SELECT unnest($ratios, recursive := true)),
+WITH ratios AS (SELECT unnest($ratios, recursive := true)),
 parts AS (
     SELECT
         CASE WHEN $by_children THEN
             CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END
         ELSE $region END AS target,
         f.region_code, f.indicator_id, f.value, f.period_start, f.period_end,
-        f.period_end < r.due AS carried
-    FROM facts f JOIN rules r ON r.id = f.indicator_id
+        f.period_end < $due AS carried
+    FROM facts f
     WHERE list_contains($indicators, f.indicator_id)
-      AND f.period_end <= $end AND f.period_end >= $oldest AND f.period_end >= r.oldest
+      AND f.period_end <= $end AND f.period_end >= $oldest
       AND (f.valid_to IS NULL OR f.valid_to > $end)
       AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3
                       WHEN 4 THEN d4 WHEN 5 THEN d5 END = $region

@@ -1,22 +1,21 @@
 -- Stock indicators (how many exist) at the end of a period: per region the latest value reported
 -- at or before $end, summed over each target's subtree (see flow_totals.sql for targets).
--- $rules: per indicator {id, oldest, due}: a value whose period ends before `oldest` has expired
--- (older than the catalog's carry-forward allows) and does not count; one that ends before `due`
--- (the latest reporting period over by $end) is carried forward. $oldest: the earliest `oldest`.
+-- $indicators share one rule (rollup.rules): a value whose period ends before $oldest has expired
+-- (older than the catalog's carry-forward allows) and does not count; one that ends before $due
+-- (the latest reporting period over by $end) is carried forward.
 -- Columns as rollup.COLUMNS: units = regions whose value is included, carried_units = those
 -- carried forward, oldest_start/oldest_end = the period of the oldest value included.
-WITH rules AS (SELECT unnest($rules, recursive := true))
 SELECT
     CASE WHEN $by_children THEN
         CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END
     ELSE $region END AS target,
     f.indicator_id, sum(f.value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
     NULL::DOUBLE AS denominator, count(*) AS units,
-    count(*) FILTER (WHERE f.period_end < r.due) AS carried_units, NULL::BIGINT AS excluded_units,
+    count(*) FILTER (WHERE f.period_end < $due) AS carried_units, NULL::BIGINT AS excluded_units,
     arg_min(f.period_start, f.period_end) AS oldest_start, min(f.period_end) AS oldest_end
-FROM facts f JOIN rules r ON r.id = f.indicator_id
+FROM facts f
 WHERE list_contains($indicators, f.indicator_id)
-  AND f.period_end <= $end AND f.period_end >= $oldest AND f.period_end >= r.oldest
+  AND f.period_end <= $end AND f.period_end >= $oldest
   AND (f.valid_to IS NULL OR f.valid_to > $end)
   AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3
                   WHEN 4 THEN d4 WHEN 5 THEN d5 END = $region

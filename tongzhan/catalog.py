@@ -41,9 +41,12 @@ def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
     if not df.loc[kept, "carry"].str.fullmatch(r"\d+").all():
         raise ValueError(f"every stock and score needs a carry (whole number of periods) in {path}")
     ids = set(df["id"])
+    rule = dict(zip(df["id"], zip(df["frequency"], df["carry"])))
     for row in df[df["kind"] == "ratio"].itertuples():
         if row.numerator not in ids or row.denominator not in ids:
             raise ValueError(f"ratio {row.id} refers to unknown parts")
+        if rule[row.numerator] != rule[row.denominator]:
+            raise ValueError(f"ratio {row.id}: both parts need the same frequency and carry")
     return df.replace({"": None})
 
 

