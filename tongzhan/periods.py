@@ -121,10 +121,9 @@ def cut_note(chosen: Period, shown: Period) -> str | None:
     数据截至2026年10月，2026年第四季度只含10月。"""
     if chosen == shown:
         return None
-    a, b = shown.start, shown.end
-    if a.year == b.year and chosen.start.year == chosen.end.year:
-        months = f"{b.month}月" if a.month == b.month else f"{a.month}—{b.month}月"
-        what = f"{chosen.label}只含{months}"
+    end = shown.end
+    if shown.start.year == end.year and chosen.start.year == chosen.end.year:
+        what = f"{chosen.label}只含{shown.months_label}"
     else:
         what = f"所选期间只含{shown.label}"
-    return f"数据截至{b.year}年{b.month}月，{what}。"
+    return f"数据截至{end.year}年{end.month}月，{what}。"
