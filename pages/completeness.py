@@ -2,6 +2,7 @@
 import streamlit as st
 
 from tongzhan import completeness, ui
+from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.periods import Period
 from tongzhan.store import cursor
 
@@ -82,8 +83,8 @@ st.dataframe(table, hide_index=True, width="stretch",
              column_config={"未报指标": st.column_config.TextColumn(width="large")})
 name = f"未报送单位_{tree.name[region]}_{period.key}"
 row = st.container(horizontal=True, gap="small")
-row.download_button("下载 CSV", lambda: completeness.to_csv_bytes(table), file_name=f"{name}.csv",
+row.download_button("下载 CSV", lambda: csv_bytes(table), file_name=f"{name}.csv",
                     mime="text/csv", icon=":material/download:", on_click="ignore", key="dl_csv")
-row.download_button("下载 Excel", lambda: completeness.to_xlsx_bytes(table), file_name=f"{name}.xlsx",
+row.download_button("下载 Excel", lambda: xlsx_bytes(table, "未报送单位"), file_name=f"{name}.xlsx",
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")

@@ -8,7 +8,8 @@ from tongzhan.importer import parse_file, problems_frame
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, max_upload_bytes
-from tongzhan.templates import template_frame, to_csv, to_excel
+from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
 
@@ -77,9 +78,9 @@ with upload_tab:
             else:
                 st.dataframe(shown, hide_index=True, width="stretch")
             a, b = st.columns(2)
-            a.download_button("下载问题清单（Excel）", to_excel(report, "问题清单"),
+            a.download_button("下载问题清单（Excel）", xlsx_bytes(report, "问题清单"),
                               f"问题清单_{file.name}.xlsx", key="problems_xlsx")
-            b.download_button("下载问题清单（CSV）", to_csv(report), f"问题清单_{file.name}.csv",
+            b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{file.name}.csv",
                               key="problems_csv")
         else:
             if p.duplicate_of is not None:
@@ -163,7 +164,7 @@ with template_tab:
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         c, d = st.columns(2)
-        c.download_button("下载 Excel 模板", to_excel(frame), f"填报模板_{tree.name[region]}.xlsx",
+        c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), f"填报模板_{tree.name[region]}.xlsx",
                           key="template_xlsx")
-        d.download_button("下载 CSV 模板", to_csv(frame), f"填报模板_{tree.name[region]}.csv",
+        d.download_button("下载 CSV 模板", csv_bytes(frame), f"填报模板_{tree.name[region]}.csv",
                           key="template_csv")

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from facts import add, fact
 from tongzhan import completeness, store
+from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.catalog import Catalog
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
@@ -254,14 +255,14 @@ def test_downloads_open_in_excel(con, tree, catalog):
         ("古老背街道", TA, "部分未报", "开展活动场次"), ("虎牙街道", TB, "全部未报", "全部指标"),
         ("云池街道", TC, "全部未报", "全部指标")]
 
-    raw = completeness.to_csv_bytes(table)
+    raw = csv_bytes(table)
     assert raw.startswith(b"\xef\xbb\xbf")            # BOM: Excel on Windows reads UTF-8
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0] == "省,市(州),县(市、区),乡镇(街道),区划代码,状态,未报指标数,应报指标数,未报指标"
     back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
     assert list(back["区划代码"]) == [TA, TB, TC] and back.iloc[1]["乡镇(街道)"] == "虎牙街道"
 
-    xlsx = pd.read_excel(io.BytesIO(completeness.to_xlsx_bytes(table)), dtype=str, engine="openpyxl")
+    xlsx = pd.read_excel(io.BytesIO(xlsx_bytes(table)), dtype=str, engine="openpyxl")
     assert list(xlsx.columns) == list(table.columns)
     assert list(xlsx["区划代码"]) == [TA, TB, TC] and list(xlsx["未报指标数"]) == ["1", "2", "2"]
 

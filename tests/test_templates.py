@@ -9,7 +9,8 @@ import pandas as pd
 
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
-from tongzhan.templates import template_columns, template_frame, to_csv, to_excel
+from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.templates import template_columns, template_frame
 
 MAOJIAN = "420302"
 
@@ -25,7 +26,7 @@ def test_excel_template_filled_in_reads_back(schema_db):
     frame = template_frame(tree, catalog, MAOJIAN, Period.parse("2026-03"),
                            ["funds_raised", "village_org_coverage"])
     assert list(frame["区划代码"]) == tree.children(MAOJIAN)
-    wb = openpyxl.load_workbook(io.BytesIO(to_excel(frame)))
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame)))
     ws = wb.active
     for r in range(2, ws.max_row + 1):          # a person fills in every row
         ws.cell(r, 4, 10.5)                      # 募集资金(万元)
@@ -45,10 +46,10 @@ def test_excel_template_filled_in_reads_back(schema_db):
 def test_csv_template_reads_back(schema_db):
     _, tree, catalog = schema_db
     frame = template_frame(tree, catalog, MAOJIAN, Period.parse("2026Q1"), ["people_served"])
-    data = to_csv(frame)
+    data = csv_bytes(frame)
     assert data.startswith("\ufeff".encode())   # BOM, so Excel on Windows reads UTF-8
     filled = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig")
     filled["服务群众人次(人次)"] = "120"
-    parsed = parse_file(to_csv(filled), "t.csv", tree, catalog, today=date(2026, 11, 23))
+    parsed = parse_file(csv_bytes(filled), "t.csv", tree, catalog, today=date(2026, 11, 23))
     assert parsed.problems == []
     assert set(parsed.facts["months"]) == {3} and set(parsed.facts["value"]) == {120.0}

@@ -11,7 +11,6 @@ period, and which have not. Pure functions of a connection; the page only lays t
 """
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 
@@ -276,24 +275,6 @@ def export_frame(missing_frame: pd.DataFrame) -> pd.DataFrame:
     out = missing_frame.copy()
     out["state"] = ["全部未报" if a else "部分未报" for a in out["all_missing"]]
     return out[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a byte order mark, so that Excel on Windows reads the Chinese right."""
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
-
-
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "未报送单位") -> bytes:
-    """An .xlsx workbook (openpyxl) with one sheet, a frozen header row and fitted column widths."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        frame.to_excel(xw, sheet_name=sheet[:31], index=False)
-        ws = xw.sheets[sheet[:31]]
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(frame.columns, start=1):
-            longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, 2.2 * longest + 2)
-    return buf.getvalue()
 
 
 # Red below about half, yellow around 85 %, green only near 100 %: gaps of a few units stand out.

@@ -1,8 +1,6 @@
 """Upload templates: the child regions of a region, one column per indicator, units in headers."""
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from .catalog import Catalog
@@ -28,21 +26,3 @@ def template_frame(tree: Tree, catalog: Catalog, region: str, period: Period,
     for col in template_columns(catalog, indicator_ids):
         frame[col] = None
     return frame
-
-
-def to_excel(frame: pd.DataFrame, sheet: str = "填报") -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        frame.to_excel(xl, index=False, sheet_name=sheet)
-        ws = xl.sheets[sheet]
-        for col in ws.columns:
-            ws.column_dimensions[col[0].column_letter].width = max(12, 2 * len(str(col[0].value)) + 2)
-        # Codes stay text so that leading digits and length survive a round trip through Excel.
-        for cell in ws["A"][1:]:
-            cell.number_format = "@"
-    return buf.getvalue()
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM: Excel on Chinese Windows opens it without garbling."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
