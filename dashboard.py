@@ -1,9 +1,13 @@
 """同心数据看板: entry point (streamlit run dashboard.py)."""
+from pathlib import Path
+
 import streamlit as st
 
 from tongzhan import ui
 
-st.set_page_config(page_title="同心数据看板", page_icon=":material/handshake:", layout="wide")
+# A file served by the app itself: a :material/…: or emoji page icon is fetched from the internet.
+ICON = Path(__file__).resolve().parent / "assets" / "page_icon.png"
+st.set_page_config(page_title="同心数据看板", page_icon=str(ICON), layout="wide")
 nav = st.navigation([
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),

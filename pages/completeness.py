@@ -3,6 +3,7 @@ import streamlit as st
 
 from tongzhan import completeness, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.markup import md
 from tongzhan.periods import Period
 from tongzhan.store import cursor
 
@@ -42,7 +43,7 @@ if not indicators:
 rep = report(ctx, ctx.path, ctx.version, region, period.key, tuple(indicators))
 tot = rep.totals
 if not tot["units"]:
-    st.info(f"{tree.name[region]}之下没有乡镇(街道)。")
+    st.info(f"{md(tree.name[region])}之下没有乡镇(街道)。")
     st.stop()
 
 cards = st.columns(4, border=True)

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from tongzhan import ui
+from tongzhan.markup import md
 from tongzhan.overview import bar_figure
 from tongzhan.periods import Period
 
@@ -26,7 +27,7 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
 ind = catalog[indicator]
 table = ui.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
 if table.empty:
-    st.info(f"{tree.name[region]}没有下级区域。")
+    st.info(f"{md(tree.name[region])}没有下级区域。")
     st.stop()
 if table["value"].notna().any():
     fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
@@ -39,7 +40,7 @@ if table["value"].notna().any():
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))
 else:
-    st.info(f"{tree.name[region]}的下级在{period.label}没有{ind.name_zh}数据。")
+    st.info(f"{md(tree.name[region])}的下级在{period.label}没有{ind.name_zh}数据。")
 
 missing = int(table["value"].isna().sum())
 if missing and not st.toggle(f"显示无数据的下级（{missing} 个）", key="show_missing"):

@@ -9,6 +9,7 @@ from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, max_upload_bytes
 from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.markup import md, md_cells
 from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
@@ -25,7 +26,7 @@ upload_tab, history_tab, template_tab = st.tabs(["上传数据", "导入记录",
 with upload_tab:
     st.caption("支持 CSV（UTF-8 或 GBK）、Excel（.xlsx/.xls）；长表（区域、指标、期间、数值）或宽表"
                "（区域、期间、每个指标一列）。检查通过并确认后才写入，整份文件一次写入，可随时撤销。")
-    st.write(f"导入范围：**{tree.full_name(region)}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
+    st.write(f"导入范围：**{md(tree.full_name(region))}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
              "在页面顶部切换区域）")
     done = st.empty()
     try:
@@ -43,7 +44,7 @@ with upload_tab:
         st.session_state.pop("committed", None)
     elif "committed" in st.session_state:
         batch_id, name, counts = st.session_state["committed"]
-        done.success(f"{name} 已导入为批次 {batch_id}：{counts}。总览页已显示新数据；"
+        done.success(f"{md(name)} 已导入为批次 {batch_id}：{counts}。总览页已显示新数据；"
                      "如有错误，可在“导入记录”中撤销。")
     left, right = st.columns(2)
     uploader = left.text_input("上传人", key="uploader", placeholder="姓名或单位")
@@ -74,7 +75,7 @@ with upload_tab:
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
             shown = report.astype({"行号": "string"}).fillna("")
             if len(shown) <= 30:   # a table wraps the long messages; a dataframe would cut them off
-                st.table(shown.set_index("行号"))
+                st.table(md_cells(shown).set_index("行号"))
             else:
                 st.dataframe(shown, hide_index=True, width="stretch")
             a, b = st.columns(2)
@@ -105,7 +106,7 @@ with upload_tab:
                              hide_index=True)
             if len(p.skipped):
                 st.markdown("跳过的行：\n" + "\n".join(
-                    f"- 第 {r.row} 行：{r.reason}" for r in p.skipped.itertuples()))
+                    f"- 第 {r.row} 行：{md(r.reason)}" for r in p.skipped.itertuples()))
             can_commit = p.duplicate_of is None and len(p.insert) + len(p.replace) > 0
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
@@ -135,7 +136,7 @@ with history_tab:
                            format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")
         batch = active.loc[pick]
         with b.popover("撤销…"):
-            st.write(f"撤销批次 {pick}（{batch.file_name}，{batch.uploader}）：删除它新增的 "
+            st.write(f"撤销批次 {pick}（{md(batch.file_name)}，{md(batch.uploader)}）：删除它新增的 "
                      f"{batch.inserted:,} 条数据，把它覆盖的 {batch.replaced:,} 条恢复为原值"
                      f"{f'，删除它新建的 {batch.villages} 个村(社区)' if batch.villages else ''}。")
             confirmed = st.button("确认撤销", type="primary", key="undo")
@@ -151,7 +152,7 @@ with history_tab:
                 st.rerun()
 
 with template_tab:
-    st.write(f"为 **{tree.full_name(region)}** 的下级单位生成填报模板（在页面顶部切换区域）。")
+    st.write(f"为 **{md(tree.full_name(region))}** 的下级单位生成填报模板（在页面顶部切换区域）。")
     a, b = st.columns(2)
     last_month = date.today().replace(day=1) - timedelta(days=1)   # the month most recently over
     month = a.text_input("期间", value=f"{last_month:%Y-%m}", key="template_period")
@@ -159,8 +160,8 @@ with template_tab:
                            format_func=lambda i: catalog[i].name_zh)
     try:
         frame = template_frame(tree, catalog, region, Period.parse(month), chosen)
-    except ValueError as e:
-        st.error(str(e))
+    except ValueError as e:   # the message quotes the period as typed
+        st.error(md(e))
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         c, d = st.columns(2)

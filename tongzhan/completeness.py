@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .catalog import Catalog
+from .markup import plot_text
 from .periods import Period
 from .regions import Tree
 from .store import query
@@ -282,7 +283,8 @@ COLORSCALE = [[0.0, "#b71c1c"], [0.5, "#ef6c00"], [0.85, "#fdd835"], [0.97, "#9c
 
 
 def heat_figure(heat_frame: pd.DataFrame) -> go.Figure:
-    """Rows × indicators, each cell the share of units that reported (0–100 %)."""
+    """Rows × indicators, each cell the share of units that reported (0–100 %). Labels are data
+    (a village can be a unit): plot_text."""
     rows = list(dict.fromkeys(heat_frame["row_label"]))
     cols = list(dict.fromkeys(heat_frame["indicator_name"]))
     share = heat_frame.pivot(index="row_label", columns="indicator_name", values="share")
@@ -295,7 +297,7 @@ def heat_figure(heat_frame: pd.DataFrame) -> go.Figure:
     custom = np.dstack([grid("reported"), grid("units")]).tolist()
     text = share.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%")
     fig = go.Figure(go.Heatmap(
-        z=grid("share").tolist(), x=cols, y=rows, customdata=custom,
+        z=grid("share").tolist(), x=[plot_text(c) for c in cols], y=[plot_text(r) for r in rows], customdata=custom,
         text=text.values.tolist(), texttemplate="%{text}", textfont=dict(size=11),
         zmin=0, zmax=100, colorscale=COLORSCALE, xgap=2, ygap=2, showscale=len(rows) >= 5,
         colorbar=dict(title=dict(text="报送率", side="top"), ticksuffix="%", thickness=12, len=0.8),

@@ -2,13 +2,12 @@
 chart. Pure functions of a connection; the page only lays them out."""
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from .catalog import Catalog
 from .fmt import axis_ticks, fmt_delta, fmt_value
+from .markup import plot_text
 from .periods import Period
 from .regions import Tree
 from .rollup import compute, indicator_table
@@ -85,15 +84,15 @@ def value_axis(fig: go.Figure, values, unit: str) -> go.Figure:
 
 def bar_figure(table: pd.DataFrame, title: str, unit: str) -> go.Figure:
     """Bars of the children that have data; customdata carries the region code for drill-down.
-    Region names are data: escaped, since plotly reads tags in its texts."""
+    Region names are data: plot_text, since plotly reads tags in its texts."""
     t = table.dropna(subset=["value"])
     fig = go.Figure(go.Bar(
-        x=[html.escape(n, quote=False) for n in t["region_name"]], y=t["value"].tolist(),
+        x=[plot_text(n) for n in t["region_name"]], y=t["value"].tolist(),
         customdata=t["region_code"].tolist(), text=t["text"].tolist(),
         textposition="outside", cliponaxis=False, marker_color="#c0392b",
         hovertemplate="%{x}<br>%{text}<extra>点击下钻</extra>"))
     fig.update_layout(
-        title=html.escape(title, quote=False), margin=dict(t=60, b=40, l=40, r=20), height=420,
-        clickmode="event+select", xaxis_tickangle=-30 if len(t) > 8 else 0,
+        title=plot_text(title), margin=dict(t=60, b=40, l=40, r=20), height=420,
+        clickmode="event+select", xaxis_tickangle=-30 if len(t) > 8 else None,   # None: plotly tilts long names
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
     return value_axis(fig, t["value"], unit)

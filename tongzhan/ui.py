@@ -13,6 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from . import overview
 from .build import ensure_db
 from .catalog import Catalog
+from .markup import md
 from .periods import Period, as_kind, cut_note
 from .regions import ROOT_CODE, Tree
 from .store import StoreError, connect, cursor, db_path, query
@@ -156,7 +157,7 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
     if info["demo"]:
         st.badge("演示数据", icon=":material/science:", color="orange")
     breadcrumbs(ctx.tree, region)
-    st.subheader(f"{ctx.tree.full_name(region)} · {period.label}")
+    st.subheader(f"{md(ctx.tree.full_name(region))} · {period.label}")
     note = cut_note(Period.parse(st.query_params.get("period", period.key)), period)
     if note:
         st.caption(note)
@@ -204,8 +205,8 @@ def breadcrumbs(tree: Tree, region: str) -> None:
         if i:
             row.markdown("›")
         if code == region:
-            row.markdown(f"**{tree.name[code]}**")
-        elif row.button(tree.name[code], key=f"crumb_{code}", type="tertiary"):
+            row.markdown(f"**{md(tree.name[code])}**")
+        elif row.button(md(tree.name[code]), key=f"crumb_{code}", type="tertiary"):
             go_to_region(code)
 
 
