@@ -1,4 +1,5 @@
 """数据上报: upload → check → preview → confirm; batch history with undo; templates."""
+import math
 from datetime import date, timedelta
 
 import streamlit as st
@@ -29,17 +30,21 @@ with upload_tab:
     st.write(f"导入范围：**{md(tree.full_name(region))}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
              "在页面顶部切换区域）")
     done = st.empty()
-    try:
-        max_bytes = max_upload_bytes()
+    try:   # the server refuses bodies above server.maxUploadSize before reading them
+        max_bytes = min(max_upload_bytes(), st.get_option("server.maxUploadSize") * 2**20)
     except StoreError as e:
         st.error(str(e))
         st.stop()
     limit_mb = max_bytes / 2**20
-    # The widget's own limit (an English message) lies above ours, which explains itself in
-    # Chinese; a new key after each commit empties the uploader for the next file.
-    file = st.file_uploader(f"选择文件（CSV、Excel，不超过 {limit_mb:g} MB）", type=["csv", "txt", "xlsx", "xls"],
+    # The widget refuses a larger file in English ("File must be … or smaller"; Streamlit has no
+    # translation for it), so the caption says the limit in Chinese. Between a fractional limit
+    # and the widget's whole MB, the importer's Chinese message applies. A new key after each
+    # commit empties the uploader for the next file.
+    file = st.file_uploader("选择文件（CSV、Excel）", type=["csv", "txt", "xlsx", "xls"],
                             key=f"upload_file_{st.session_state.get('uploads', 0)}",
-                            max_upload_size=int(2 * limit_mb) + 1)
+                            max_upload_size=math.ceil(limit_mb))
+    st.caption(f"单个文件不超过 {limit_mb:g} MB。更大的文件会被拒收（文件名前显示红色感叹号），"
+               "请按区域或期间拆成几个文件分别上传。")
     if file is not None:
         st.session_state.pop("committed", None)
     elif "committed" in st.session_state:

@@ -4,12 +4,14 @@ and formulas; every page that shows them keeps them literal, with no link or ima
 outside, and no page makes the browser request anything from another host (an offline network)."""
 from __future__ import annotations
 
+import tomllib
 from urllib.parse import urlparse
 
 import pytest
 
 import hostile
-from conftest import copy_db, run_streamlit
+from conftest import ROOT, copy_db, run_streamlit
+from tongzhan.store import max_upload_bytes
 
 WORD_JOINER = "\u2060"   # invisible; keeps GFM from turning http://, www. and a@b.c into links
 
@@ -149,3 +151,33 @@ def test_no_page_requests_anything_outside_the_server(streamlit_server, page, ap
     page.wait_for_timeout(1_000)   # late requests (fonts, the page icon) have time to start
     assert [u for u in requests if urlparse(u).netloc and
             urlparse(u).netloc != urlparse(streamlit_server.url).netloc] == []
+
+
+def test_server_upload_cap_is_the_app_limit(monkeypatch):
+    """The Streamlit server refuses bodies above server.maxUploadSize before reading them; it is
+    the app's default limit (TONGZHAN_MAX_UPLOAD_MB unset)."""
+    monkeypatch.delenv("TONGZHAN_MAX_UPLOAD_MB", raising=False)
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] * 2**20 == max_upload_bytes()
+
+
+def test_over_the_limit_file_is_refused_with_a_chinese_caption(demo_db, tmp_path, page, app_ready,
+                                                               monkeypatch):
+    """With a 1 MB limit (server and app), a 2 MB file is refused by the uploader; the page says
+    the limit in Chinese next to it, and nothing is read or checked."""
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "1")
+    monkeypatch.setenv("TONGZHAN_MAX_UPLOAD_MB", "1")
+    big = tmp_path / "大文件.csv"
+    big.write_bytes(("区划代码,期间,服务群众人次\n" + "420302001,2026-10,1\n" * 110_000).encode())
+    assert big.stat().st_size > 2**20
+    with run_streamlit(copy_db(demo_db, tmp_path / "t.duckdb"), logdir=tmp_path) as server:
+        goto(page, f"{server.url}/upload", app_ready)
+        caption = page.get_by_text("单个文件不超过 1 MB")
+        assert caption.is_visible()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(big))
+        page.get_by_text("1.0MB or smaller").wait_for(timeout=15_000)   # the widget's own words
+        app_ready(page)
+        assert caption.is_visible()
+        assert page.get_by_role("button", name="确认导入").count() == 0
+        assert page.get_by_text("处问题").count() == 0
+        page.locator('[data-testid="stMain"]').screenshot(path="/tmp/markup_upload_limit.png")
