@@ -118,7 +118,7 @@ with upload_tab:
                     with cursor(ctx.con) as cur:
                         batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
                 except StoreError as e:
-                    st.error(str(e))
+                    st.error(md(e))   # quotes the file's cells
                 else:
                     if batch_id is None:   # the data changed since the preview: nothing left to write
                         st.session_state.pop("upload_preview", None)

@@ -91,6 +91,13 @@ def test_hostile_names_stay_text_on_every_page(server, page, app_ready):
     page.get_by_text("已导入为批次").wait_for(timeout=30_000)
     app_ready(page)
     assert_literal(page, [f"{hostile.FILE_NAME} 已导入为批次"])
+    # A file with an unknown name: the problem table quotes it and suggests the new villages.
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        {"name": "坏.csv", "mimeType": "text/csv",
+         "buffer": "名称,期间,服务群众人次\n[坏](http://example.com/p),2026-11,5\n".encode()})
+    page.get_by_text("处问题").wait_for(timeout=30_000)
+    app_ready(page)
+    assert_literal(page, ["找不到区域「[坏](http://example.com/p)」", hostile.VILLAGES[f"{hostile.TOWNSHIP}901"]])
 
     page.get_by_role("tab", name="导入记录").click()
     page.get_by_role("button", name="撤销…").click()
@@ -105,6 +112,12 @@ def test_hostile_names_stay_text_on_every_page(server, page, app_ready):
     page.wait_for_selector(".js-plotly-plot .xtick text")
     assert sorted(tick_texts(page, "x")) == sorted(names)
     assert_literal(page, ["武当路街道"])
+    page.get_by_role("combobox", name="进入下级区域").click()      # the villages as options
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("option").first.wait_for()
+    assert set(names) <= set(page.get_by_role("option").all_inner_texts())
+    assert_literal(page, names)
+    page.keyboard.press("Escape")
     page.set_viewport_size({"width": 1400, "height": 1800})   # the axis labels below the bars too
     page.locator('[data-testid="stMain"]').screenshot(path="/tmp/markup_overview.png")
 
