@@ -10,7 +10,7 @@ from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, max_upload_bytes
 from tongzhan.exports import csv_bytes, xlsx_bytes
-from tongzhan.markup import md, md_cells
+from tongzhan.markup import md, text_cells
 from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
@@ -80,7 +80,7 @@ with upload_tab:
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
             shown = report.astype({"行号": "string"}).fillna("")
             if len(shown) <= 30:   # a table wraps the long messages; a dataframe would cut them off
-                st.table(md_cells(shown).set_index("行号"))
+                st.table(text_cells(shown, md).set_index("行号"))
             else:
                 st.dataframe(shown, hide_index=True, width="stretch")
             a, b = st.columns(2)

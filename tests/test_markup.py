@@ -9,7 +9,7 @@ import pandas as pd
 
 import hostile
 from tongzhan.completeness import heat_figure
-from tongzhan.markup import WORD_JOINER, md, md_cells, plot_text
+from tongzhan.markup import WORD_JOINER, md, plot_text, text_cells
 from tongzhan.overview import bar_figure
 
 NAMES = list(hostile.VILLAGES.values()) + [hostile.UPLOADER, hostile.FILE_NAME]
@@ -25,9 +25,9 @@ def test_md_leaves_no_markdown_and_no_bare_link():
         assert not re.search(r"://|www\.|@\w", plain, re.I), out   # GFM would link these
 
 
-def test_md_cells_escapes_text_only():
+def test_text_cells_escapes_text_only():
     frame = pd.DataFrame({"行号": pd.array([2, None], dtype="Int64"), "问题": ["[x](http://a.b)", None]})
-    out = md_cells(frame)
+    out = text_cells(frame, md)
     assert out["问题"][0] == md("[x](http://a.b)") and pd.isna(out["问题"][1])
     assert out["行号"].tolist() == frame["行号"].tolist()
 

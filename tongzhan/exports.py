@@ -12,17 +12,9 @@ import io
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .markup import text_cells
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _texts(frame: pd.DataFrame, fix) -> pd.DataFrame:
-    """frame with fix applied to every text cell and header (numbers and blanks untouched)."""
-    def cell(v):
-        return fix(v) if isinstance(v, str) else v
-    out = frame.rename(columns=cell)
-    for col in out.columns[(out.dtypes == object) | (out.dtypes == "string")]:
-        out[col] = out[col].map(cell, na_action="ignore")
-    return out
 
 
 def _quoted(text: str) -> str:
@@ -31,13 +23,13 @@ def _quoted(text: str) -> str:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte order mark (Excel on Chinese Windows reads it right), CRLF lines."""
-    return _texts(frame, _quoted).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return text_cells(frame, _quoted).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     """One sheet: a frozen header row, fitted column widths, text cells as text (codes keep their
     leading digits and length in Excel). Characters an .xlsx cannot hold are dropped."""
-    frame = _texts(frame, lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
+    frame = text_cells(frame, lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         frame.to_excel(xw, sheet_name=sheet[:31], index=False)

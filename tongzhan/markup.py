@@ -2,7 +2,7 @@
 text, never as markup. One helper per renderer:
 
 - md(): for everything Streamlit renders as Markdown: st.markdown/write/caption/title/subheader,
-  st.info/success/warning/error/toast, st.table cells, and the labels of buttons, metrics, tabs,
+  st.info/success/warning/error/toast, st.table cells (text_cells), and the labels of buttons, metrics, tabs,
   popovers and toggles.
 - plot_text(): for plotly texts (tick labels, titles, hover), which read a subset of HTML.
 """
@@ -27,11 +27,14 @@ def md(text) -> str:
     return _AUTOLINK.sub(WORD_JOINER, str(text)).translate(_ESCAPES)
 
 
-def md_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """frame with md() applied to its text cells, for st.table (which renders cells as Markdown)."""
-    out = frame.copy()
+def text_cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
+    """frame with fix applied to every text cell and header, numbers and blanks untouched: e.g.
+    text_cells(frame, md) for st.table, which renders its cells as Markdown."""
+    def cell(v):
+        return fix(v) if isinstance(v, str) else v
+    out = frame.rename(columns=cell)
     for col in out.columns[(out.dtypes == object) | (out.dtypes == "string")]:
-        out[col] = out[col].map(lambda v: md(v) if isinstance(v, str) else v)
+        out[col] = out[col].map(cell, na_action="ignore")
     return out
 
 
