@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import streamlit as st
 
 from tongzhan import batches, ui
+from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.importer import parse_file, problems_frame
+from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, max_upload_bytes
-from tongzhan.exports import csv_bytes, xlsx_bytes
-from tongzhan.markup import md, text_cells
 from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
