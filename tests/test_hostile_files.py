@@ -153,3 +153,107 @@ def test_utf16_without_bom(env, encoding):
 
 def test_binary_is_still_binary(env):
     only_problem(parse(env, bytes(range(256)) * 40), None, None, "二进制")
+
+
+# --------------------------------------------------------------------------- the problem list
+
+def test_problem_list_is_capped(env):
+    # 3,000 rows, each with an unknown region: the first 1,000 and one line for the rest
+    text = "区域,期间,募集资金\n" + "".join(f"无此区{i},2026-03,1\n" for i in range(3000))
+    r = parse(env, text)
+    assert len(r.problems) == 1001 and r.problems[0].row == 2 and r.problems[999].row == 1001
+    assert r.problems[-1].row is None and "另有 2,000 个问题未列出" in r.problems[-1].message
+
+
+# --------------------------------------------------------------------------- wrong data
+
+@pytest.mark.parametrize("cell", ["١٢٣", "१२३"])
+def test_digits_of_other_scripts_are_refused(env, cell):
+    only_problem(parse(env, f"区域,期间,服务群众人次\n茅箭区,2026-03,{cell}\n"), 2, "服务群众人次", "0—9")
+
+
+def test_full_width_digits_still_read(env):
+    r = parse(env, "区域,期间,服务群众人次\n茅箭区,２０２６-０３,１２３\n")
+    assert r.problems == [] and facts_of(r) == {(MAOJIAN, "people_served", "2026-03", 123.0, 2)}
+
+
+@pytest.mark.parametrize("cell, indicator", [("1e308", "服务群众人次"), ("20000000000", "服务群众人次"),
+                                             ("2亿", "落地项目数"), ("1e400", "募集资金")])
+def test_values_over_the_catalog_maximum(env, cell, indicator):
+    only_problem(parse(env, f"区域,期间,{indicator}\n茅箭区,2026-03,{cell}\n"), 2, indicator, "数值过大", "全国一年")
+
+
+def test_catalog_requires_a_maximum(tmp_path):
+    from tongzhan.catalog import CATALOG_CSV, read_catalog_csv
+    text = CATALOG_CSV.read_text(encoding="utf-8").replace(",month,2,1e7\n", ",month,2,\n", 1)
+    (tmp_path / "c.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="max_value"):
+        read_catalog_csv(tmp_path / "c.csv")
+
+
+@pytest.mark.parametrize("cell, why", [("2026-02-30", "2026年2月没有30日"), ("2026/4/31", "2026年4月没有31日"),
+                                       ("0001-01", "早于 2000 年"), ("1900-01", "早于 2000 年"), ("0000-01", "早于 2000 年"),
+                                       ("٢٠٢٦-٠٣", "0—9")])
+def test_impossible_and_too_early_periods(env, cell, why):
+    only_problem(parse(env, f"区域,期间,募集资金\n茅箭区,{cell},5\n"), 2, "期间", why)
+
+
+def test_first_year_is_configurable(env, monkeypatch):
+    monkeypatch.setenv("TONGZHAN_FIRST_YEAR", "2020")
+    only_problem(parse(env, "区域,期间,募集资金\n茅箭区,2019-12,5\n"), 2, "期间", "早于 2020 年")
+    assert parse(env, "区域,期间,募集资金\n茅箭区,2020-01,5\n").problems == []
+
+
+def test_leap_day_is_a_day(env):
+    assert parse(env, "区域,期间,募集资金\n茅箭区,2024-02-29,5\n").problems == []
+
+
+@pytest.mark.parametrize("header, row, first, second", [
+    ("区划代码,区划代码,期间,募集资金", "420302,420303,2026-03,5", "区划代码」（第 A 列）", "区划代码」（第 B 列）"),
+    ("代码,区划代码,期间,募集资金", "420302,420303,2026-03,5", "代码」（第 A 列）", "区划代码」（第 B 列）"),
+    ("地区,地区,期间,募集资金", "茅箭区,张湾区,2026-03,5", "地区」（第 A 列）", "地区」（第 B 列）"),
+    ("区域,期间,期间,募集资金", "茅箭区,2026-03,2026-04,5", "期间」（第 B 列）", "期间」（第 C 列）"),
+    ("区域,期间,指标,数值,数值", "茅箭区,2026-03,募集资金,5,6", "数值」（第 D 列）", "数值」（第 E 列）"),
+    ("区域,期间,指标,指标,数值", "茅箭区,2026-03,募集资金,捐赠金额,6", "指标」（第 C 列）", "指标」（第 D 列）"),
+])
+def test_two_columns_for_one_role_are_ambiguous(env, header, row, first, second):
+    r = parse(env, f"{header}\n{row}\n")
+    assert any(first in p.message and second in p.message and "无法确定" in p.message for p in r.problems), r.problems
+    assert r.problems and r.facts.empty or all(p.row == 1 for p in r.problems[:1])
+
+
+def test_code_and_name_and_year_and_month_columns_are_not_ambiguous(env):
+    r = parse(env, "区划代码,区域,年份,月份,募集资金\n420302,茅箭区,2026,3,5\n")
+    assert r.problems == [] and facts_of(r) == {(MAOJIAN, "funds_raised", "2026-03", 5.0, 2)}
+
+
+# --------------------------------------------------------------------------- names that are stored
+
+@pytest.mark.parametrize("name, why", [("新村\x1b[31m", "U+001B"), ("新\u202e村", "U+202E"), ("新\u200b村", "U+200B"),
+                                       ("村" * 51, "51 个字")])
+def test_new_village_names_must_be_printable_and_short(env, name, why):
+    blank = "\n" * 9000   # control characters in the first 8 KB make the whole file binary
+    r = parse(env, f"乡镇,村(社区),期间,募集资金{blank}\n武当路街道,{name},2026-03,5\n")
+    only_problem(r, 9002, "村(社区)", why)
+    r = parse(env, f"区划代码,村(社区),期间,募集资金{blank}\n420302001999,{name},2026-03,5\n")
+    only_problem(r, 9002, "村(社区)", why)
+
+
+@pytest.mark.parametrize("name", ["[点我领奖](http://x)", "<a href=x>村</a>", "  新村  "])
+def test_printable_names_are_data(env, name):
+    r = parse(env, f"乡镇,村(社区),期间,募集资金\n武当路街道,{name},2026-03,5\n")
+    assert r.problems == [] and r.villages["name"].tolist() == [name.strip()]
+
+
+def test_uploader_name_check():
+    from tongzhan.importer import name_problem
+    assert name_problem("张三", "上传人") is None and name_problem("<b>张三</b>", "上传人") is None
+    assert "U+000A" in name_problem("张\n三", "上传人") and "超过 50 个字" in name_problem("张" * 60, "上传人")
+
+
+def test_cli_refuses_a_bad_uploader(schema_db, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("区域,期间,募集资金\n茅箭区,2026-03,5\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(schema_db[0]), "import", str(path),
+                          "--dry-run", "--user", "张\x1b三"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "上传人" in res.stderr and "U+001B" in res.stderr

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import batches
 from .build import build_demo, ensure_db, is_outdated
-from .importer import parse_file, problems_frame
+from .importer import name_problem, parse_file, problems_frame
 from .catalog import Catalog
 from .fmt import exact
 from .periods import Period
@@ -144,6 +144,8 @@ def run_import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise StoreError(f"找不到文件：{path}")
+    if why := name_problem(args.user, "上传人（--user）"):
+        raise StoreError(why)
     data = path.read_bytes()
     con, tree, catalog = open_db(args, read_only=args.dry_run)
     try:
