@@ -7,20 +7,26 @@ process (exit 134), not the test run.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from tongzhan import batches, store
+from tongzhan.catalog import Catalog
+from tongzhan.importer import parse_file
 from tongzhan.limits import MAX_COLUMNS
+from tongzhan.regions import Tree
 
 from test_importer import MAOJIAN, env, facts_of, only_problem, parse, xls_bytes  # noqa: F401
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
 
@@ -257,3 +263,31 @@ def test_cli_refuses_a_bad_uploader(schema_db, tmp_path):
     res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(schema_db[0]), "import", str(path),
                           "--dry-run", "--user", "张\x1b三"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "上传人" in res.stderr and "U+001B" in res.stderr
+
+
+# --------------------------------------------------------------------------- outliers in the preview
+
+def test_preview_warns_of_values_far_outside_the_units_history(db_copy, tmp_path):
+    con = store.connect(db_copy)
+    try:
+        tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+        high, low = con.execute("SELECT max(value), min(value) FILTER (WHERE value > 0) FROM facts "
+                                "WHERE region_code = '420302001' AND indicator_id = 'funds_raised'").fetchall()[0]
+        slip, normal, tiny = float(high) * 10_000, float(high), float(low) / 1000
+        text = ("区划代码,期间,募集资金\n"
+                f"420302001,2026-11,{slip:.2f}\n420302002,2026-11,1\n420302001,2026-10,{tiny:.6f}\n"
+                f"420302001,2026-09,{normal}\n")
+        data = text.encode()
+        parsed = parse_file(data, "a.csv", tree, catalog, today=dt.date.today())
+        assert parsed.problems == []
+        p = batches.preview(con, parsed, data)
+    finally:
+        con.close()
+    assert p.problems == [] and [(w.row, w.column) for w in p.warnings] == [(2, "募集资金"), (4, "募集资金")]
+    assert "10,000 倍" in p.warnings[0].message and "万元与元" in p.warnings[0].message
+    assert "百分之一" in p.warnings[1].message
+    path = tmp_path / "a.csv"
+    path.write_bytes(data)
+    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db_copy), "import", str(path), "--dry-run"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "提醒 第2行 募集资金" in res.stdout and "提醒 第4行" in res.stdout

@@ -176,6 +176,8 @@ def run_import(args) -> int:
                   f"{Period(r.period_start, r.period_end).label}: {exact(r.old_value)} → {exact(r.value)}")
         for r in p.skipped.itertuples():
             print(f"  跳过 第{r.row}行：{r.reason}")
+        for w in p.warnings:
+            print(f"  提醒 第{w.row}行 {w.column}：{w.message}" if w.row else f"  提醒 {w.message}")
         if p.duplicate_of is not None:
             raise StoreError(batches.duplicate_message(p.duplicate_of))
         print("检查通过（--dry-run，未写入）。")
