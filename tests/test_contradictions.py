@@ -228,12 +228,13 @@ def test_cli_dry_run_labels_a_quarter_as_entered(db_file, tmp_path):
 
 
 def test_values_too_large_for_the_store_are_refused(db):
-    parsed, _ = parsed_of(db, ["区域,期间,募集资金,服务群众人次", "茅箭区,2026-03,1000000000000,999999999999",
+    parsed, _ = parsed_of(db, ["区域,期间,募集资金,服务群众人次", "茅箭区,2026-03,1000000000000,9999999999",
                                "张湾区,2026-03,100000000亿,1e12"])
-    # 10^12 万元; 10^8 亿 = 10^12 万元; 1e12 人次: each at the limit. 999,999,999,999 人次 is under it.
+    # 10^12 万元; 10^8 亿 = 10^12 万元; 1e12 人次: over the catalog's max_value (10^9 万元, 10^10 人次,
+    # all below the store's 10^12). 9,999,999,999 人次 is under it.
     assert {(p.row, p.column) for p in parsed.problems} == {(2, "募集资金"), (3, "募集资金"), (3, "服务群众人次")}
     assert all("数值过大" in p.message for p in parsed.problems)
-    assert parsed.facts["value"].tolist() == [999999999999.0]
+    assert parsed.facts["value"].tolist() == [9999999999.0]
 
 
 def test_values_are_rounded_to_six_decimals(db):

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from .build import add_facts
 from .fmt import exact
-from .importer import ParseResult, Problem, granularity_reason, overlap_note
+from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note
 from .periods import Period
 from .store import StoreError, execute, query, registered, sql
 
@@ -129,6 +129,7 @@ class Preview:
     skipped: pd.DataFrame    # rows the parser skipped (合计 rows, blank rows), with the reason
     duplicate_of: int | None  # a batch still in effect that imported the same file
     problems: list[Problem]   # contradictions with stored data (see _conflicts)
+    warnings: list[Problem]   # values far outside their unit's history (see _outliers): check, may import
 
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
@@ -136,6 +137,7 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     with _upload(con, parsed):
         cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
         problems = _conflicts(con, parsed.allow_subtotals)
+        warnings = _outliers(con)
     stored = cells["old_value"].notna()
     same = stored & (cells["old_value"] == cells["value"])
     dup = query(con, "batch_by_sha256", sha256=sha256(data))
@@ -144,7 +146,21 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
                    unchanged=cells[same].reset_index(drop=True),
                    villages=parsed.villages, skipped=parsed.skipped,
                    duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None,
-                   problems=problems)
+                   problems=capped(problems), warnings=capped(warnings))
+
+
+def _outliers(con) -> list[Problem]:
+    """The upload's values over 100 times the largest stored value of their region and indicator,
+    or under 1/100 of the smallest positive one: often a slip of 元 for 万元 or the reverse."""
+    warnings = []
+    catalog = query(con, "indicators_all").set_index("id")
+    names, units = catalog["name_zh"], catalog["unit"]
+    for row, _, ind, start, end, value, high, low in con.sql(sql("value_outliers")).fetchall():
+        what = (f"是该单位以往最大值 {exact(high)} 的 {float(value) / float(high):,.0f} 倍" if value > 100 * high else
+                f"不到该单位以往最小值 {exact(low)} 的百分之一")
+        warnings.append(Problem(row, names[ind], f"{Period(start, end).label}的「{names[ind]}」{exact(value)}{units[ind]}"
+                                f"{what}：请核对数值和单位（如万元与元）；确认无误可以照常导入。"))
+    return warnings
 
 
 def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ class Indicator:
     aliases: tuple[str, ...]
     months: int = 1            # reporting frequency: months per report (1 month, 3 quarter, 12 year)
     carry: int | None = None   # stocks and scores: how many reporting periods a value may be carried
+    max_value: Decimal | None = None   # the largest plausible value (a national total for a year): above is a slip
 
 
 def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
@@ -40,6 +42,7 @@ def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
     kept = df["kind"].isin(["stock", "score"])
     if not df.loc[kept, "carry"].str.fullmatch(r"\d+").all():
         raise ValueError(f"every stock and score needs a carry (whole number of periods) in {path}")
+    _check_max_values(df, path)
     ids = set(df["id"])
     rule = dict(zip(df["id"], zip(df["frequency"], df["carry"])))
     for row in df[df["kind"] == "ratio"].itertuples():
@@ -50,15 +53,30 @@ def read_catalog_csv(path=CATALOG_CSV) -> pd.DataFrame:
     return df.replace({"": None})
 
 
+def _check_max_values(df: pd.DataFrame, path) -> None:
+    """Every stored indicator has a max_value above 0 and below 10^12 (the store keeps values as
+    DECIMAL(18,6)); ratios have none (their parts do)."""
+    for row in df.itertuples():
+        try:
+            ok = (row.max_value == "") if row.kind == "ratio" else 0 < Decimal(row.max_value) < 10**12
+        except InvalidOperation:
+            ok = False
+        if not ok:
+            raise ValueError(f"indicator {row.id}: max_value must be a number in (0, 1e12), empty for ratios, in {path}")
+
+
 class Catalog:
     def __init__(self, frame: pd.DataFrame):
+        if "max_value" not in frame:   # the database keeps the catalog without it: data/indicators.csv has it
+            frame = frame.merge(read_catalog_csv()[["id", "max_value"]], on="id", how="left")
         self.frame = frame.reset_index(drop=True)
         self.by_id = {
             r["id"]: Indicator(r["id"], r["name_zh"], r["unit"], r["kind"], r["numerator"],
                                r["denominator"], r["category"] or "", r["description"] or "",
                                tuple(a for a in (r["aliases"] or "").split("|") if a),
                                FREQUENCY_MONTHS[r["frequency"]],
-                               None if r["carry"] is None or pd.isna(r["carry"]) else int(r["carry"]))
+                               None if r["carry"] is None or pd.isna(r["carry"]) else int(r["carry"]),
+                               None if r["max_value"] is None or pd.isna(r["max_value"]) else Decimal(r["max_value"]))
             for r in self.frame.to_dict("records")
         }
 

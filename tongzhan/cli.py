@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import batches
 from .build import build_demo, ensure_db, is_outdated
-from .importer import parse_file, problems_frame
+from .importer import name_problem, parse_file, problems_frame
 from .catalog import Catalog
 from .fmt import exact
 from .periods import Period
@@ -144,6 +144,8 @@ def run_import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise StoreError(f"找不到文件：{path}")
+    if why := name_problem(args.user, "上传人（--user）"):
+        raise StoreError(why)
     data = path.read_bytes()
     con, tree, catalog = open_db(args, read_only=args.dry_run)
     try:
@@ -174,6 +176,8 @@ def run_import(args) -> int:
                   f"{Period(r.period_start, r.period_end).label}: {exact(r.old_value)} → {exact(r.value)}")
         for r in p.skipped.itertuples():
             print(f"  跳过 第{r.row}行：{r.reason}")
+        for w in p.warnings:
+            print(f"  提醒 第{w.row}行 {w.column}：{w.message}" if w.row else f"  提醒 {w.message}")
         if p.duplicate_of is not None:
             raise StoreError(batches.duplicate_message(p.duplicate_of))
         print("检查通过（--dry-run，未写入）。")

@@ -1,20 +1,20 @@
-"""Reading an uploaded file's bytes into grids of cells: CSV (UTF-8 with or without BOM, UTF-16,
-GBK/GB18030; comma, tab or semicolon) and Excel (.xlsx, .xlsm, .xls, .ods via python-calamine,
-merged cells filled with their value). Anything else is a FileError with a Chinese message."""
+"""Reading an uploaded file's bytes into grids of cells: CSV (UTF-8 with or without BOM, UTF-16
+with or without BOM, GBK/GB18030; comma, tab or semicolon) and Excel (.xlsx, .xlsm, .xls via
+python-calamine, merged cells filled with their value). Anything else, and any file over the
+bounds of limits.py, is a FileError with a Chinese message."""
 from __future__ import annotations
 
 import csv
 import io
 import re
 import zipfile
+from xml.etree import ElementTree
 from pathlib import PurePath
 
+from .limits import FileError, check_grid_size, text_size, xlsx_sheet_sizes
+
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
-EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
-
-
-class FileError(Exception):
-    """The file cannot be read at all; the message is for the user."""
+EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
 
 
 def _mb(n: int) -> str:
@@ -35,8 +35,10 @@ def _content_kind(data: bytes) -> str:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile:
             raise FileError(f"文件已损坏，无法作为 Excel 表格打开：{_NOT_TABLE}。") from None
-        if any(n.startswith("xl/") for n in names) or "content.xml" in names:
+        if any(n.startswith("xl/") for n in names):
             return "excel"
+        if "content.xml" in names:   # calamine expands its repeated cells before any check could run
+            raise FileError("暂不支持 OpenDocument 表格（.ods）：请在 WPS 或 LibreOffice 中另存为 .xlsx 后再上传。")
         kind = ("Word 文档" if any(n.startswith("word/") for n in names) else
                 "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else "ZIP 压缩包")
         raise FileError(f"文件内容是{kind}，不是表格：{_NOT_TABLE}。")
@@ -56,12 +58,20 @@ def _content_kind(data: bytes) -> str:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text'), else GBK/GB18030."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text') or without (told by
+    the zero bytes of its ASCII characters), else GBK/GB18030."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
+    head = data[:8192]
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if min(even, odd) == 0 and max(even, odd) >= len(head) // 8:   # delimiters, digits, line ends
+            try:
+                return data.decode("utf-16-le" if odd else "utf-16-be")
+            except UnicodeDecodeError:
+                pass
         raise FileError(f"文件不是文本表格（含有二进制内容）：{_NOT_TABLE}。")
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -89,7 +99,28 @@ def _read_text(data: bytes) -> list[list]:
     text = _decode(data)
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text[:8192]):
         raise FileError(f"文件不是文本表格（含有二进制内容）：{_NOT_TABLE}。")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
+    delimiter = _sniff_delimiter(text)
+    check_grid_size(*text_size(text, delimiter), "文件")
+    return _csv_rows(text, delimiter)
+
+
+def _csv_rows(text: str, delimiter: str, strict: bool = True) -> list[list]:
+    """The rows of CSV text; an unclosed quote (the rest of the file in one cell) is a FileError."""
+    rows: list[list] = []
+    try:
+        rows.extend(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict))
+    except csv.Error as e:   # the rows read before the error stay in the list
+        row = len(rows) + 1
+        if "field larger" in str(e):
+            raise FileError(f"第 {row} 行有一个单元格超过 {csv.field_size_limit():,} 个字符：多半是这一行有没有配对的"
+                            "英文双引号（\"），其后的内容都被当成了一格。请检查这一行的引号，或删除过长的内容。") from None
+        if "end of data" in str(e):
+            raise FileError(f"第 {row} 行的英文双引号（\"）没有闭合，其后的内容都被当成了一格："
+                            "请在这一行补上配对的引号，或删除多余的引号。") from None
+        if strict:   # "1"2 and the like: read as Excel reads them
+            return _csv_rows(text, delimiter, strict=False)
+        raise FileError(f"第 {row} 行无法读取（{e}）：请在 Excel 中打开后另存为 CSV 再上传。") from None
+    return rows
 
 
 def _fill_merged(grid: list[list], merged) -> None:
@@ -104,8 +135,12 @@ def _fill_merged(grid: list[list], merged) -> None:
 
 
 def _read_workbook(data: bytes):
-    """[(sheet name, function returning its grid)] via python-calamine (.xlsx, .xlsm, .xls, .ods)."""
+    """[(sheet name, function returning its grid)] via python-calamine (.xlsx, .xlsm, .xls), each
+    sheet's size checked before calamine builds it (.xlsx: read from the XML; .xls: calamine has
+    built every sheet on opening, at most 65,536 × 256 cells each, and the size is checked before
+    the cells become Python objects)."""
     from python_calamine import CalamineWorkbook
+    sizes = _xlsx_sizes(data) if data.startswith(b"PK") else {}
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # calamine raises several error types for damaged or locked files
@@ -114,13 +149,24 @@ def _read_workbook(data: bytes):
 
     def grid_of(name):
         def read():
+            check_grid_size(*sizes.get(name, (0, 0)), f"工作表「{name}」")
             sheet = book.get_sheet_by_name(name)
+            check_grid_size(*(sheet.end and (sheet.end[0] + 1, sheet.end[1] + 1) or (0, 0)), f"工作表「{name}」")
             grid = [list(r) for r in sheet.to_python(skip_empty_area=False)]
             _fill_merged(grid, sheet.merged_cell_ranges)
             return grid
         return read
 
     return [(name, grid_of(name)) for name in book.sheet_names]
+
+
+def _xlsx_sizes(data: bytes) -> dict[str, tuple[int, int]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return xlsx_sheet_sizes(z)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, RuntimeError, NotImplementedError,
+            OSError, EOFError) as e:   # damaged, encrypted or of an unknown compression
+        raise FileError(f"文件已损坏，无法作为 Excel 表格打开（{e}）：请在 Excel 中另存为 .xlsx 后再上传。") from None
 
 
 def excel_sheets(data: bytes, file_name: str = "") -> list[str]:

@@ -44,12 +44,12 @@ from .header import HEADER_SEARCH_ROWS, _find_header, _unit_note, _Vocabulary
 from .parser import _Parser
 from .period_cells import PERIOD_HELP, _months, _not_over, granularity_reason, overlap_note, parse_period
 from .region_names import _Regions
-from .result import FACT_COLUMNS, ParseResult, Problem, _empty_result, problems_frame
-from .text import _Cells, _is_blank, _objects
+from .result import FACT_COLUMNS, MAX_PROBLEMS, ParseResult, Problem, _empty_result, capped, problems_frame
+from .text import _Cells, _is_blank, _objects, name_problem
 from .values import parse_value, unit_scale
 
-__all__ = ["FACT_COLUMNS", "PERIOD_HELP", "ParseResult", "Problem", "granularity_reason", "overlap_note",
-           "parse_file", "parse_period", "parse_value", "problems_frame", "unit_scale"]
+__all__ = ["FACT_COLUMNS", "MAX_PROBLEMS", "PERIOD_HELP", "ParseResult", "Problem", "capped", "granularity_reason",
+           "name_problem", "overlap_note", "parse_file", "parse_period", "parse_value", "problems_frame", "unit_scale"]
 
 
 def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, today: dt.date,
@@ -123,7 +123,7 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         missing.append("文件只有表头，没有数据行")
     if missing:
         problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
-        return _empty_result(problems, layout, sheet_name)
+        return _empty_result(capped(problems), layout, sheet_name)
 
     width, overlong = len(columns), []
     if sheet_name is None and max(map(len, body)) > width:   # CSV: an unquoted 1,200 splits a number
@@ -150,4 +150,4 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
                             "value": f.value.to_numpy(), "row": f.row.to_numpy()}),
         villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
-        problems=parser.problems, layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)
+        problems=capped(parser.problems), layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)

@@ -7,6 +7,18 @@ from .text import _Cells, _col_letter, _key
 from .values import _ALL_UNIT_TEXTS, unit_scale
 
 
+_ROLE_NAMES = {"code": "区划代码列", "region": "区域名称列", "period": "期间列", "indicator": "指标名称列",
+               "value": "数值列", "unit": "计量单位列"}
+
+
+def _one_column_role(spec: _Spec, label: str) -> tuple | None:
+    """What at most one column may name: the region code, a region level, each period word (年份
+    and 月份 together are one period), the indicator, value and unit columns of the long layout."""
+    if spec.role == "period":
+        return ("period", _key(label))
+    return (spec.role, spec.level) if spec.role in _ROLE_NAMES else None
+
+
 class _Columns:
     """The column methods of _Parser (see parser.py for the state they share)."""
 
@@ -26,6 +38,12 @@ class _Columns:
                 if any(_looks_like_data(v) for v in (cells(c) if values is None else values)):
                     self.unusable_column(c, spec, header_row)
                 continue
+            if (key := _one_column_role(spec, c.label)) in seen:
+                self.problem(header_row, c.label, f"「{seen[key].label}」（第 {_col_letter(seen[key].index)} 列）和「{c.label}」"
+                             f"（第 {_col_letter(c.index)} 列）都是{_ROLE_NAMES[key[0]]}：无法确定以哪一列为准，请删除其中一列或改正表头。")
+                continue
+            if key:
+                seen[key] = c
             if spec.role == "measure":
                 ind = self.catalog[spec.indicator]
                 if ind.kind == "ratio":
@@ -39,10 +57,10 @@ class _Columns:
                                  f"请把表头改为「{ind.name_zh}({ind.unit})」并填写{ind.unit}数。")
                     continue
                 if spec.indicator in seen:
-                    self.problem(header_row, c.label, f"「{seen[spec.indicator]}」和「{c.label}」都是指标"
+                    self.problem(header_row, c.label, f"「{seen[spec.indicator].label}」和「{c.label}」都是指标"
                                  f"「{ind.name_zh}」：同一指标只能有一列，请删除其中一列。")
                     continue
-                seen[spec.indicator] = c.label
+                seen[spec.indicator] = c
             settled.append(_Column(c.index, c.label, spec))
         return settled
 

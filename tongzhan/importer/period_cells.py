@@ -1,7 +1,9 @@
 """Periods of cells (2026-03, 2026年第一季度, 2026) and how two periods of one indicator overlap."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import os
 import re
 
 from ..periods import Period
@@ -12,13 +14,22 @@ _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4"
 PERIOD_HELP = "请写成 2026-03、2026年3月、202603、2026Q1、2026年第一季度 或 2026年"
 
 
+def first_year() -> int:
+    """The earliest year accepted (TONGZHAN_FIRST_YEAR, default 2000): 0001-01 or an Excel date
+    of 1900 is a slip, and every page would have to show decades of nothing."""
+    return int(os.environ.get("TONGZHAN_FIRST_YEAR", "2000"))
+
+
 def parse_period(value) -> Period:
     """A month, quarter or year from a cell: an Excel date, '2026-03', '2026/3', '2026.3',
     '2026年3月', '202603', '2026Q1', '2026年第一季度', '2026年1季度', '2026', '2026年'.
     ValueError (Chinese) for anything else, including ranges that are not one of those."""
-    if isinstance(value, dt.date):
-        return Period.months(value.year, value.month, value.year, value.month)
-    text = re.sub(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", _text(value))   # a date written with its time
+    text = value.isoformat() if isinstance(value, dt.date) else _text(value)
+    text = re.sub(r"[\sT]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)   # a date written with its time
+    if any(c.isdigit() and not c.isascii() for c in text):
+        raise ValueError(f"期间「{_text(value)}」含有其他文字的数字：请用阿拉伯数字 0—9 填写，{PERIOD_HELP[1:]}。")
+    if (year := re.match(r"[0-9]{4}", text)) and int(year.group()) < first_year():
+        raise ValueError(f"期间「{_text(value)}」早于 {first_year()} 年：只能导入 {first_year()} 年以来的数据，请核对年份。")
     try:
         period = _match_period(_key(text).upper().replace("年度", "年"))
     except ValueError as e:   # month 13, a range that ends before it starts
@@ -31,8 +42,10 @@ def parse_period(value) -> Period:
 
 
 def _match_period(text: str) -> Period | None:
-    if m := re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:月份?)?(?:[-/.]?\d{1,2}日?)?|(\d{2}))", text):
-        year, month = int(m.group(1)), int(m.group(2) or m.group(3))
+    if m := re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:月份?)?(?:[-/.]?(\d{1,2})日?)?|(\d{2}))", text):
+        year, month = int(m.group(1)), int(m.group(2) or m.group(4))
+        if m.group(3) and 1 <= month <= 12 and not 1 <= int(m.group(3)) <= calendar.monthrange(year, month)[1]:
+            raise ValueError(f"{year}年{month}月没有{int(m.group(3))}日")
         return Period.months(year, month, year, month)
     if m := re.fullmatch(r"(\d{4})年(\d{1,2})[-—~至到](\d{1,2})月(?:份)?", text):   # 2026年1-3月
         year, first, last = map(int, m.groups())

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from ..regions import ROOT_CODE, Tree
 from .header import _Column
-from .text import _key, _text
+from .text import _key, _text, name_problem
 
 
 _CODE = re.compile(r"\d{6}(?:\d{3}(?:\d{3}|V\d{3})?)?")
@@ -93,9 +93,9 @@ class _Regions:
         codes = [(c, t) for c, t in cells if c.spec.role == "code" or _CODE.fullmatch(t)]
         names = sorted([(c, t) for c, t in cells if (c, t) not in codes],   # general to specific
                        key=lambda ct: ct[0].spec.level or 0)
-        village_name = next((t for level in (5, None) for c, t in names if c.spec.level == level), None)
+        village = next(((c, t) for level in (5, None) for c, t in names if c.spec.level == level), None)
         if codes:
-            code = self._by_code(*codes[0], village_name)
+            code = self._by_code(*codes[0], village)
             for column, text in names:
                 if column.spec.level != 5 and not self._names_any_of(text, code):
                     raise _RegionError(column.label, f"区划代码「{codes[0][1]}」是「{self.tree.full_name(code)}」，"
@@ -112,7 +112,7 @@ class _Regions:
                 raise _RegionError(column.label, f"「{text}」在{self._within(context)}有 {len(found)} 个同名单位（{listed}）："
                                    "请改填区划代码，或写上级名称（如「茅箭区武当路街道」）以区分。")
             elif last and column.spec.level == 5 and self.tree.level.get(context) == 4:
-                return self._new_village(text, context)
+                return self._new_village(column, text, context)
             else:
                 raise _RegionError(column.label, self._unknown(text, context, column))
         return context
@@ -140,7 +140,7 @@ class _Regions:
             return msg + f"。您是不是要找：{'、'.join(close)}？请改为准确的名称或区划代码。"
         return msg + "：请填写准确的区划名称（如「茅箭区」）或区划代码（6 位、9 位或 12 位）。"
 
-    def _by_code(self, column: _Column, text: str, village_name: str | None) -> str:
+    def _by_code(self, column: _Column, text: str, village: tuple[_Column, str] | None) -> str:
         code, tree = text, self.tree
         if re.fullmatch(r"\d(\.\d+)?E\+?\d+", text, re.IGNORECASE):
             raise _RegionError(column.label, f"区划代码「{text}」是科学计数法：Excel 把长数字显示成这样时，代码的后几位已经丢失。"
@@ -159,17 +159,21 @@ class _Regions:
             if not self.index.within(township, self.scope):
                 raise _RegionError(column.label, f"区划代码「{text}」所属的「{tree.full_name(township)}」"
                                    f"不在本次导入范围「{self.scope_label()}」内。")
-            name = village_name or self.new_villages.get(code, ("", ""))[0]
+            name = village[1] if village else self.new_villages.get(code, ("", ""))[0]
             if not name:
                 raise _RegionError(column.label, f"区划代码「{text}」是「{tree.full_name(township)}」下新的村(社区)，"
                                    "系统里还没有它：请加一列「村(社区)」填写村(社区)名称。")
+            if why := name_problem(name, "新村(社区)的名称"):
+                raise _RegionError(village[0].label, why)
             self.new_villages.setdefault(code, (name, township))
             return code
         raise _RegionError(column.label, f"区划代码「{text}」不存在：请核对代码（6 位县级、9 位乡镇级或 12 位统计用代码），"
                            "或改填区域名称。")
 
-    def _new_village(self, name: str, township: str) -> str:
+    def _new_village(self, column: _Column, name: str, township: str) -> str:
         """Code of a village not in the tree: township code + 'V' + the next free 3-digit number."""
+        if why := name_problem(name, "新村(社区)的名称"):
+            raise _RegionError(column.label, why)
         if (township, name) not in self._by_name:
             while True:
                 self._next[township] += 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
+MAX_PROBLEMS = 1_000   # the first thousand show what is wrong; a list of 100,000 only slows the page
 
 
 @dataclass
@@ -24,6 +25,14 @@ class ParseResult:
     layout: str             # "long" or "wide" ("" when no header was found)
     sheet: str | None       # the Excel sheet read (None for CSV)
     allow_subtotals: bool = False   # a parent and a descendant may both report (own numbers)
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems and a line saying how many more there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [Problem(None, None, f"另有 {more:,} 个问题未列出：请先改正以上问题，再重新上传检查。")]
 
 
 def problems_frame(problems) -> pd.DataFrame:

@@ -19,6 +19,22 @@ def _text(value) -> str:
     return text[2:-1] if text.startswith('="') and text.endswith('"') else text   # Excel's ="0012"
 
 
+MAX_NAME = 50   # official names of townships and villages have at most ~20 characters
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}   # control, format (zero-width, right-to-left), separators
+
+
+def name_problem(name: str, what: str) -> str | None:
+    """Why a name to be stored (a new village, the uploader) cannot be, or None: control or
+    invisible characters, or over MAX_NAME characters. Whitespace at the ends is not counted;
+    printable text, even [链接](http://x) or <a href=x>, is data (the pages escape it)."""
+    text = str(name).strip()
+    if bad := sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in _INVISIBLE}):
+        return f"{what}含有控制字符或不可见字符（{'、'.join(bad[:3])}）：请删除这些字符后重新填写。"
+    if len(text) > MAX_NAME:
+        return f"{what}「{text[:20]}…」有 {len(text)} 个字，超过 {MAX_NAME} 个字的上限：请填写正确的名称。"
+    return None
+
+
 def _label(value) -> str:
     """A header cell as written (line breaks and runs of spaces collapsed), for messages."""
     if isinstance(value, float) and value.is_integer():

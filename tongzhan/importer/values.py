@@ -6,7 +6,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..catalog import Indicator
-from ..fmt import COUNT_UNITS
+from ..fmt import COUNT_UNITS, fmt_value
 from .text import _text
 
 BLANK_MARKS = {"-", "--", "—", "——", "–", "/", "\\"}   # "not reported" in Chinese statistical tables
@@ -19,8 +19,7 @@ _UNIT_WORDS = {"个": {"个", "项", "家", "处"}, "人": {"人", "名"}, "人�
 _MULTIPLIER = {"": Decimal(1), "万": Decimal(10**4), "亿": Decimal(10**8)}
 _ALL_UNIT_TEXTS = sorted(set(_MONEY_SCALE) | {p + w for ws in _UNIT_WORDS.values() for w in ws
                                               for p in ("", "万", "亿")}, key=len, reverse=True)
-_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)")
-VALUE_LIMIT = Decimal(10**12)   # the store keeps values as DECIMAL(18,6): below 10^12, 6 decimals
+_NUMBER = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(.*)")
 DECIMALS = Decimal("0.000001")
 
 
@@ -47,12 +46,14 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
         raise ValueError(f"「{value}」不是数字：「{ind.name_zh}」应填写数字。")
     text = re.sub(r"\s", "", _text(value))
     if "," in text:
-        digits = re.match(r"[+-]?[\d,]*", text).group()
-        if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", digits):
+        digits = re.match(r"[+-]?[0-9,]*", text).group()
+        if not re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", digits):
             raise ValueError(f"「{text}」的千分位逗号位置不对（应每三位一个，如 1,234）：请核对这个数。")
         text = text.replace(",", "")
     if text in BLANK_MARKS or not text:
         return None
+    if any(c.isdigit() and not c.isascii() for c in text):   # ١٢٣ or १२३: Python would read them as 123
+        raise ValueError(f"「{text}」含有其他文字的数字：「{ind.name_zh}」请用阿拉伯数字 0—9 填写。")
     m = _NUMBER.fullmatch(text)
     if not m:
         raise ValueError(f"「{text}」不是数字：「{ind.name_zh}」应填写数字（单位{ind.unit}），"
@@ -71,20 +72,21 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
         raise ValueError(f"「{text}」不是整数：「{ind.name_zh}」是计数（单位{ind.unit}），应为整数。")
     if ind.kind == "score" and result > 100:
         raise ValueError(f"「{text}」超出范围：「{ind.name_zh}」应在 0—100 分之间。")
-    if not result.is_finite() or abs(result) >= VALUE_LIMIT:
-        raise ValueError(f"「{text}」数值过大：换算为「{ind.name_zh}」的单位{ind.unit}后达到或超过 1 万亿（10^12），"
+    if result > ind.max_value:
+        raise ValueError(f"「{text}」数值过大：「{ind.name_zh}」超过 {fmt_value(float(ind.max_value), ind.unit)}（全国一年的合计也到不了），"
                          "请核对数值和单位。")
     return result.quantize(DECIMALS, ROUND_HALF_UP)
 
 
 @functools.cache
 def _plain_number(ind: Indicator, unit: str) -> re.Pattern | None:
-    """The cells parse_value reads as the number itself: up to 12 digits, with up to 6 decimals
-    unless the indicator counts, where no unit applies, no check can fail and nothing is rounded
-    (None for scores)."""
+    """The cells parse_value reads as the number itself: fewer digits than the indicator's
+    maximum, with up to 6 decimals unless the indicator counts, where no unit
+    applies, no check can fail and nothing is rounded (None for scores)."""
     if ind.kind == "score" or unit_scale(unit, ind.unit) != 1:
         return None
-    return re.compile(r"[0-9]{1,12}" if ind.unit in COUNT_UNITS else r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+    digits = len(str(int(ind.max_value))) - 1
+    return re.compile(rf"[0-9]{{1,{digits}}}" if ind.unit in COUNT_UNITS else rf"[0-9]{{1,{digits}}}(?:\.[0-9]{{1,6}})?")
 
 
 def _example(ind: Indicator) -> str:
