@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS indicators (
     headline TINYINT,
     sort_order INTEGER,
     frequency VARCHAR NOT NULL,    -- month, quarter or year: how often a unit reports it
-    carry INTEGER                  -- stocks and scores: reporting periods a value may be carried forward
+    carry INTEGER,                 -- stocks and scores: reporting periods a value may be carried forward
+    max_value DECIMAL(18, 6)       -- the largest plausible value; imports above it are refused (NULL for ratios)
 );
 
 CREATE TABLE IF NOT EXISTS batches (

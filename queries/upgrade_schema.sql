@@ -2,5 +2,6 @@
 -- reloads the catalog afterwards, which fills the new columns.
 ALTER TABLE indicators ADD COLUMN IF NOT EXISTS frequency VARCHAR;
 ALTER TABLE indicators ADD COLUMN IF NOT EXISTS carry INTEGER;
+ALTER TABLE indicators ADD COLUMN IF NOT EXISTS max_value DECIMAL(18, 6);
 ALTER TABLE facts ALTER value TYPE DECIMAL(18, 6);
 ALTER TABLE fact_history ALTER value TYPE DECIMAL(18, 6);

@@ -191,18 +191,19 @@ def test_kpis_bad_arguments(small_db):
 def test_database_of_an_earlier_version_is_upgraded(small_db, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copyfile(small_db, old)
-    con = duckdb.connect(str(old))   # as the previous version made it: DOUBLE values, no frequency
+    con = duckdb.connect(str(old))   # as an earlier version made it: DOUBLE values, no frequency, no maximum
     con.execute("ALTER TABLE facts ALTER value TYPE DOUBLE; ALTER TABLE fact_history ALTER value TYPE DOUBLE;"
-                "ALTER TABLE indicators DROP COLUMN frequency; ALTER TABLE indicators DROP COLUMN carry")
+                "ALTER TABLE indicators DROP COLUMN frequency; ALTER TABLE indicators DROP COLUMN carry;"
+                "ALTER TABLE indicators DROP COLUMN max_value")
     con.close()
     res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), db=old)
     assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10,1,0,0,2026-01"], res.stderr
     con = duckdb.connect(str(old), read_only=True)
     types = dict(con.sql("SELECT table_name, data_type FROM duckdb_columns() WHERE column_name = 'value'"
                          " AND table_name IN ('facts', 'fact_history')").fetchall())
-    carry = con.sql("SELECT carry FROM indicators WHERE id = 'org_count'").fetchall()
+    carry = con.sql("SELECT carry, max_value FROM indicators WHERE id = 'org_count'").fetchall()
     con.close()
-    assert types == {"facts": "DECIMAL(18,6)", "fact_history": "DECIMAL(18,6)"} and carry == [(2,)]
+    assert types == {"facts": "DECIMAL(18,6)", "fact_history": "DECIMAL(18,6)"} and carry == [(2, 10_000_000)]
 
 
 # --------------------------------------------------------------------------- errors

@@ -67,8 +67,6 @@ def _check_max_values(df: pd.DataFrame, path) -> None:
 
 class Catalog:
     def __init__(self, frame: pd.DataFrame):
-        if "max_value" not in frame:   # the database keeps the catalog without it: data/indicators.csv has it
-            frame = frame.merge(read_catalog_csv()[["id", "max_value"]], on="id", how="left")
         self.frame = frame.reset_index(drop=True)
         self.by_id = {
             r["id"]: Indicator(r["id"], r["name_zh"], r["unit"], r["kind"], r["numerator"],
