@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import subprocess
 import sys
 import time
@@ -50,12 +51,17 @@ def inline(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-def cli_import(schema_db, path, *args, timeout=120):
-    """`python -m tongzhan import --dry-run` in a subprocess: (exit code, stderr, seconds)."""
+def cli_import(schema_db, path, *args):
+    """`python -m tongzhan import --dry-run` in a subprocess: (exit code, stderr, seconds, peak
+    memory in MB)."""
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(schema_db[0]), "import", str(path),
-                          "--dry-run", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    return res.returncode, res.stderr, time.perf_counter() - t0
+    with subprocess.Popen([sys.executable, "-m", "tongzhan", "--db", str(schema_db[0]), "import", str(path),
+                           "--dry-run", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, err, time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------- sizes of Excel sheets
@@ -67,10 +73,29 @@ def test_cells_at_a1_and_xfd1048576_are_refused_before_calamine_reads_them(schem
     path = tmp_path / "far.xlsx"
     path.write_bytes(xlsx_with_sheet_xml(xml))
     assert path.stat().st_size < 6000
-    code, err, seconds = cli_import(schema_db, path)
+    code, err, seconds, _ = cli_import(schema_db, path)
     assert code == 1, (code, err[-2000:])
     assert "1,048,576 行 × 16,384 列" in err and "2,000 列" in err and "删除" in err
     assert seconds < 20
+
+
+def test_xls_with_cells_far_apart_is_refused_before_calamine_opens_it(schema_db, tmp_path):
+    # 6 KB: python-calamine builds every sheet of an .xls on opening, here 65,536 × 256 cells
+    # (about 530 MB and half a second; ten such sheets, 5 GB)
+    path = tmp_path / "far.xls"
+    path.write_bytes(xls_bytes([["区域"]] + [[]] * 65_534 + [[None] * 255 + [1.0]], sheet="S"))
+    assert path.stat().st_size < 8000
+    code, err, _, peak_mb = cli_import(schema_db, path)
+    assert code == 1, (code, err[-2000:])
+    assert "工作表「S」的数据区域有 65,536 行 × 256 列" in err and "删除" in err
+    assert peak_mb < 400, peak_mb
+
+
+def test_xls_sheets_count_together(env):
+    # calamine builds them all on opening: 3 sheets of 20,000 × 100 cells are 6 M cells
+    corner = [["区域"]] + [[]] * 19_998 + [[None] * 99 + [1.0]]
+    data = xls_bytes(corner, sheet="甲", more_sheets=[("乙", corner), ("丙", corner)])
+    only_problem(parse(env, data, name="a.xls"), None, None, "3 个工作表合计有 6,000,000 个单元格", "5,000,000")
 
 
 def test_a_lying_dimension_alone_is_harmless(env):

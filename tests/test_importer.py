@@ -93,36 +93,44 @@ def xlsx_bytes(rows, merges=(), title="数据", extra_sheets=()):
     return buf.getvalue()
 
 
-def xls_bytes(rows, merges=(), sheet="Sheet1"):
-    """A one-sheet BIFF8 workbook (text and number cells, merged ranges: (r1, c1, r2, c2), 0-based)
-    in an OLE2 compound file, the bytes of an Excel 97-2003 .xls."""
+def xls_bytes(rows, merges=(), sheet="Sheet1", more_sheets=()):
+    """A BIFF8 workbook (text and number cells, merged ranges: (r1, c1, r2, c2), 0-based) in an
+    OLE2 compound file, the bytes of an Excel 97-2003 .xls: the sheet, then more_sheets given as
+    (name, rows)."""
     def rec(rtype, data=b""):
         return struct.pack("<HH", rtype, len(data)) + data
 
     def bof(kind):
         return rec(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
 
-    cells = []
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            if isinstance(v, str):
-                cells.append(rec(0x0204, struct.pack("<HHHHB", r, c, 15, len(v), 1) + v.encode("utf-16-le")))
-            elif v is not None:
-                cells.append(rec(0x0203, struct.pack("<HHHd", r, c, 15, float(v))))
-    merged = rec(0x00E5, struct.pack("<H", len(merges)) + b"".join(
-        struct.pack("<HHHH", r1, r2, c1, c2) for r1, c1, r2, c2 in merges))
-    sheet_stream = (bof(0x10) + rec(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, max(map(len, rows)), 0))
-                    + b"".join(cells) + merged + rec(0x000A))
+    def sheet_stream(rows, merges=()):
+        cells = []
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if isinstance(v, str):
+                    cells.append(rec(0x0204, struct.pack("<HHHHB", r, c, 15, len(v), 1) + v.encode("utf-16-le")))
+                elif v is not None:
+                    cells.append(rec(0x0203, struct.pack("<HHHd", r, c, 15, float(v))))
+        merged = rec(0x00E5, struct.pack("<H", len(merges)) + b"".join(
+            struct.pack("<HHHH", r1, r2, c1, c2) for r1, c1, r2, c2 in merges))
+        return (bof(0x10) + rec(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, max(map(len, rows)), 0))
+                + b"".join(cells) + merged + rec(0x000A))
+
     font = rec(0x0031, struct.pack("<HHHHHBBBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0, 5, 1)
                + "Arial".encode("utf-16-le"))
     xfs = b"".join(rec(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5 if i < 15 else 1, 0x20, 0, 0, 0,
                                            0, 0, 0x20C0)) for i in range(16))
+    named = [(sheet, sheet_stream(rows, merges))] + [(n, sheet_stream(r)) for n, r in more_sheets]
 
-    def workbook_globals(sheet_offset):
-        return (bof(0x05) + font * 5 + xfs + rec(0x0085, struct.pack("<IBBBB", sheet_offset, 0, 0, len(sheet), 1)
-                + sheet.encode("utf-16-le")) + rec(0x000A))
+    def workbook_globals(offsets):
+        return (bof(0x05) + font * 5 + xfs
+                + b"".join(rec(0x0085, struct.pack("<IBBBB", at, 0, 0, len(name), 1) + name.encode("utf-16-le"))
+                           for at, (name, _) in zip(offsets, named))
+                + rec(0x000A))
 
-    stream = workbook_globals(len(workbook_globals(0))) + sheet_stream
+    at = len(workbook_globals([0] * len(named)))
+    offsets = [at + sum(len(s) for _, s in named[:i]) for i in range(len(named))]
+    stream = workbook_globals(offsets) + b"".join(s for _, s in named)
     stream += b"\0" * (max(4096, -(-len(stream) // 512) * 512) - len(stream))  # no mini stream
     n = len(stream) // 512
     end, free = 0xFFFFFFFE, 0xFFFFFFFF

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import posixpath
 import re
+import struct
 import zipfile
 from xml.etree import ElementTree
 
@@ -36,6 +37,16 @@ def check_grid_size(rows: int, columns: int, where: str) -> None:
     if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
         raise FileError(f"{where}的数据区域有 {_n(rows)} 行 × {_n(columns)} 列（{_n(rows * columns)} 个单元格），"
                        f"超过上限（最多 {_n(MAX_ROWS)} 行、{_n(MAX_COLUMNS)} 列、{_n(MAX_CELLS)} 个单元格）：{_HELP}")
+
+
+def check_book_size(sizes: dict[str, tuple[int, int]]) -> None:
+    """FileError when any sheet, or all sheets together (an .xls is built whole on opening), is
+    over the bounds."""
+    for name, size in sizes.items():
+        check_grid_size(*size, f"工作表「{name}」")
+    if (cells := sum(r * c for r, c in sizes.values())) > MAX_CELLS:
+        raise FileError(f"这个 .xls 文件的 {len(sizes)} 个工作表合计有 {_n(cells)} 个单元格，超过上限 {_n(MAX_CELLS)}："
+                        f"{_HELP}也可以只把要导入的工作表另存为 .xlsx 后上传。")
 
 
 def text_size(text: str, delimiter: str) -> tuple[int, int]:
@@ -131,3 +142,44 @@ def xlsx_sheet_sizes(z: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
                 while f.read(_CHUNK):
                     pass
     return {name: sizes[part] for name, part in parts.items() if part in sizes}
+
+
+# BIFF8 records of an .xls that place cells: FORMULA, MULRK, MULBLANK, LABELSST, RSTRING, BLANK,
+# NUMBER, LABEL, BOOLERR, RK. Each starts with (row, column); MULRK and MULBLANK end with their
+# last column. BOUNDSHEET (0x0085) names a sheet (type 0: a worksheet), BOF (0x0809) of type 0x10
+# starts a worksheet's records, in the same order.
+_XLS_CELLS = {0x0006, 0x00BD, 0x00BE, 0x00FD, 0x00D6, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}
+_XLS_RANGES = {0x00BD, 0x00BE}
+
+
+def xls_sheet_sizes(data: bytes) -> dict[str, tuple[int, int]]:
+    """Sheet name → (rows, columns) from A1 to its last cell of an .xls, read from its records
+    before calamine (which builds every sheet on opening) sees the file; {} when it is not an
+    OLE2 file with a Workbook stream (calamine then says what is wrong)."""
+    import olefile
+    try:
+        with olefile.OleFileIO(data) as ole:
+            stream = ole.openstream("Workbook").read() if ole.exists("Workbook") else b""
+    except (OSError, ValueError):   # olefile's NotOleFileError is an OSError
+        return {}
+    names, sizes, pos, unpack = [], [], 0, struct.unpack_from
+    while pos + 4 <= len(stream):
+        rtype, length = unpack("<HH", stream, pos)
+        body = pos + 4
+        if rtype in _XLS_CELLS and length >= 4 and sizes:
+            row, col = unpack("<HH", stream, body)
+            if rtype in _XLS_RANGES:
+                (col,) = unpack("<H", stream, body + length - 2)
+            sizes[-1] = (max(sizes[-1][0], row + 1), max(sizes[-1][1], col + 1))
+        elif rtype == 0x0809 and length >= 4 and unpack("<H", stream, body + 2)[0] == 0x10:
+            sizes.append((0, 0))
+        elif rtype == 0x0085 and length >= 8 and stream[body + 5] == 0:
+            names.append(_biff_text(stream[body + 6:body + length]))
+        pos = body + length
+    return dict(zip(names, sizes))
+
+
+def _biff_text(raw: bytes) -> str:
+    """A BIFF8 short string: character count, a flags byte (bit 0: UTF-16), the characters."""
+    count, wide = raw[0], raw[1] & 1
+    return raw[2:2 + count * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")

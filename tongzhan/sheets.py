@@ -11,7 +11,7 @@ import zipfile
 from xml.etree import ElementTree
 from pathlib import PurePath
 
-from .limits import FileError, check_grid_size, text_size, xlsx_sheet_sizes
+from .limits import FileError, check_book_size, check_grid_size, text_size, xls_sheet_sizes, xlsx_sheet_sizes
 
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
@@ -136,11 +136,13 @@ def _fill_merged(grid: list[list], merged) -> None:
 
 def _read_workbook(data: bytes):
     """[(sheet name, function returning its grid)] via python-calamine (.xlsx, .xlsm, .xls), each
-    sheet's size checked before calamine builds it (.xlsx: read from the XML; .xls: calamine has
-    built every sheet on opening, at most 65,536 × 256 cells each, and the size is checked before
-    the cells become Python objects)."""
+    sheet's size checked before calamine builds it (.xlsx: read from the XML; .xls: from its
+    records, before opening, since calamine builds every sheet of an .xls on opening)."""
     from python_calamine import CalamineWorkbook
-    sizes = _xlsx_sizes(data) if data.startswith(b"PK") else {}
+    if data.startswith(b"PK"):
+        sizes = _xlsx_sizes(data)
+    else:
+        check_book_size(sizes := xls_sheet_sizes(data))
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # calamine raises several error types for damaged or locked files
