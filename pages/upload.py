@@ -27,6 +27,8 @@ with upload_tab:
     st.write(f"导入范围：**{tree.full_name(region)}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
              "在页面顶部切换区域）")
     done = st.empty()
+    if ctx.read_only:
+        st.warning(f"数据库为只读（{ctx.read_only}），不能上报或撤销；可以查看导入记录和下载模板。")
     try:
         max_bytes = max_upload_bytes()
     except StoreError as e:
@@ -37,7 +39,7 @@ with upload_tab:
     # Chinese; a new key after each commit empties the uploader for the next file.
     file = st.file_uploader(f"选择文件（CSV、Excel，不超过 {limit_mb:g} MB）", type=["csv", "txt", "xlsx", "xls"],
                             key=f"upload_file_{st.session_state.get('uploads', 0)}",
-                            max_upload_size=int(2 * limit_mb) + 1)
+                            max_upload_size=int(2 * limit_mb) + 1, disabled=bool(ctx.read_only))
     if file is not None:
         st.session_state.pop("committed", None)
     elif "committed" in st.session_state:
@@ -128,7 +130,7 @@ with history_tab:
         hist = batches.history(cur)
     st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
     active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
-    if len(active):
+    if len(active) and not ctx.read_only:
         a, b = st.columns([3, 1], vertical_alignment="bottom")
         pick = a.selectbox("撤销批次", active.index.tolist(), key="undo_pick",
                            format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")

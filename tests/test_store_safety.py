@@ -2,15 +2,24 @@
 deleted or replaced under a running app, a read-only file, odd periods stored by older versions."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
+from conftest import ROOT, copy_db
+from streamlit.testing.v1 import AppTest
 
 from tongzhan import batches, store
 from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.regions import Tree
+from tongzhan.store import StoreError
 
 TODAY = date(2026, 11, 23)
 
@@ -67,3 +76,159 @@ def test_two_commits_at_the_same_moment_both_land_as_complete_batches(db_copy, u
                 batches.undo(con, batch_id)
     finally:
         con.close()
+
+
+# ------------------------------------------------------------- the file deleted or replaced
+
+def parsed_upload(con, data: bytes):
+    tree, catalog = tree_and_catalog(con)
+    parsed = parse_file(data, "上报.csv", tree, catalog, today=TODAY)
+    assert not parsed.problems, parsed.problems
+    return parsed
+
+
+def test_commit_after_the_file_was_deleted_writes_nothing_and_says_so(db_copy):
+    con = store.connect(db_copy)
+    try:
+        data = upload("420302001", 5)
+        parsed = parsed_upload(con, data)
+        db_copy.unlink()
+        with pytest.raises(StoreError, match="未写入任何数据：数据库文件 .* 在打开之后被删除了") as e:
+            batches.commit(con, parsed, data, "上报.csv", "t")
+        assert str(db_copy) in str(e.value) and "python -m tongzhan init" in str(e.value)
+        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_commit_after_the_file_was_replaced_writes_to_neither(db_copy, demo_db, tmp_path):
+    con = store.connect(db_copy)
+    try:
+        data = upload("420302001", 5)
+        parsed = parsed_upload(con, data)
+        os.replace(shutil.copyfile(demo_db, tmp_path / "restored.duckdb"), db_copy)   # a backup put back
+        with pytest.raises(StoreError, match="被换成了另一个文件"):
+            batches.commit(con, parsed, data, "上报.csv", "t")
+        with pytest.raises(StoreError, match="被换成了另一个文件"):
+            batches.undo(con, 0)
+        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+    finally:
+        con.close()
+    con = store.connect(db_copy)
+    assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+    con.close()
+
+
+def dashboard(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def test_a_configured_database_that_does_not_exist_is_an_error_page_not_demo_data(tmp_path, monkeypatch):
+    missing = tmp_path / "prod" / "tongzhan.duckdb"
+    monkeypatch.setenv("TONGZHAN_DB", str(missing))
+    at = dashboard()
+    assert not at.exception
+    text = at.error[0].value
+    assert str(missing) in text and "不存在" in text
+    assert f"python -m tongzhan init --db {missing}" in text and f"python -m tongzhan demo --db {missing}" in text
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_pages_say_so_when_the_database_file_was_deleted_under_them(db_copy, monkeypatch):
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = dashboard()
+    assert not at.exception and at.metric
+    db_copy.unlink()
+    at.run()
+    assert not at.exception
+    assert "在打开之后被删除了" in at.error[0].value and not at.metric
+
+
+# ------------------------------------------------------------- read-only databases
+
+def test_read_only_by_environment_pages_work_upload_and_undo_say_why(db_copy, monkeypatch):
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    monkeypatch.setenv("TONGZHAN_READ_ONLY", "1")
+    at = dashboard()
+    assert not at.exception and at.metric
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception
+    assert "数据库为只读（环境变量 TONGZHAN_READ_ONLY 要求只读），不能上报或撤销" in at.warning[0].value
+    assert at.get("file_uploader")[0].proto.disabled
+    assert not [b for b in at.button if b.label == "确认撤销"]
+    con = store.connect(db_copy)
+    try:
+        data = upload("420302001", 5)
+        with pytest.raises(StoreError, match="数据库为只读"):
+            batches.commit(con, parsed_upload(con, data), data, "上报.csv", "t")
+    finally:
+        con.close()
+
+
+AS_NOBODY = """
+import sys
+from streamlit.testing.v1 import AppTest
+from tongzhan import batches, store
+from tongzhan.importer import parse_file
+import test_store_safety as t
+
+con = store.connect(sys.argv[1])
+print("read_only:", store.read_only(con))
+data = t.upload("420302001", 5)
+try:
+    batches.commit(con, t.parsed_upload(con, data), data, "上报.csv", "t")
+except store.StoreError as e:
+    print("commit:", e)
+con.close()
+at = AppTest.from_file("dashboard.py", default_timeout=60).run()
+print("overview:", bool(at.metric), [e.value for e in at.exception])
+at.switch_page("pages/upload.py").run()
+print("upload:", [w.value for w in at.warning], [e.value for e in at.exception])
+"""
+
+
+def test_a_file_its_user_may_not_write_opens_read_only(demo_db):
+    """As the unprivileged user nobody (root may write any file), a database in a folder it may
+    not write: the app opens it read-only and says so."""
+    folder = Path(tempfile.mkdtemp(prefix="readonly_db_"))
+    home = Path(tempfile.mkdtemp(prefix="nobody_home_"))
+    try:
+        db = copy_db(demo_db, folder / "viewer.duckdb")
+        db.chmod(0o444)
+        folder.chmod(0o555)
+        home.chmod(0o777)
+        env = {**os.environ, "TONGZHAN_DB": str(db), "HOME": str(home),
+               "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}", "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("TONGZHAN_READ_ONLY", None)
+        res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                              sys.executable, "-c", AS_NOBODY, str(db)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+        shutil.rmtree(home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout.splitlines()
+    why = f"没有写入文件 {db} 的权限"
+    assert out[0] == f"read_only: {why}"
+    assert out[1] == f"commit: 数据库为只读（{why}），不能上报或撤销。"
+    assert out[2] == "overview: True []"
+    assert out[3].startswith(f"upload: ['数据库为只读（{why}），不能上报或撤销")
+
+
+def test_cli_init_creates_an_empty_database_and_never_overwrites(tmp_path, capsys):
+    from tongzhan import cli
+    path = tmp_path / "prod.duckdb"
+    assert cli.main(["--db", str(path), "init"]) == 0
+    con = store.connect(path, read_only=True)
+    assert con.execute("SELECT count(*) FROM facts").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM regions").fetchall()[0][0] > 40_000
+    con.close()
+    before = path.stat().st_mtime_ns
+    assert cli.main(["--db", str(path), "init"]) == 2
+    assert "已存在，未做任何改动" in capsys.readouterr().err
+    assert path.stat().st_mtime_ns == before

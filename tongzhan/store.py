@@ -98,22 +98,28 @@ def _opened(con) -> tuple[str, _Opened | None]:
     return os.path.abspath(path), _OPENED.get(os.path.abspath(path))
 
 
-def check_writable(con: duckdb.DuckDBPyConnection) -> None:
-    """A StoreError unless con's database may be written: opened read-write, and the file at its
-    path still the one opened (else the data would go to a deleted file and be lost)."""
+def file_changed(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why con's database file is no longer the one at its path (deleted or replaced since it
+    was opened: what is written now would be lost), or None."""
     path, opened = _opened(con)
-    if opened is None:
-        return
-    if opened.read_only:
-        raise StoreError(f"数据库为只读（{opened.read_only}），不能上报或撤销。")
     try:
         stat = os.stat(path)
     except FileNotFoundError:
-        raise StoreError(f"数据库文件 {path} 在看板运行期间被删除了，本次操作未写入任何数据。请把该文件恢复原处，"
-                         "或用 python -m tongzhan init --db 该路径 新建空数据库，然后重启看板再操作。") from None
-    if (stat.st_dev, stat.st_ino) != (opened.dev, opened.ino):
-        raise StoreError(f"数据库文件 {path} 在看板运行期间被替换成了另一个文件，本次操作未写入任何数据"
-                         "（否则会写进已被替换的旧文件而丢失）。请重启看板后再操作。")
+        return (f"数据库文件 {path} 在打开之后被删除了，现在写入的数据会随之丢失。请把该文件恢复原处"
+                f"（或用 python -m tongzhan init --db {path} 新建空数据库），然后重启看板。")
+    if opened and (stat.st_dev, stat.st_ino) != (opened.dev, opened.ino):
+        return (f"数据库文件 {path} 在打开之后被换成了另一个文件，现在写入的数据会写进已被替换的旧文件而丢失。"
+                "请重启看板（命令行则重新运行），以打开新的文件。")
+    return None
+
+
+def check_writable(con: duckdb.DuckDBPyConnection) -> None:
+    """A StoreError unless con's database may be written: opened read-write (read_only), and
+    the file at its path still the one opened (file_changed)."""
+    if why := read_only(con):
+        raise StoreError(f"数据库为只读（{why}），不能上报或撤销。")
+    if why := file_changed(con):
+        raise StoreError(f"本次操作未写入任何数据：{why}")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """Streamlit glue shared by the pages: the shared connection, cached results, URL state, pickers."""
 from __future__ import annotations
 
+import os
 import runpy
 from dataclasses import dataclass
 from datetime import date
@@ -15,14 +16,16 @@ from .build import ensure_db
 from .catalog import Catalog
 from .periods import Period, as_kind, cut_note
 from .regions import ROOT_CODE, Tree
-from .store import StoreError, connect, cursor, db_path, query
+from .store import StoreError, connect, cursor, db_path, file_changed, query, read_only
 
 ENTRY_POINT = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示数据）…")
 def _connection(path: str):
-    ensure_db(path)
+    """The process's connection. Demo data only at the default path: a database named by
+    TONGZHAN_DB that does not exist is an error (see build.ensure_db)."""
+    ensure_db(path, demo_if_missing=not os.environ.get("TONGZHAN_DB"))
     return connect(path)
 
 
@@ -31,6 +34,7 @@ class Context:
     path: str
     con: object
     version: str
+    read_only: str | None   # why uploads and undos are unavailable, None when writable
 
     @property
     def tree(self) -> Tree:
@@ -71,9 +75,14 @@ def context() -> Context:
     except StoreError as e:
         st.error(str(e))
         st.stop()
+    with cursor(con) as cur:
+        changed, why_read_only = file_changed(cur), read_only(cur)
+    if changed:
+        st.error(changed)
+        st.stop()
     version = _version(path)
     st.session_state["data_version"] = version
-    return Context(path, con, version)
+    return Context(path, con, version, why_read_only)
 
 
 def _leave_pages_folder_routing() -> None:
@@ -103,7 +112,10 @@ def _version(path: str) -> str:
 def follow_new_data() -> None:
     """Rerun the whole page when another session commits or undoes a batch. The version seen is
     updated before the rerun, so each change causes one rerun, never a loop."""
-    now = _version(str(db_path()))
+    try:
+        now = _version(str(db_path()))
+    except StoreError:   # no database: the page says why
+        return
     if st.session_state.setdefault("data_version", now) != now:
         st.session_state["data_version"] = now
         st.rerun(scope="app")
