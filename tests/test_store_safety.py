@@ -232,3 +232,24 @@ def test_cli_init_creates_an_empty_database_and_never_overwrites(tmp_path, capsy
     assert cli.main(["--db", str(path), "init"]) == 2
     assert "已存在，未做任何改动" in capsys.readouterr().err
     assert path.stat().st_mtime_ns == before
+
+
+# ------------------------------------------------------------- odd periods stored
+
+@pytest.mark.parametrize("month", ["0001-01-01", "1900-01-01", "9999-12-01"])
+def test_a_fact_with_an_odd_period_in_the_database_breaks_no_page(db_copy, monkeypatch, month):
+    con = store.connect(db_copy)
+    con.execute(f"""INSERT INTO facts SELECT * REPLACE (DATE '{month}' AS period_start,
+                        last_day(DATE '{month}') AS period_end) FROM facts
+                    WHERE indicator_id = 'funds_raised' AND months = 1 LIMIT 1""")
+    con.close()
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = dashboard()
+    for page in ("pages/overview.py", "pages/completeness.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.metric and "2026年" in at.subheader[0].value   # the newest data, as without the odd fact
+        note = [c.value for c in at.sidebar.caption if "期间早于2000年" in c.value]
+        assert note and "1 条数据" in note[0] and "批次 0" in note[0]
+        years = at.sidebar.radio(key="period_mode").set_value("年度").run().sidebar.selectbox(key="period_year")
+        assert years.options == ["2026年", "2025年", "2024年"]   # the demo data's years only

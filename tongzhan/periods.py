@@ -10,6 +10,12 @@ from datetime import date
 FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # catalog frequency → months per report
 
 
+def plausible_window(today: date) -> tuple[date, date]:
+    """The periods a page offers: from 2000 to the end of next year. A fact outside (year 0001
+    or 9999, say, stored by an older version) is left out of the pickers."""
+    return date(2000, 1, 1), date(today.year + 1, 12, 31)
+
+
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

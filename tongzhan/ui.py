@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from . import overview
 from .build import ensure_db
 from .catalog import Catalog
-from .periods import Period, as_kind, cut_note
+from .periods import Period, as_kind, cut_note, plausible_window
 from .regions import ROOT_CODE, Tree
 from .store import StoreError, connect, cursor, db_path, file_changed, query, read_only
 
@@ -61,10 +61,14 @@ def _catalog(path: str, version: str) -> Catalog:
 
 
 @st.cache_data(max_entries=4)
-def data_info(path: str, version: str) -> dict:
-    span = _read(path, "data_span").iloc[0]
+def data_info(path: str, version: str, today: date) -> dict:
+    """Demo or not, and the first and last date of the facts within the plausible window
+    (periods.plausible_window); facts outside it are counted (odd) and their batches listed."""
+    earliest, latest = plausible_window(today)
+    span = _read(path, "data_span", earliest=earliest, latest=latest).iloc[0]
     return {"demo": bool(_read(path, "is_demo").iloc[0]["demo"]),
-            "first": span["first_start"], "last": span["last_end"]}
+            "first": span["first_start"], "last": span["last_end"],
+            "odd": int(span["odd_facts"]), "odd_batches": [int(b) for b in span["odd_batches"]]}
 
 
 def context() -> Context:
@@ -150,7 +154,12 @@ def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dic
     """The data span, and the region and period from the URL (else this session's last choice)
     and the sidebar pickers; stops the page when there is no data at all. Default period: the
     newest year, or the newest month. The period is cut at the newest month with data."""
-    info = data_info(ctx.path, ctx.version)
+    info = data_info(ctx.path, ctx.version, date.today())
+    if info["odd"]:
+        earliest, latest = plausible_window(date.today())
+        st.sidebar.caption(f"数据库中有 {info['odd']:,} 条数据的期间早于{earliest.year}年或晚于{latest.year}年，"
+                           f"多半是录入错误，未计入可选期间（批次 {'、'.join(map(str, info['odd_batches']))}，"
+                           "可在“数据上报 › 导入记录”中撤销后重新导入）。")
     if info["last"] is None:
         st.info("数据库中还没有任何数据，请先在“数据上报”页导入。")
         st.stop()
