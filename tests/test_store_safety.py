@@ -11,6 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT, copy_db
 from streamlit.testing.v1 import AppTest
@@ -253,3 +254,34 @@ def test_a_fact_with_an_odd_period_in_the_database_breaks_no_page(db_copy, monke
         assert note and "1 条数据" in note[0] and "批次 0" in note[0]
         years = at.sidebar.radio(key="period_mode").set_value("年度").run().sidebar.selectbox(key="period_year")
         assert years.options == ["2026年", "2025年", "2024年"]   # the demo data's years only
+
+
+# ------------------------------------------------------------- memory
+
+def frames_mb(value) -> float:
+    """The memory of the DataFrames inside value (tuples, lists, dicts, dataclasses), in MB."""
+    if isinstance(value, pd.DataFrame):
+        return value.memory_usage(deep=True).sum() / 2**20
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif hasattr(value, "__dataclass_fields__"):
+        value = list(vars(value).values())
+    if isinstance(value, (list, tuple)):
+        return sum(frames_mb(v) for v in value)
+    return 0.0
+
+
+def test_a_previewed_upload_keeps_no_big_frame_in_the_session(db_copy, monkeypatch, tmp_path):
+    """A 20k-row file checked on 数据上报: the session keeps the preview's first rows and the
+    counts, not the parse and the preview of every cell (~20 MB here, ~100 MB for 100k rows)."""
+    from bench.bench_import import write_csv
+    csv = tmp_path / "big.csv"
+    write_csv(db_copy, csv, 20_000)
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = dashboard("pages/upload.py")
+    at.file_uploader(key="upload_file_0").set_value(("big.csv", csv.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    assert any(b.label == "确认导入" and not b.disabled for b in at.button)
+    assert "100,000" in " ".join(m.value for m in at.metric)   # 20k rows x 5 indicators
+    held = frames_mb(at.session_state.to_dict())
+    assert held < 2, f"{held:.1f} MB of frames kept in the session"
