@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
-from conftest import copy_db, run_streamlit
+from conftest import ROOT, copy_db, run_streamlit
 from test_browser_upload import open_upload_page
 
 from tongzhan import store
@@ -55,3 +57,22 @@ def test_two_sessions_commit_at_the_same_moment(demo_db, browser, app_ready, tmp
         con.close()
     assert sorted(ids) == [row[0] for row in got]
     assert sorted((row[1:]) for row in got) == [(len(towns), len(towns), 3, 3), (len(towns), len(towns), 7, 7)]
+
+
+def test_served_by_serve_py_the_database_is_held_from_the_start(demo_db, page, app_ready, tmp_path):
+    """`streamlit run serve.py`: before anyone visits, a command line import is refused with the
+    reason (not accepted now and refused after the first visit); the pages work as usual."""
+    db = copy_db(demo_db, tmp_path / "tongzhan.duckdb")
+    csv = tmp_path / "上报.csv"
+    csv.write_text("区划代码,期间,服务群众人次\n420302001,2026-11,5\n", encoding="utf-8")
+    with run_streamlit(db, tmp_path, script="serve.py") as server:
+        res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), "import", str(csv)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2 and "正被另一个程序（例如正在运行的看板）占用" in res.stderr, res
+        open_upload_page(page, server.url, app_ready)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入为批次 1").wait_for(timeout=60_000)
+        page.goto(f"{server.url}/?region=420302&period=2026-11")
+        app_ready(page, timeout=60_000)
+        assert page.locator('[data-testid="stMetric"]').count() > 0

@@ -80,7 +80,8 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise StoreError(
-                f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用，请先关闭它再试。") from e
+                f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用：看板运行期间请在它的“数据上报”页"
+                "导入或撤销，或先停止看板再用命令行。") from e
         if "WAL" in str(e):
             raise StoreError(
                 f"数据库 {path} 旁边的日志文件 {path}.wal 与它不匹配（多半是复制或替换数据库文件时留下的）："

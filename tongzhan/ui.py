@@ -1,6 +1,7 @@
 """Streamlit glue shared by the pages: the shared connection, cached results, URL state, pickers."""
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 from dataclasses import dataclass
@@ -27,6 +28,13 @@ def _connection(path: str):
     TONGZHAN_DB that does not exist is an error (see build.ensure_db)."""
     ensure_db(path, demo_if_missing=not os.environ.get("TONGZHAN_DB"))
     return connect(path)
+
+
+def open_at_start() -> None:
+    """Open the database as the server starts (serve.py), not at the first visit. When it cannot
+    be opened, the pages say why (and try again)."""
+    with contextlib.suppress(StoreError):
+        _connection(str(db_path()))
 
 
 @dataclass(frozen=True)
