@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_import import write_csv  # noqa: E402
+from bench.bench_import import demo_and_csv  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, run_streamlit, wait_for_app  # noqa: E402
-from tongzhan import build  # noqa: E402
 
 
 def server_pid(port: int) -> int:
@@ -73,10 +71,7 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=30, help="seconds the viewers stay open before 'after' (30)")
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory(prefix="bench_memory_") as tmp:
-        tmp = Path(tmp)
-        db, csv = build.build_demo(tmp / "tongzhan.duckdb"), tmp / "big.csv"
-        write_csv(db, csv, a.rows)
+    with demo_and_csv(a.rows, "bench_memory_") as (tmp, db, csv):
         with run_streamlit(db, tmp) as server, sync_playwright() as pw:
             pid = server_pid(server.port)
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
