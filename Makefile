@@ -5,7 +5,7 @@ PY   := $(VENV)/bin/python
 .PHONY: run test demo bench
 
 run: $(VENV)/.installed
-	$(PY) -m streamlit run dashboard.py
+	$(PY) -m streamlit run serve.py
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

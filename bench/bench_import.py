@@ -15,6 +15,7 @@ Budget (from the issue): cli median <= 3 s; parse median <= 1.2 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -47,6 +48,16 @@ def write_csv(db: Path, path: Path, rows: int) -> None:
         lines += [f"{t},{tree.name[t]},{y}-{m:02d},1.5,120,3,1,80" for t in towns[:rows + 1 - len(lines)]]
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def demo_and_csv(rows: int, prefix: str):
+    """A temporary directory with a fresh demo database and the CSV of `rows` rows in it."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        tmp = Path(tmp)
+        demo, csv = build.build_demo(tmp / "demo.duckdb"), tmp / "big.csv"
+        write_csv(demo, csv, rows)
+        yield tmp, demo, csv
 
 
 def run_cli(db: Path, csv: Path) -> float:
@@ -82,10 +93,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each (5)")
     ap.add_argument("--rows", type=int, default=100_000, help="data rows of the CSV (100000)")
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
-        tmp = Path(tmp)
-        demo, csv = build.build_demo(tmp / "demo.duckdb"), tmp / "big.csv"
-        write_csv(demo, csv, a.rows)
+    with demo_and_csv(a.rows, "bench_import_") as (tmp, demo, csv):
         print(f"{a.rows:,} rows x 5 indicators, {csv.stat().st_size / 2**20:.1f} MiB; {a.runs} runs each\n")
         times: dict[str, list[float]] = {"cli": []}
         for i in range(a.runs):

@@ -1,19 +1,30 @@
 """数据上报: upload → check → preview → confirm; batch history with undo; templates."""
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import streamlit as st
 
 from tongzhan import batches, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
-from tongzhan.importer import parse_file, problems_frame
+from tongzhan.importer import name_problem, parse_file, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
-from tongzhan.store import StoreError, cursor, max_upload_bytes
+from tongzhan.store import StoreError, cursor, max_upload_bytes, release_memory
 from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
+
+
+def show_problems(report) -> None:
+    """Problems or warnings (行号, 列, 问题): a table wraps long messages, a long list scrolls."""
+    shown = report.astype({"行号": "string"}).fillna("")
+    if len(shown) <= 30:
+        st.table(text_cells(shown, md).set_index("行号"))
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch")
+
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
@@ -30,6 +41,8 @@ with upload_tab:
     st.write(f"导入范围：**{md(tree.full_name(region))}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
              "在页面顶部切换区域）")
     done = st.empty()
+    if ctx.read_only:
+        st.warning(f"数据库为只读（{ctx.read_only}），不能上报或撤销；可以查看导入记录和下载模板。")
     try:   # the server refuses bodies above server.maxUploadSize before reading them
         max_bytes = min(max_upload_bytes(), st.get_option("server.maxUploadSize") * 2**20)
     except StoreError as e:
@@ -42,7 +55,7 @@ with upload_tab:
     # commit empties the uploader for the next file.
     file = st.file_uploader("选择文件（CSV、Excel）", type=["csv", "txt", "xlsx", "xls"],
                             key=f"upload_file_{st.session_state.get('uploads', 0)}",
-                            max_upload_size=math.ceil(limit_mb))
+                            max_upload_size=math.ceil(limit_mb), disabled=bool(ctx.read_only))
     st.caption(f"单个文件不超过 {limit_mb:g} MB。更大的文件会被拒收（文件名前显示红色感叹号），"
                "请按区域或期间拆成几个文件分别上传。")
     if file is not None:
@@ -68,21 +81,25 @@ with upload_tab:
                        scope=region, allow_subtotals=allow_subtotals,
                        max_bytes=max_bytes)
         key = (file.file_id, ctx.version, *options.values())
-        parsed = ui.remember("upload_parsed", key, lambda: parse_file(data, file.name, tree, catalog, **options))
 
-        def preview():
+        def check():
+            """The file's problems, else its preview with PREVIEW_ROWS cells of each table and the
+            counts of all: no big frame is kept in the session (a 100k-row file's parse and preview
+            take ~100 MB); the commit parses the file again."""
+            parsed = parse_file(data, file.name, tree, catalog, **options)
+            if parsed.problems:
+                return parsed.problems, None, {}
             with cursor(ctx.con) as cur:
-                return batches.preview(cur, parsed, data)
-        p = None if parsed.problems else ui.remember("upload_preview", key, preview)
-        problems = parsed.problems or p.problems   # the file's own, else against stored data
+                p = batches.preview(cur, parsed, data)
+            n = {k: len(getattr(p, k)) for k in ("insert", "replace", "unchanged", "skipped", "villages")}
+            return p.problems, replace(p, insert=p.insert.head(PREVIEW_ROWS), replace=p.replace.head(PREVIEW_ROWS),
+                                       unchanged=p.unchanged.head(0)), n
+        problems, p, n = ui.remember("upload_check", key, check)   # the file's own, else against stored data
+        release_memory()
         if problems:
             report = problems_frame(problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
-            shown = report.astype({"行号": "string"}).fillna("")
-            if len(shown) <= 30:   # a table wraps the long messages; a dataframe would cut them off
-                st.table(text_cells(shown, md).set_index("行号"))
-            else:
-                st.dataframe(shown, hide_index=True, width="stretch")
+            show_problems(report)
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", xlsx_bytes(report, "问题清单"),
                               f"问题清单_{file.name}.xlsx", key="problems_xlsx")
@@ -91,18 +108,19 @@ with upload_tab:
         else:
             if p.duplicate_of is not None:
                 st.warning(batches.duplicate_message(p.duplicate_of))
+            if p.warnings:
+                st.warning(f"有 {len(p.warnings)} 个数与本单位以往的数相差悬殊，请核对（不影响导入）：")
+                show_problems(problems_frame(p.warnings))
             cols = st.columns(5, border=True)
-            for col, (label, n) in zip(cols, [("新增", len(p.insert)), ("覆盖", len(p.replace)),
-                                              ("与现有相同", len(p.unchanged)),
-                                              ("跳过的行", len(p.skipped)),
-                                              ("新建村(社区)", len(p.villages))]):
-                col.metric(label, f"{n:,}")
-            for title, cells, old in (("将覆盖的数据（原值 → 新值）", p.replace, True),
-                                      ("将新增的数据", p.insert, False)):
-                if len(cells):
-                    more = f"，显示前 {PREVIEW_ROWS:,} 条" if len(cells) > PREVIEW_ROWS else ""
-                    st.write(f"{title}：共 {len(cells):,} 条{more}")
-                    st.dataframe(ui.fact_rows(tree, catalog, cells.head(PREVIEW_ROWS), old),
+            for col, (label, k) in zip(cols, [("新增", "insert"), ("覆盖", "replace"), ("与现有相同", "unchanged"),
+                                              ("跳过的行", "skipped"), ("新建村(社区)", "villages")]):
+                col.metric(label, f"{n[k]:,}")
+            for title, cells, old, count in (("将覆盖的数据（原值 → 新值）", p.replace, True, n["replace"]),
+                                             ("将新增的数据", p.insert, False, n["insert"])):
+                if count:
+                    more = f"，显示前 {PREVIEW_ROWS:,} 条" if count > PREVIEW_ROWS else ""
+                    st.write(f"{title}：共 {count:,} 条{more}")
+                    st.dataframe(ui.fact_rows(tree, catalog, cells, old),
                                  hide_index=True, width="stretch", height=min(36 + 35 * len(cells), 280))
             if len(p.villages):
                 st.write("将新建的村(社区)：")
@@ -112,22 +130,27 @@ with upload_tab:
             if len(p.skipped):
                 st.markdown("跳过的行：\n" + "\n".join(
                     f"- 第 {r.row} 行：{md(r.reason)}" for r in p.skipped.itertuples()))
-            can_commit = p.duplicate_of is None and len(p.insert) + len(p.replace) > 0
+            if bad_name := name_problem(uploader, "上传人"):
+                st.error(md(bad_name))
+            can_commit = p.duplicate_of is None and n["insert"] + n["replace"] > 0 and not bad_name
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
+                    parsed = parse_file(data, file.name, tree, catalog, **options)
                     with cursor(ctx.con) as cur:
                         batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
                 except StoreError as e:
                     st.error(md(e))   # quotes the file's cells
                 else:
                     if batch_id is None:   # the data changed since the preview: nothing left to write
-                        st.session_state.pop("upload_preview", None)
+                        st.session_state.pop("upload_check", None)
                         st.rerun()
                     st.session_state["committed"] = (
-                        batch_id, file.name, f"新增 {len(p.insert):,} 条，覆盖 {len(p.replace):,} 条")
+                        batch_id, file.name, f"新增 {n['insert']:,} 条，覆盖 {n['replace']:,} 条")
                     st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
-                    for name in ("upload_sheets", "upload_parsed", "upload_preview"):
+                    for name in ("upload_sheets", "upload_check"):
                         st.session_state.pop(name, None)   # a big file's check is not kept around
+                    del parsed
+                    release_memory()
                     st.rerun()
 
 with history_tab:
@@ -135,7 +158,7 @@ with history_tab:
         hist = batches.history(cur)
     st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
     active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
-    if len(active):
+    if len(active) and not ctx.read_only:
         a, b = st.columns([3, 1], vertical_alignment="bottom")
         pick = a.selectbox("撤销批次", active.index.tolist(), key="undo_pick",
                            format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")

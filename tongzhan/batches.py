@@ -17,7 +17,7 @@ from .build import add_facts
 from .fmt import exact
 from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note
 from .periods import Period
-from .store import StoreError, execute, query, registered, sql
+from .store import StoreError, execute, query, registered, sql, transaction
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 VILLAGE_COLUMNS = ["code", "name", "parent_code"]
@@ -168,8 +168,7 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
     when every cell already holds the file's value (nothing written, no batch)."""
     if parsed.problems:
         raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
@@ -181,8 +180,7 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
             insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
             replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
             if not (len(insert) or len(replace)):
-                con.execute("ROLLBACK")
-                return None
+                return None   # nothing written: the empty transaction commits
             batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
             execute(con, "insert_villages", batch_id=batch_id)
         with registered(con, "new_facts", replace):   # of the cells to write, only these are stored
@@ -193,17 +191,12 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
                 skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),
                 villages=len(parsed.villages))
         add_facts(con, pa.concat_tables([insert, replace]).to_pandas(types_mapper=pd.ArrowDtype), batch_id)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return batch_id
 
 
 def undo(con, batch_id: int) -> None:
     """Remove a batch's facts and villages and restore the values it replaced, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         batch = query(con, "batch_get", batch_id=batch_id)
         if batch.empty:
             raise StoreError(f"没有批次 {batch_id}。")
@@ -226,10 +219,6 @@ def undo(con, batch_id: int) -> None:
                     indicators=sorted({k.split("/")[1] for k in keys}))
         if len(restored):
             add_facts(con, restored)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def history(con) -> pd.DataFrame:

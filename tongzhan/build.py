@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import demo
+from . import demo, store
 from .catalog import read_catalog_csv
 from .regions import official_divisions, with_paths
-from .store import connect, create_schema, execute, query, registered, rows
+from .store import StoreError, connect, create_schema, execute, query, registered, rows
 
 
 def init_db(con) -> None:
@@ -38,8 +38,9 @@ def add_facts(con, facts: pd.DataFrame, batch_id: int | None = None) -> None:
         con.execute("DROP TABLE validity_window")
 
 
-def build_demo(path: str | os.PathLike) -> Path:
-    """Build the demo database at path (written aside and moved into place when complete)."""
+def build_db(path: str | os.PathLike, demo: bool) -> Path:
+    """A new database at path: schema, division tree, catalog and, with demo, the demo data
+    (written aside and moved into place when complete)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -48,14 +49,8 @@ def build_demo(path: str | os.PathLike) -> Path:
     con = connect(tmp)
     try:
         init_db(con)
-        regions = query(con, "regions_paths")
-        facts = demo.generate(regions)
-        con.execute("BEGIN")
-        execute(con, "insert_batch", batch_id=0, file_name="演示数据（自动生成）", sha256=None,
-                uploader="system", inserted=len(facts), replaced=0, skipped=0, villages=0)
-        add_facts(con, facts, batch_id=0)
-        execute(con, "set_meta", key="demo", value="1")
-        con.execute("COMMIT")
+        if demo:
+            add_demo_facts(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -63,15 +58,43 @@ def build_demo(path: str | os.PathLike) -> Path:
     return path
 
 
-def ensure_db(path: str | os.PathLike) -> Path:
-    """The database at path, built with demo data when it does not exist yet, else brought up to
-    this version's schema."""
+def build_demo(path: str | os.PathLike) -> Path:
+    return build_db(path, demo=True)
+
+
+def add_demo_facts(con) -> None:
+    facts = demo.generate(query(con, "regions_paths"))
+    con.execute("BEGIN")
+    execute(con, "insert_batch", batch_id=0, file_name="演示数据（自动生成）", sha256=None,
+            uploader="system", inserted=len(facts), replaced=0, skipped=0, villages=0)
+    add_facts(con, facts, batch_id=0)
+    execute(con, "set_meta", key="demo", value="1")
+    con.execute("COMMIT")
+
+
+def missing_message(path: Path) -> str:
+    return (f"数据库文件 {path} 不存在。请检查路径（环境变量 TONGZHAN_DB 或 --db）是否写对；如需新建，"
+            f"运行 python -m tongzhan init --db {path}（空数据库，只含区划和指标目录），"
+            f"或 python -m tongzhan demo --db {path}（演示数据）。")
+
+
+def ensure_db(path: str | os.PathLike, demo_if_missing: bool = False) -> Path:
+    """The database at path brought up to this version's schema; when it does not exist, built
+    with demo data if demo_if_missing, else a StoreError (a configured path must not silently get
+    demo data). A read-only database must already be current."""
     path = Path(path)
     if not path.exists():
+        if not demo_if_missing:
+            raise StoreError(missing_message(path))
         return build_demo(path)
     con = connect(path)
     try:
-        upgrade(con)
+        why = store.read_only(con)
+        if not why:
+            upgrade(con)
+        elif is_outdated(con):
+            raise StoreError(f"数据库 {path} 是旧版本，需要先升级，但现在只能读取（{why}）：请在它可写时"
+                             "运行一次 python -m tongzhan batches（会自动升级），再以只读方式使用。")
     finally:
         con.close()
     return path

@@ -1,4 +1,4 @@
-"""Command line: python -m tongzhan [--db PATH] demo | query | kpis | import | batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from . import batches
-from .build import build_demo, ensure_db, is_outdated
+from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .importer import name_problem, parse_file, problems_frame
 from .catalog import Catalog
 from .fmt import exact
@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="数据库文件（默认 data/tongzhan.duckdb，或环境变量 TONGZHAN_DB）")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="生成演示数据库（覆盖已有文件）")
+    sub.add_parser("init", help="新建空数据库（只含区划和指标目录），用于正式数据；文件已存在时不做任何改动")
     q = sub.add_parser("query", help="按区域和期间汇总一个指标")
     q.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     q.add_argument("--indicator", required=True, help="指标 id，如 village_org_coverage")
@@ -63,7 +64,7 @@ def open_db(args, read_only: bool):
     """The connection, tree and catalog of the database named by --db / TONGZHAN_DB."""
     path = db_path(args.db)
     if not path.exists():
-        raise StoreError(f"数据库 {path} 不存在，请先运行 python -m tongzhan demo 或导入数据。")
+        raise StoreError(missing_message(path))
     con = connect(path, read_only=read_only)
     try:
         if is_outdated(con):   # a database of an earlier version: upgrade it once, read-write
@@ -204,12 +205,21 @@ def run_undo(args) -> None:
         con.close()
 
 
+def run_init(path: Path) -> None:
+    if path.exists():
+        raise StoreError(f"{path} 已存在，未做任何改动（init 只新建数据库，不会覆盖已有数据）。")
+    build_db(path, demo=False)
+    print(f"空数据库已建立：{path}（只含区划和指标目录），可以导入数据了。")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
             path = build_demo(db_path(args.db))
             print(f"演示数据库已生成：{path}")
+        elif args.command == "init":
+            run_init(db_path(args.db))
         elif args.command == "query":
             run_query(args)
         elif args.command == "kpis":

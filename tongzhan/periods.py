@@ -2,12 +2,25 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
 
 
 FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # catalog frequency → months per report
+
+
+def first_year() -> int:
+    """The earliest year accepted (TONGZHAN_FIRST_YEAR, default 2000): 0001-01 or an Excel date
+    of 1900 is a slip, and every page would have to show decades of nothing."""
+    return int(os.environ.get("TONGZHAN_FIRST_YEAR", "2000"))
+
+
+def plausible_window(today: date) -> tuple[date, date]:
+    """The periods a page offers: from first_year() to the end of next year. A fact outside
+    (year 0001 or 9999, say, stored by an older version) is left out of the pickers."""
+    return date(first_year(), 1, 1), date(today.year + 1, 12, 31)
 
 
 def month_end(year: int, month: int) -> date:

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
+import gc
 import os
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
@@ -39,20 +44,106 @@ def sql(name: str) -> str:
     return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def read_only_reason(path: str | os.PathLike) -> str | None:
+    """Why the database at path can only be read (TONGZHAN_READ_ONLY, no write permission on
+    the file or on its folder, where DuckDB writes its .wal log), or None when it can be written."""
+    path = Path(path).absolute()
+    if os.environ.get("TONGZHAN_READ_ONLY", "") not in ("", "0"):
+        return "环境变量 TONGZHAN_READ_ONLY 要求只读"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"没有写入文件 {path} 的权限"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"没有在文件夹 {path.parent} 中写入的权限，写入时要在那里建立日志文件"
+    return None
+
+
+@dataclass(frozen=True)
+class _Opened:
+    dev: int                # st_dev and st_ino of the file when it was opened: a file deleted
+    ino: int                # or replaced since then is no longer the one written to
+    read_only: str | None   # why it was opened read-only, None when read-write
+
+
+_OPENED: dict[str, _Opened] = {}
+_WRITER = threading.Lock()   # one write transaction at a time in this process
+
+
 def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database; a lock held by another process becomes a clear StoreError."""
+    """Open the database, read-only when asked or when it cannot be written (read_only_reason);
+    a lock held by another process becomes a clear StoreError."""
+    why = "以只读方式打开" if read_only else read_only_reason(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only,
-                              config={"autoinstall_known_extensions": False})
+        # background threads give memory freed by DuckDB's worker threads back within seconds
+        # (without them a 100k-row import leaves the process ~150 MB larger until it closes)
+        con = duckdb.connect(str(path), read_only=bool(why),
+                             config={"autoinstall_known_extensions": False, "allocator_background_threads": True})
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise StoreError(
-                f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用，请先关闭它再试。") from e
+                f"数据库 {path} 正被另一个程序（例如正在运行的看板）占用：看板运行期间请在它的“数据上报”页"
+                "导入或撤销，或先停止看板再用命令行。") from e
         if "WAL" in str(e):
             raise StoreError(
                 f"数据库 {path} 旁边的日志文件 {path}.wal 与它不匹配（多半是复制或替换数据库文件时留下的）："
                 f"请只复制 .duckdb 文件，或把这个 .wal 文件移走后再试。（{e}）") from e
         raise StoreError(f"无法打开数据库 {path}：{e}") from e
+    stat = os.stat(path)
+    _OPENED[os.path.abspath(path)] = _Opened(stat.st_dev, stat.st_ino, why)
+    return con
+
+
+def read_only(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why con's database is read-only, or None when it can be written."""
+    opened = _opened(con)[1]
+    return opened and opened.read_only
+
+
+def _opened(con) -> tuple[str, _Opened | None]:
+    """The path of con's database and how connect() opened it (None: opened otherwise)."""
+    (path,), = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return os.path.abspath(path), _OPENED.get(os.path.abspath(path))
+
+
+def file_changed(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why con's database file is no longer the one at its path (deleted or replaced since it
+    was opened: what is written now would be lost), or None."""
+    path, opened = _opened(con)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return (f"数据库文件 {path} 在打开之后被删除了，现在写入的数据会随之丢失。请把该文件恢复原处"
+                f"（或用 python -m tongzhan init --db {path} 新建空数据库），然后重启看板。")
+    if opened and (stat.st_dev, stat.st_ino) != (opened.dev, opened.ino):
+        return (f"数据库文件 {path} 在打开之后被换成了另一个文件，现在写入的数据会写进已被替换的旧文件而丢失。"
+                "请重启看板（命令行则重新运行），以打开新的文件。")
+    return None
+
+
+def check_writable(con: duckdb.DuckDBPyConnection) -> None:
+    """A StoreError unless con's database may be written: opened read-write (read_only), and
+    the file at its path still the one opened (file_changed)."""
+    if why := read_only(con):
+        raise StoreError(f"数据库为只读（{why}），不能上报或撤销。")
+    if why := file_changed(con):
+        raise StoreError(f"本次操作未写入任何数据：{why}")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """A write transaction, one at a time in this process (two at once on one database conflict:
+    the second would fail), committed when the block ends, rolled back when it raises. Checked
+    (check_writable) before it starts and again just before COMMIT."""
+    with _WRITER:
+        check_writable(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            check_writable(con)
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.TransactionException):   # a failed COMMIT already rolled back
+                con.execute("ROLLBACK")
+            raise
 
 
 @contextlib.contextmanager
@@ -93,3 +184,17 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("schema"))
+
+
+# Arrow's own allocator (mimalloc) keeps what Streamlit's short-lived script threads freed; with
+# the system allocator, release_memory() can hand it back.
+pa.set_memory_pool(pa.system_memory_pool())
+
+
+def release_memory() -> None:
+    """Hand the memory of a big upload's check back to the system once it is garbage: collect
+    frames held in reference cycles (Streamlit's runner.postScriptGC is off), then have glibc
+    return its free pages; else a server that checked a few 100k-row files stays ~200 MB larger."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):   # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,6 +1,8 @@
 """Streamlit glue shared by the pages: the shared connection, cached results, URL state, pickers."""
 from __future__ import annotations
 
+import contextlib
+import os
 import runpy
 from dataclasses import dataclass
 from datetime import date
@@ -14,17 +16,26 @@ from . import overview
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
-from .periods import Period, as_kind, cut_note
+from .periods import Period, as_kind, cut_note, plausible_window
 from .regions import ROOT_CODE, Tree
-from .store import StoreError, connect, cursor, db_path, query
+from .store import StoreError, connect, cursor, db_path, file_changed, query, read_only
 
 ENTRY_POINT = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 
 @st.cache_resource(show_spinner="正在准备数据库（首次运行会生成演示数据）…")
 def _connection(path: str):
-    ensure_db(path)
+    """The process's connection. Demo data only at the default path: a database named by
+    TONGZHAN_DB that does not exist is an error (see build.ensure_db)."""
+    ensure_db(path, demo_if_missing=not os.environ.get("TONGZHAN_DB"))
     return connect(path)
+
+
+def open_at_start() -> None:
+    """Open the database as the server starts (serve.py), not at the first visit. When it cannot
+    be opened, the pages say why (and try again)."""
+    with contextlib.suppress(StoreError):
+        _connection(str(db_path()))
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class Context:
     path: str
     con: object
     version: str
+    read_only: str | None   # why uploads and undos are unavailable, None when writable
 
     @property
     def tree(self) -> Tree:
@@ -58,10 +70,14 @@ def _catalog(path: str, version: str) -> Catalog:
 
 
 @st.cache_data(max_entries=4)
-def data_info(path: str, version: str) -> dict:
-    span = _read(path, "data_span").iloc[0]
+def data_info(path: str, version: str, today: date) -> dict:
+    """Demo or not, and the first and last date of the facts within the plausible window
+    (periods.plausible_window); facts outside it are counted (odd) and their batches listed."""
+    earliest, latest = plausible_window(today)
+    span = _read(path, "data_span", earliest=earliest, latest=latest).iloc[0]
     return {"demo": bool(_read(path, "is_demo").iloc[0]["demo"]),
-            "first": span["first_start"], "last": span["last_end"]}
+            "first": span["first_start"], "last": span["last_end"],
+            "odd": int(span["odd_facts"]), "odd_batches": [int(b) for b in span["odd_batches"]]}
 
 
 def context() -> Context:
@@ -72,9 +88,14 @@ def context() -> Context:
     except StoreError as e:
         st.error(str(e))
         st.stop()
+    with cursor(con) as cur:
+        changed, why_read_only = file_changed(cur), read_only(cur)
+    if changed:
+        st.error(changed)
+        st.stop()
     version = _version(path)
     st.session_state["data_version"] = version
-    return Context(path, con, version)
+    return Context(path, con, version, why_read_only)
 
 
 def _leave_pages_folder_routing() -> None:
@@ -104,7 +125,10 @@ def _version(path: str) -> str:
 def follow_new_data() -> None:
     """Rerun the whole page when another session commits or undoes a batch. The version seen is
     updated before the rerun, so each change causes one rerun, never a loop."""
-    now = _version(str(db_path()))
+    try:
+        now = _version(str(db_path()))
+    except StoreError:   # no database: the page says why
+        return
     if st.session_state.setdefault("data_version", now) != now:
         st.session_state["data_version"] = now
         st.rerun(scope="app")
@@ -139,7 +163,12 @@ def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dic
     """The data span, and the region and period from the URL (else this session's last choice)
     and the sidebar pickers; stops the page when there is no data at all. Default period: the
     newest year, or the newest month. The period is cut at the newest month with data."""
-    info = data_info(ctx.path, ctx.version)
+    info = data_info(ctx.path, ctx.version, date.today())
+    if info["odd"]:
+        earliest, latest = plausible_window(date.today())
+        st.sidebar.caption(f"数据库中有 {info['odd']:,} 条数据的期间早于{earliest.year}年或晚于{latest.year}年，"
+                           f"多半是录入错误，未计入可选期间（批次 {'、'.join(map(str, info['odd_batches']))}，"
+                           "可在“数据上报 › 导入记录”中撤销后重新导入）。")
     if info["last"] is None:
         st.info("数据库中还没有任何数据，请先在“数据上报”页导入。")
         st.stop()

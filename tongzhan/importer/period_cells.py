@@ -3,21 +3,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import re
 
-from ..periods import Period
+from ..periods import Period, first_year
 from .text import _key, _text
 
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 PERIOD_HELP = "请写成 2026-03、2026年3月、202603、2026Q1、2026年第一季度 或 2026年"
-
-
-def first_year() -> int:
-    """The earliest year accepted (TONGZHAN_FIRST_YEAR, default 2000): 0001-01 or an Excel date
-    of 1900 is a slip, and every page would have to show decades of nothing."""
-    return int(os.environ.get("TONGZHAN_FIRST_YEAR", "2000"))
 
 
 def parse_period(value) -> Period:
