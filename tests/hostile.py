@@ -16,7 +16,8 @@ VILLAGES = {
     f"{TOWNSHIP}904": "<img src=x onerror=alert(1)>",
     f"{TOWNSHIP}905": "=HYPERLINK(\"http://example.com\",\"点我\")",
     f"{TOWNSHIP}906": "=cmd|' /C calc'!A0",
-    f"{TOWNSHIP}907": ":red[红色] :material/home: $x^2$ :smile: www.example.com a@example.com",
+    f"{TOWNSHIP}907": ":red[红色] :material/home: $x^2$ :smile:",   # names are at most 50 characters
+    f"{TOWNSHIP}908": "www.example.com a@example.com",
 }
 UPLOADER = "**粗体** [x](http://example.com)"
 FILE_NAME = "=cmd|' /C calc'!A0 [a](http://x).csv"
