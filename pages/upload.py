@@ -95,7 +95,7 @@ with upload_tab:
             return p.problems, replace(p, insert=p.insert.head(PREVIEW_ROWS), replace=p.replace.head(PREVIEW_ROWS),
                                        unchanged=p.unchanged.head(0)), n
         problems, p, n = ui.remember("upload_check", key, check)   # the file's own, else against stored data
-        release_memory()
+        release_memory(ctx.con)
         if problems:
             report = problems_frame(problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
@@ -150,7 +150,7 @@ with upload_tab:
                     for name in ("upload_sheets", "upload_check"):
                         st.session_state.pop(name, None)   # a big file's check is not kept around
                     del parsed
-                    release_memory()
+                    release_memory(ctx.con)
                     st.rerun()
 
 with history_tab:
