@@ -9,11 +9,13 @@ Starts `streamlit run dashboard.py` on a fresh demo database (a temporary direct
 Prints the server's RSS (VmRSS of /proc/PID/status) when idle, with the previews, its peak (VmHWM),
 5 s after the uploaders left, and with the viewers open; PASS/FAIL of the last against the budget
 (400 MB after the uploads, ten viewers open). Single runs vary by ±50 MB: run it a few times.
+The server gets MALLOC_ARENA_MAX=2 as `make run` gives it (set another value to compare).
     python bench/bench_memory.py [--rows 100000] [--uploads 3] [--viewers 10] [--settle 30] [--budget-mb 400]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -70,6 +72,7 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=10)
     ap.add_argument("--settle", type=float, default=30, help="seconds the viewers stay open before 'after' (30)")
     a = ap.parse_args()
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")   # the server runs as `make run` starts it
     from playwright.sync_api import sync_playwright
     with demo_and_csv(a.rows, "bench_memory_") as (tmp, db, csv):
         with run_streamlit(db, tmp) as server, sync_playwright() as pw:

@@ -11,7 +11,7 @@ from tongzhan.importer import name_problem, parse_file, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
-from tongzhan.store import StoreError, cursor, max_upload_bytes, release_memory
+from tongzhan.store import StoreError, cursor, file_work, max_upload_bytes
 from tongzhan.templates import template_frame
 
 PREVIEW_ROWS = 1000   # cells listed per preview table; the counts above cover all of them
@@ -86,16 +86,16 @@ with upload_tab:
             """The file's problems, else its preview with PREVIEW_ROWS cells of each table and the
             counts of all: no big frame is kept in the session (a 100k-row file's parse and preview
             take ~100 MB); the commit parses the file again."""
-            parsed = parse_file(data, file.name, tree, catalog, **options)
-            if parsed.problems:
-                return parsed.problems, None, {}
-            with cursor(ctx.con) as cur:
-                p = batches.preview(cur, parsed, data)
+            with file_work(ctx.con):
+                parsed = parse_file(data, file.name, tree, catalog, **options)
+                if parsed.problems:
+                    return parsed.problems, None, {}
+                with cursor(ctx.con) as cur:
+                    p = batches.preview(cur, parsed, data)
             n = {k: len(getattr(p, k)) for k in ("insert", "replace", "unchanged", "skipped", "villages")}
             return p.problems, replace(p, insert=p.insert.head(PREVIEW_ROWS), replace=p.replace.head(PREVIEW_ROWS),
                                        unchanged=p.unchanged.head(0)), n
         problems, p, n = ui.remember("upload_check", key, check)   # the file's own, else against stored data
-        release_memory(ctx.con)
         if problems:
             report = problems_frame(problems)
             st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
@@ -135,9 +135,11 @@ with upload_tab:
             can_commit = p.duplicate_of is None and n["insert"] + n["replace"] > 0 and not bad_name
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
-                    parsed = parse_file(data, file.name, tree, catalog, **options)
-                    with cursor(ctx.con) as cur:
-                        batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
+                    with file_work(ctx.con):
+                        parsed = parse_file(data, file.name, tree, catalog, **options)
+                        with cursor(ctx.con) as cur:
+                            batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
+                        del parsed
                 except StoreError as e:
                     st.error(md(e))   # quotes the file's cells
                 else:
@@ -149,8 +151,6 @@ with upload_tab:
                     st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
                     for name in ("upload_sheets", "upload_check"):
                         st.session_state.pop(name, None)   # a big file's check is not kept around
-                    del parsed
-                    release_memory(ctx.con)
                     st.rerun()
 
 with history_tab:

@@ -324,3 +324,25 @@ def test_memory_of_a_big_check_goes_back_to_the_system(db_copy, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert float(res.stdout) < 100, f"{float(res.stdout):.0f} MB kept after the check"
+
+
+def test_uploaded_files_are_read_one_at_a_time(db_copy):
+    """Three sessions checking big files at once took 1.1 GB: file_work lets one in at a time."""
+    con = store.connect(db_copy)
+    inside, most, barrier = [0], [0], threading.Barrier(3)
+
+    def check():
+        barrier.wait()
+        with store.file_work(con):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.2)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    con.close()
+    assert most == [1]
