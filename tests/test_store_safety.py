@@ -346,3 +346,25 @@ def test_uploaded_files_are_read_one_at_a_time(db_copy):
         t.join()
     con.close()
     assert most == [1]
+
+
+def test_upload_page_shows_outlier_reminders_and_refuses_a_bad_uploader_name(db_copy, monkeypatch):
+    """武当路街道's 募集资金 has never exceeded 17.51 万元 in the demo data: 50,000 is a reminder, not
+    a problem; an uploader name with an escape character keeps 确认导入 disabled until fixed."""
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = dashboard("pages/upload.py")
+    at.query_params["region"] = "420302"
+    at.run()
+    csv = "区域,期间,募集资金\n武当路街道,2026-10,50000\n二堰街道,2026-10,5\n".encode()
+    at.text_input(key="uploader").set_value("张三\x1b")
+    at.file_uploader(key="upload_file_0").set_value(("warn.csv", csv, "text/csv")).run()
+    assert not at.exception
+    assert any("相差悬殊" in w.value for w in at.warning)
+    shown = " ".join(str(c).replace("\\", "") for t in at.table for c in t.value.to_numpy().ravel())  # unescaped
+    assert "以往最大值 17.51 的 2,856 倍" in shown
+    assert any("上传人含有控制字符" in e.value for e in at.error)
+    commit = next(b for b in at.button if b.label == "确认导入")
+    assert commit.disabled
+    at.text_input(key="uploader").set_value("张三").run()
+    assert not next(b for b in at.button if b.label == "确认导入").disabled
+    assert not at.error
