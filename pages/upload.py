@@ -7,7 +7,7 @@ import streamlit as st
 
 from tongzhan import batches, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
-from tongzhan.importer import name_problem, parse_file, problems_frame
+from tongzhan.importer import name_problem, parse_file, problem_count, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
@@ -98,7 +98,7 @@ with upload_tab:
         problems, p, n = ui.remember("upload_check", key, check)   # the file's own, else against stored data
         if problems:
             report = problems_frame(problems)
-            st.error(f"文件有 {len(report)} 处问题，未导入任何数据。请修改后重新上传：")
+            st.error(f"文件有 {problem_count(problems):,} 处问题，未导入任何数据。请修改后重新上传：")
             show_problems(report)
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", xlsx_bytes(report, "问题清单"),

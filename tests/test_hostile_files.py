@@ -20,7 +20,7 @@ import pytest
 
 from tongzhan import batches, store
 from tongzhan.catalog import Catalog
-from tongzhan.importer import parse_file
+from tongzhan.importer import parse_file, problem_count
 from tongzhan.limits import MAX_COLUMNS
 from tongzhan.regions import Tree
 
@@ -193,12 +193,17 @@ def test_binary_is_still_binary(env):
 
 # --------------------------------------------------------------------------- the problem list
 
-def test_problem_list_is_capped(env):
+def test_problem_list_is_capped(env, schema_db, tmp_path):
     # 3,000 rows, each with an unknown region: the first 1,000 and one line for the rest
     text = "区域,期间,募集资金\n" + "".join(f"无此区{i},2026-03,1\n" for i in range(3000))
     r = parse(env, text)
     assert len(r.problems) == 1001 and r.problems[0].row == 2 and r.problems[999].row == 1001
     assert r.problems[-1].row is None and "另有 2,000 个问题未列出" in r.problems[-1].message
+    assert problem_count(r.problems) == 3000
+    path = tmp_path / "many.csv"
+    path.write_text(text, encoding="utf-8")
+    code, err, _, _ = cli_import(schema_db, path)
+    assert code == 1 and "有 3,000 处问题" in err, err[:500]
 
 
 # --------------------------------------------------------------------------- wrong data

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from .build import add_facts
 from .fmt import exact
-from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note
+from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
 from .periods import Period
 from .store import StoreError, execute, query, registered, sql, transaction
 
@@ -37,7 +37,7 @@ class Rejected(StoreError):
     """A file that contradicts stored data; nothing was written."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"文件与已导入的数据有 {len(problems)} 处矛盾，未导入任何数据：" +
+        super().__init__(f"文件与已导入的数据有 {problem_count(problems):,} 处矛盾，未导入任何数据：" +
                          "；".join(f"第 {p.row} 行：{p.message}" for p in problems[:3]))
         self.problems = problems
 
@@ -167,14 +167,14 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str)
     """Write a problem-free upload as one batch in one transaction; returns the batch id, or None
     when every cell already holds the file's value (nothing written, no batch)."""
     if parsed.problems:
-        raise StoreError(f"文件有 {len(parsed.problems)} 处问题，未导入任何数据。")
+        raise StoreError(f"文件有 {problem_count(parsed.problems):,} 处问题，未导入任何数据。")
     with transaction(con):
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
         with _upload(con, parsed):
             if problems := _conflicts(con, parsed.allow_subtotals):
-                raise Rejected(problems)
+                raise Rejected(capped(problems))
             # the preview's cells, as Arrow: only the cells to write are needed, not three frames
             cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
             insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)

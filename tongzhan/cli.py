@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import batches
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
-from .importer import name_problem, parse_file, problems_frame
+from .importer import name_problem, parse_file, problem_count, problems_frame
 from .catalog import Catalog
 from .fmt import exact
 from .periods import Period
@@ -136,7 +136,7 @@ def write(table: pd.DataFrame, fmt: str) -> None:
 
 def reject(name: str, problems) -> int:
     """Every problem of a rejected file, as a CSV table on stderr; the exit code."""
-    print(f"错误：文件 {name} 有 {len(problems)} 处问题，未导入任何数据：", file=sys.stderr)
+    print(f"错误：文件 {name} 有 {problem_count(problems):,} 处问题，未导入任何数据：", file=sys.stderr)
     problems_frame(problems).to_csv(sys.stderr, index=False, lineterminator="\n")
     return 1
 

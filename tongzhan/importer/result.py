@@ -27,12 +27,23 @@ class ParseResult:
     allow_subtotals: bool = False   # a parent and a descendant may both report (own numbers)
 
 
+@dataclass
+class Omitted(Problem):
+    """The line that closes a capped list: how many problems it leaves out."""
+    count: int = 0
+
+
 def capped(problems: list[Problem]) -> list[Problem]:
     """The first MAX_PROBLEMS problems and a line saying how many more there are."""
     if len(problems) <= MAX_PROBLEMS:
         return problems
     more = len(problems) - MAX_PROBLEMS
-    return problems[:MAX_PROBLEMS] + [Problem(None, None, f"另有 {more:,} 个问题未列出：请先改正以上问题，再重新上传检查。")]
+    return problems[:MAX_PROBLEMS] + [Omitted(None, None, f"另有 {more:,} 个问题未列出：请先改正以上问题，再重新上传检查。", more)]
+
+
+def problem_count(problems: list[Problem]) -> int:
+    """How many problems a (capped) list stands for."""
+    return sum(p.count if isinstance(p, Omitted) else 1 for p in problems)
 
 
 def problems_frame(problems) -> pd.DataFrame:
