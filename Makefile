@@ -17,6 +17,7 @@ demo: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_overview.py
+	$(PY) bench/bench_completeness.py
 
 # Stamp file: pip reruns only when requirements.txt is newer than the last successful install.
 $(VENV)/.installed: requirements.txt

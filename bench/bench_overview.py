@@ -480,6 +480,7 @@ def main():
     repeat, periods = (a.repeat or 3, PERIODS[::2]) if a.quick else (a.repeat or 20, PERIODS)
     path = HERE / ("quick.duckdb" if a.quick else "national.duckdb")
     ensure_bench_db(path, a.facts_months, a.quick, a.rebuild)
+    build.ensure_db(path)   # a database built by an earlier version is upgraded first
     con = store.connect(path)
     print("duckdb", store.duckdb.__version__, "threads", con.sql("SELECT current_setting('threads')").fetchall()[0][0],
           "| load average at start", os.getloadavg())

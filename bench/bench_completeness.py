@@ -1,0 +1,55 @@
+"""Benchmark of the 报送情况 page on the national-scale database of bench_overview.py.
+
+Times completeness.report (the one call the page makes: the status query and the grids for the
+summary, heat map and missing-unit list) for 全国 (38,723 townships), 湖北省 and 十堰市 × a month,
+a quarter and a year, with every stored indicator and with those due only. Budget (issue 9):
+全国 and a province <= 150 ms. Build the database first with bench/bench_overview.py.
+    python bench/bench_completeness.py [--repeat 10]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tongzhan import build, completeness, store  # noqa: E402
+from tongzhan.catalog import Catalog  # noqa: E402
+from tongzhan.periods import Period  # noqa: E402
+from tongzhan.regions import Tree  # noqa: E402
+
+DB = Path(__file__).resolve().parent / "national.duckdb"
+REGIONS = {"000000": 150, "420000": 150, "420300": None}   # region → budget in ms (None: shown only)
+PERIODS = ["2026-10", "2026Q3", "2026"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=10)
+    a = ap.parse_args()
+    if not DB.exists():
+        sys.exit(f"{DB} is missing: run bench/bench_overview.py first")
+    build.ensure_db(DB)
+    con = store.connect(DB)
+    tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    print("| 区域 | 期间 | 指标 | 单位数 | 中位数 ms | p95 ms | 预算 |\n|---|---|---|---|---|---|---|")
+    for region, budget in REGIONS.items():
+        for key in PERIODS:
+            period = Period.parse(key)
+            for label, ids in (("全部", None), ("应报", completeness.due_indicators(con, cat, period))):
+                times = []
+                for _ in range(a.repeat):
+                    t0 = time.perf_counter()
+                    rep = completeness.report(con, tree, cat, region, period, ids)
+                    times.append((time.perf_counter() - t0) * 1000)
+                med, p95 = np.median(times), np.percentile(times, 95)
+                verdict = "—" if budget is None else ("PASS" if p95 <= budget else "FAIL")
+                print(f"| {tree.name[region]} | {key} | {label} {len(rep.indicators)} | {rep.totals['units']:,} "
+                      f"| {med:.0f} | {p95:.0f} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()
