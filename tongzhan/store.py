@@ -73,10 +73,7 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
     a lock held by another process becomes a clear StoreError."""
     why = "以只读方式打开" if read_only else read_only_reason(path)
     try:
-        # background threads give memory freed by DuckDB's worker threads back within seconds
-        # (without them a 100k-row import leaves the process ~150 MB larger until it closes)
-        con = duckdb.connect(str(path), read_only=bool(why),
-                             config={"autoinstall_known_extensions": False, "allocator_background_threads": True})
+        con = duckdb.connect(str(path), read_only=bool(why), config={"autoinstall_known_extensions": False})
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise StoreError(

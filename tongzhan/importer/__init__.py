@@ -80,24 +80,10 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         return file_problem(str(e))
 
     vocab = _Vocabulary(catalog)
-    first_name, anything = candidates[0][0], False
-    for sheet_name, load in candidates:
-        try:
-            grid = load()
-        except FileError as e:
-            return file_problem(str(e), sheet_name)
-        except Exception as e:  # a damaged sheet
-            return file_problem(f"无法读取工作表「{sheet_name}」（{e}）：请在 Excel 中另存为 .xlsx 后再上传。", sheet_name)
-        if (found := _find_header(grid, vocab)) is not None:
-            break
-        anything = anything or any(not _is_blank(v) for row in grid for v in row)
-    else:
-        where = f"工作表「{first_name}」" if first_name is not None else "文件"
-        if not anything:
-            return file_problem(f"{where}是空的，没有任何数据。", first_name)
-        return file_problem(f"在{where}的前 {HEADER_SEARCH_ROWS} 行没有找到表头：表头一行至少要有两个能识别的列名，"
-                            "如「区域」「期间」「指标名称」「数值」或指标名称「募集资金(万元)」「服务群众人次」。", first_name)
-
+    try:
+        sheet_name, grid, found = _first_table(candidates, vocab)
+    except _NoTable as e:
+        return file_problem(str(e), e.sheet)
     header_rows, columns = found
     header_row = header_rows[-1] + 1
     body = grid[header_rows[-1] + 1:]
@@ -111,28 +97,12 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         parser.role[c.spec.role].append(c)
     layout = parser.layout
 
-    missing = []
-    if not parser.region_columns:
-        missing.append("没有区域列：请加一列「区域」，填写区域名称（如「茅箭区」）或区划代码")
-    if layout == "wide" and not parser.role["measure"] and not parser.problems:
-        missing.append("没有可导入的指标列：表头应为指标名称（如「募集资金(万元)」「落地项目数」），"
-                       "或采用“区域、期间、指标名称、数值”四列的格式")
-    if not parser.role["period"] and default_period is None:
-        missing.append("文件中没有期间列，也没有选择期间：请在页面上选择这份数据的期间，或在文件中加一列「期间」（如 2026-03）")
-    if not body:
-        missing.append("文件只有表头，没有数据行")
+    missing = _missing_parts(parser, body, default_period)
     if missing:
         problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
         return _empty_result(capped(problems), layout, sheet_name)
 
-    width, overlong = len(columns), []
-    if sheet_name is None and max(map(len, body)) > width:   # CSV: an unquoted 1,200 splits a number
-        overlong = [header_row + 1 + i for i, row in enumerate(body)
-                    if len(row) > width and any(not _is_blank(v) for v in row[width:])]
-    for r in overlong:
-        parser.problem(r, None, f"这一行有 {len(body[r - header_row - 1])} 个值，比表头的 {width} 列多："
-                       "多半是数字中的千分位逗号（如 1,200）把一个数拆成了两格。请去掉千分位逗号，"
-                       "或把这个数用英文双引号括起来（\"1,200\"）。")
+    overlong = _overlong_rows(parser, body, len(columns), header_row) if sheet_name is None else []   # CSV only
     f = parser.read_rows(cells, header_row + 1)
     f = f[~f["row"].isin(overlong)].reset_index(drop=True)   # check_facts counts by position
     f = f[parser.check_facts(f)]
@@ -151,3 +121,59 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
         problems=capped(parser.problems), layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)
+
+
+class _NoTable(Exception):
+    """No sheet of the file has a header row; the message is for the user."""
+    def __init__(self, message: str, sheet: str | None):
+        super().__init__(message)
+        self.sheet = sheet
+
+
+def _first_table(candidates, vocab: _Vocabulary) -> tuple[str | None, list, tuple]:
+    """(sheet name, grid, header) of the first sheet with a header row; _NoTable otherwise."""
+    first_name, anything = candidates[0][0], False
+    for sheet_name, load in candidates:
+        try:
+            grid = load()
+        except FileError as e:
+            raise _NoTable(str(e), sheet_name) from None
+        except Exception as e:  # a damaged sheet
+            raise _NoTable(f"无法读取工作表「{sheet_name}」（{e}）：请在 Excel 中另存为 .xlsx 后再上传。", sheet_name) from None
+        if (found := _find_header(grid, vocab)) is not None:
+            return sheet_name, grid, found
+        anything = anything or any(not _is_blank(v) for row in grid for v in row)
+    where = f"工作表「{first_name}」" if first_name is not None else "文件"
+    if not anything:
+        raise _NoTable(f"{where}是空的，没有任何数据。", first_name)
+    raise _NoTable(f"在{where}的前 {HEADER_SEARCH_ROWS} 行没有找到表头：表头一行至少要有两个能识别的列名，"
+                   "如「区域」「期间」「指标名称」「数值」或指标名称「募集资金(万元)」「服务群众人次」。", first_name)
+
+
+def _missing_parts(parser: _Parser, body: list, default_period) -> list[str]:
+    """What the file lacks as a whole: a region column, indicator columns, a period, data rows."""
+    missing = []
+    if not parser.region_columns:
+        missing.append("没有区域列：请加一列「区域」，填写区域名称（如「茅箭区」）或区划代码")
+    if parser.layout == "wide" and not parser.role["measure"] and not parser.problems:
+        missing.append("没有可导入的指标列：表头应为指标名称（如「募集资金(万元)」「落地项目数」），"
+                       "或采用“区域、期间、指标名称、数值”四列的格式")
+    if not parser.role["period"] and default_period is None:
+        missing.append("文件中没有期间列，也没有选择期间：请在页面上选择这份数据的期间，或在文件中加一列「期间」（如 2026-03）")
+    if not body:
+        missing.append("文件只有表头，没有数据行")
+    return missing
+
+
+def _overlong_rows(parser: _Parser, body: list, width: int, header_row: int) -> list[int]:
+    """CSV rows with more values than the header has columns (an unquoted 1,200 splits a number),
+    each a problem; their file row numbers."""
+    if max(map(len, body)) <= width:
+        return []
+    overlong = [header_row + 1 + i for i, row in enumerate(body)
+                if len(row) > width and any(not _is_blank(v) for v in row[width:])]
+    for r in overlong:
+        parser.problem(r, None, f"这一行有 {len(body[r - header_row - 1])} 个值，比表头的 {width} 列多："
+                       "多半是数字中的千分位逗号（如 1,200）把一个数拆成了两格。请去掉千分位逗号，"
+                       "或把这个数用英文双引号括起来（\"1,200\"）。")
+    return overlong
