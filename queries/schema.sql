@@ -65,3 +65,25 @@ CREATE TABLE IF NOT EXISTS facts (
     valid_to DATE,                 -- period_end of the next report of this region and indicator (stocks)
     d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR
 );
+
+-- Facts summed per county (buckets.py): what the views of the country, a province or a city read
+-- instead of millions of facts. bucket: the county (d3), or the region itself above county level.
+-- Flows: one row per period and cover (the smallest coarser report of the same region and
+-- indicator that contains the period, if any: flow_totals.sql counts a fact once). Stocks: per
+-- period and valid_to. Ratios (indicator_id = the ratio): the regions' pairs of numerator and
+-- denominator in effect together, from effective (the later part's end) to valid_to (the earlier
+-- next report); period_start/period_end are those of the older part. units: facts (pairs) summed.
+CREATE TABLE IF NOT EXISTS bucket_totals (
+    bucket VARCHAR NOT NULL,
+    d1 VARCHAR, d2 VARCHAR, d3 VARCHAR,
+    indicator_id VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    effective DATE,
+    valid_to DATE,
+    cover_start DATE,
+    cover_end DATE,
+    value DECIMAL(38, 6) NOT NULL,
+    den DECIMAL(38, 6),
+    units BIGINT NOT NULL
+);

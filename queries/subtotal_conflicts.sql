@@ -19,6 +19,7 @@ stored AS (   -- stored facts of units above the file's regions or below them (o
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, [f.d1, f.d2, f.d3, f.d4, f.d5] AS path
     FROM facts f
     WHERE f.indicator_id IN (SELECT DISTINCT indicator_id FROM nf)
+      AND f.d1 IN (SELECT d1 FROM file_regions)   -- implied by what follows; zone maps skip the rest
       AND (f.region_code IN (SELECT code FROM above)
            OR (f.d1 IN (SELECT code FROM file_regions WHERE depth = 1) AND f.d2 IS NOT NULL)
            OR (f.d2 IN (SELECT code FROM file_regions WHERE depth = 2) AND f.d3 IS NOT NULL)

@@ -47,6 +47,7 @@ def snapshot(con) -> dict[str, pd.DataFrame]:
         "facts": con.sql("SELECT * FROM facts ORDER BY ALL").df(),
         "history": con.sql("SELECT * FROM fact_history ORDER BY ALL").df(),
         "villages": con.sql("SELECT * FROM regions WHERE batch_id IS NOT NULL ORDER BY ALL").df(),
+        "buckets": con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df(),   # county sums
     }
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from facts import add, fact
@@ -191,10 +192,13 @@ def test_kpis_bad_arguments(small_db):
 def test_database_of_an_earlier_version_is_upgraded(small_db, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copyfile(small_db, old)
-    con = duckdb.connect(str(old))   # as an earlier version made it: DOUBLE values, no frequency, no maximum
+    con = duckdb.connect(str(old))   # as an earlier version made it: DOUBLE values, no frequency,
+    sums = con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df()   # no maximum, no county sums
+    facts = con.sql("SELECT * FROM facts ORDER BY ALL").df()
     con.execute("ALTER TABLE facts ALTER value TYPE DOUBLE; ALTER TABLE fact_history ALTER value TYPE DOUBLE;"
                 "ALTER TABLE indicators DROP COLUMN frequency; ALTER TABLE indicators DROP COLUMN carry;"
-                "ALTER TABLE indicators DROP COLUMN max_value")
+                "ALTER TABLE indicators DROP COLUMN max_value; DROP TABLE bucket_totals;"
+                "DELETE FROM meta WHERE key = 'buckets_built'")
     con.close()
     res = run(*query_args("420303", "village_org_coverage", "2026-01", "2026-01"), db=old)
     assert res.stdout.splitlines() == [HEADER, "420303,张湾区,80,8,10,1,0,0,2026-01"], res.stderr
@@ -202,8 +206,13 @@ def test_database_of_an_earlier_version_is_upgraded(small_db, tmp_path):
     types = dict(con.sql("SELECT table_name, data_type FROM duckdb_columns() WHERE column_name = 'value'"
                          " AND table_name IN ('facts', 'fact_history')").fetchall())
     carry = con.sql("SELECT carry, max_value FROM indicators WHERE id = 'org_count'").fetchall()
+    new_sums = con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df()
+    new_facts = con.sql("SELECT * FROM facts ORDER BY ALL").df()
     con.close()
     assert types == {"facts": "DECIMAL(18,6)", "fact_history": "DECIMAL(18,6)"} and carry == [(2, 10_000_000)]
+    assert len(sums) > 10
+    pd.testing.assert_frame_equal(new_sums, sums)     # rebuilt from the facts, as imports keep them
+    pd.testing.assert_frame_equal(new_facts, facts)   # rewritten in the new order, the same rows
 
 
 # --------------------------------------------------------------------------- errors

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import buckets
 from .build import add_facts
 from .fmt import exact
 from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
@@ -208,6 +209,7 @@ def undo(con, batch_id: int) -> None:
                              f"{'、'.join(map(str, blockers))} 覆盖，请先撤销这些批次。")
         touched = query(con, "batch_touched", batch_id=batch_id)
         restored = query(con, "batch_replaced", batch_id=batch_id)
+        buckets.mark(con, touched)   # before the batch's villages are gone
         for step in ("undo_delete_facts", "undo_forget_history", "undo_delete_villages", "undo_mark_batch"):
             execute(con, step, batch_id=batch_id)
         # Stored facts only are updated: the restored rows get their validity as they are
@@ -218,7 +220,9 @@ def undo(con, batch_id: int) -> None:
             execute(con, "refresh_validity", keys=sorted(keys),
                     indicators=sorted({k.split("/")[1] for k in keys}))
         if len(restored):
-            add_facts(con, restored)
+            add_facts(con, restored)   # refreshes the marked buckets too
+        else:
+            buckets.refresh(con)
 
 
 def history(con) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from . import buckets
 from .catalog import Catalog
 from .periods import Period, due_end, months_before
 from .regions import Tree
@@ -65,18 +66,19 @@ def rules(catalog: Catalog, ids, end: date) -> list[dict]:
 def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
              period: Period, by: str) -> list[tuple]:
     kinds = {i: catalog[i].kind for i in indicator_ids}
-    params = dict(region=region, depth=int(tree.depth[region]), by_children=by == "children",
-                  end=period.end)
+    depth = int(tree.depth[region])
+    params = dict(region=region, depth=depth, by_children=by == "children", end=period.end)
+    src = "_buckets" if depth <= buckets.MAX_DEPTH else ""   # county sums, or the facts themselves
     out = []
     if flows := [i for i, k in kinds.items() if k == "flow"]:
-        out += rows(con, "flow_totals", indicators=flows, start=period.start, **params)
+        out += rows(con, "flow_totals" + src, indicators=flows, start=period.start, **params)
     stocks = [i for i, k in kinds.items() if k == "stock"]
     for (oldest, due), ids in _by_rule(catalog, stocks, period.end).items():
-        out += rows(con, "stock_totals", indicators=ids, oldest=oldest, due=due, **params)
+        out += rows(con, "stock_totals" + src, indicators=ids, oldest=oldest, due=due, **params)
     ratios = {catalog[i].numerator: catalog[i] for i, k in kinds.items() if k == "ratio"}
     for (oldest, due), nums in _by_rule(catalog, ratios, period.end).items():
         rs = [ratios[n] for n in nums]   # the catalog gives both parts of a ratio one rule
-        out += rows(con, "ratio_totals", oldest=oldest, due=due, **params,
+        out += rows(con, "ratio_totals" + src, oldest=oldest, due=due, **params,
                     indicators=[p for r in rs for p in (r.numerator, r.denominator)],
                     ratios=[{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator}
                             for r in rs])

@@ -1,0 +1,16 @@
+-- stock_totals.sql for a target at depth 0-2 (country, province, city), from the county sums in
+-- bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
+SELECT
+    CASE WHEN $by_children THEN CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 END
+    ELSE $region END AS target,
+    indicator_id, sum(value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
+    NULL::DOUBLE AS denominator, sum(units)::BIGINT AS units,
+    coalesce(sum(units) FILTER (WHERE period_end < $due), 0)::BIGINT AS carried_units,
+    NULL::BIGINT AS excluded_units,
+    arg_min(period_start, period_end) AS oldest_start, min(period_end) AS oldest_end
+FROM bucket_totals
+WHERE list_contains($indicators, indicator_id)
+  AND effective <= $end AND period_end >= $oldest AND (valid_to IS NULL OR valid_to > $end)
+  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 END = $region
+GROUP BY target, indicator_id
+HAVING target IS NOT NULL

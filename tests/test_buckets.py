@@ -1,0 +1,125 @@
+"""County sums (bucket_totals): the country, a province and a city read them instead of the facts,
+so every figure there must equal the same roll-up over the facts, and every write (import, undo)
+must leave them equal to a rebuild from scratch."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from facts import add, fact
+from test_batches import TODAY, csv_bytes
+from tongzhan import batches, buckets, store
+from tongzhan.catalog import Catalog
+from tongzhan.importer import parse_file
+from tongzhan.periods import Period
+from tongzhan.regions import Tree
+from tongzhan.rollup import compute
+
+T1, T2 = "420302001", "420302002"   # 武当路街道, 二堰街道 of 茅箭区 (十堰市, 湖北省)
+T3 = "420303001"                    # a township of 张湾区, 十堰市
+GD1 = "441900003"                   # a township of 东莞市 (a city without counties: its bucket is the township)
+
+
+def both(con, tree, catalog, region, ids, period, by, monkeypatch) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """compute() from the county sums (as the pages do above county level) and from the facts."""
+    p = Period.parse(period)
+    sums = compute(con, tree, catalog, region, ids, p, by)
+    with monkeypatch.context() as m:
+        m.setattr(buckets, "MAX_DEPTH", -1)   # every target from the facts
+        facts = compute(con, tree, catalog, region, ids, p, by)
+    key = ["region_code", "indicator_id"]
+    return (sums.sort_values(key, ignore_index=True), facts.sort_values(key, ignore_index=True))
+
+
+def assert_agree(con, tree, catalog, regions, periods, monkeypatch) -> int:
+    ids = [i for i in catalog.ids() if catalog[i].kind != "score"]   # scores read the facts
+    n = 0
+    for region in regions:
+        for period in periods:
+            for by in ("self", "children"):
+                sums, facts = both(con, tree, catalog, region, ids, period, by, monkeypatch)
+                pd.testing.assert_frame_equal(sums, facts, check_dtype=False, obj=f"{region} {period} {by}")
+                n += len(sums)
+    return n
+
+
+def load(con, tree, catalog, data: bytes, name="上报.csv") -> int:
+    """Import data; the demo data's townships report everything, so a new village's value is
+    confirmed as not a subtotal."""
+    parsed = parse_file(data, name, tree, catalog, today=TODAY, allow_subtotals=True)
+    assert not parsed.problems, parsed.problems
+    return batches.commit(con, parsed, data, name, "张三")
+
+
+def table(con) -> pd.DataFrame:
+    return con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df()
+
+
+def assert_rebuild_changes_nothing(con) -> None:
+    kept = table(con)
+    con.execute("BEGIN")
+    buckets.rebuild(con, [None, *(c for c, in store.rows(con, "provinces"))])
+    rebuilt = table(con)
+    con.execute("ROLLBACK")
+    pd.testing.assert_frame_equal(kept, rebuilt)
+
+
+def test_edge_cases_agree_with_the_facts(con, schema_db, monkeypatch):
+    tree, catalog = schema_db[1], schema_db[2]
+    add(con, [
+        fact(T1, "funds_raised", "2026Q3", 30), fact(T1, "funds_raised", "2026-08", 7),  # a quarter over a month
+        fact(T2, "funds_raised", "2026-07", 2), fact(T2, "funds_raised", "2026", 100),   # a year over a month
+        fact("000000", "funds_raised", "2026-08", 1000),     # the country's own report
+        fact(T1, "villages_total", "2026-08", 10), fact(T1, "villages_with_org", "2026-09", 8),
+        fact(T2, "villages_with_org", "2026-09", 5),         # one part only
+        fact(T3, "villages_total", "2026-09", 4), fact(T3, "villages_with_org", "2026-07", 1),
+        fact(T3, "villages_total", "2026-11", 6),
+        fact("420000", "org_count", "2026-09", 50),          # a province's own stock
+        fact(T1, "org_count", "2026-05", 3), fact(T1, "org_count", "2026-09", 4),
+        fact(GD1, "org_count", "2026-08", 9), fact(GD1, "people_served", "2026-08", 90),
+    ])
+    rows = assert_agree(con, tree, catalog, ["000000", "420000", "420300", "440000", "441900"],
+                        ["2026-07", "2026-08", "2026Q3", "2026-07~2026-08", "2026-09", "2026-10",
+                         "2026-11", "2026-12", "2026"], monkeypatch)
+    assert rows > 300
+    assert_rebuild_changes_nothing(con)
+    # The sums do hold what the facts say (not two equal wrong answers): hand-computed.
+    got = compute(con, tree, catalog, "420300", ["funds_raised", "village_org_coverage"], Period.parse("2026Q3"))
+    got = got.set_index("indicator_id")
+    assert got.loc["funds_raised", "value"] == 32        # T1's quarter (not + its August), T2's July
+    cov = got.loc["village_org_coverage"]                # T1 8/10 (10 carried from August), T3 1/4 (1 from July); T2 one part
+    assert (cov["numerator"], cov["denominator"], cov["units"], cov["carried_units"], cov["excluded_units"]) == (
+        9, 14, 2, 2, 1)
+    assert compute(con, tree, catalog, "000000", ["funds_raised"], Period.parse("2026"))["value"].iloc[0] == 1130
+
+
+def test_demo_data_agree_with_the_facts(demo_db, monkeypatch):
+    con = store.connect(demo_db, read_only=True)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    upper = con.sql("SELECT DISTINCT d1, d2 FROM facts WHERE d1 IS NOT NULL ORDER BY ALL").fetchall()
+    regions = ["000000", *sorted({d1 for d1, _ in upper}), *sorted({d2 for _, d2 in upper if d2})[:6]]
+    periods = ["2026-10", "2026Q3", "2026", "2025-11~2026-10", "2025-06", "2024"]
+    assert assert_agree(con, tree, catalog, regions, periods, monkeypatch) > 1000
+    con.close()
+
+
+def test_imports_and_undos_keep_the_sums_as_a_rebuild_gives_them(db_copy):
+    con = store.connect(db_copy)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    before = table(con)
+    b1 = load(con, tree, catalog, csv_bytes([
+        "区划代码,名称,期间,募集资金(万元),村(社区)总数,建有统战组织的村(社区)数",
+        f"{T1},武当路街道,2026-10,12.5,30,20",
+        f"{T2},二堰街道,2026-10,7.5,28,",
+        "420302003201,幸福村,2026-10,1,,"]))       # a new village of another township of 茅箭区
+    assert not table(con).equals(before)
+    assert_rebuild_changes_nothing(con)
+    b2 = load(con, tree, catalog, csv_bytes([
+        "区划代码,名称,期间,募集资金(万元),村(社区)总数",
+        f"{T1},武当路街道,2026-10,20,31"]), name="更正.csv")   # replaces two values of b1
+    assert_rebuild_changes_nothing(con)
+    batches.undo(con, b2)
+    assert_rebuild_changes_nothing(con)
+    batches.undo(con, b1)   # also deletes the village
+    pd.testing.assert_frame_equal(table(con), before)
+    con.close()
