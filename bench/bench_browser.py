@@ -7,7 +7,7 @@ Playwright (one browser; each viewer is a browser context of its own, 1400x1000,
 Warm server: before timing, one page visits each URL that is timed below (caches filled, the
 browser's and the server's code loaded). What is timed:
   (a) 首图: a new browser context (no cookies, no HTTP cache) opens the overview URL; the clock
-      starts before page.goto and stops when the bar chart is drawn: exactly one plotly chart on
+      starts before the context is made and stops when the bar chart is drawn: exactly one plotly chart on
       the page with at least one bar (`.barlayer .point`) and a title. The time until the app is
       also idle (see `idle` below) is printed beside it. URLs: 全国 (`/`) and 湖北省 (`?region=420000`).
   (b) 交互: one session does a tour, --repeat times: 下钻 (a mouse click on the r-th province's bar
@@ -132,9 +132,10 @@ async def chart_title(page) -> str | None:
 
 
 async def open_fresh(browser, url: str, timeout: float = 120_000) -> tuple[object, float, float]:
-    """A new context opens url: (page, seconds to the chart drawn, seconds to the app idle)."""
-    page = await new_page(browser)
+    """A new context opens url: (page, seconds to the chart drawn, seconds to the app idle),
+    counted from the call (the context's creation included)."""
     t0 = time.perf_counter()
+    page = await new_page(browser)
     await page.goto(url)
     await page.wait_for_function(f"() => ({CHART_TITLE_JS})() !== null", timeout=timeout, polling="raf")
     drawn = time.perf_counter() - t0
