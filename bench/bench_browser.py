@@ -136,11 +136,17 @@ async def open_fresh(browser, url: str, timeout: float = 120_000) -> tuple[objec
     counted from the call (the context's creation included)."""
     t0 = time.perf_counter()
     page = await new_page(browser)
-    await page.goto(url)
+    drawn, idle = await goto(page, url, timeout)
+    return page, drawn - t0, idle - t0
+
+
+async def goto(page, url: str, timeout: float = 120_000) -> tuple[float, float]:
+    """Open url in page: (perf_counter when the chart is drawn, when the app is idle too)."""
+    await page.goto(url, timeout=timeout)
     await page.wait_for_function(f"() => ({CHART_TITLE_JS})() !== null", timeout=timeout, polling="raf")
-    drawn = time.perf_counter() - t0
+    drawn = time.perf_counter()
     await page.wait_for_function(IDLE_JS, timeout=timeout, polling="raf")
-    return page, drawn, time.perf_counter() - t0
+    return drawn, time.perf_counter()
 
 
 async def timed(page, click, expect: str = "", timeout: float = 60_000) -> float:

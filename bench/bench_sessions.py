@@ -11,7 +11,8 @@ session. For N = 1, 2, 4, 8, ... (until the interaction p95 exceeds --limit s, o
     error and its session starts over at 全国.
   - CPU over the same window, from /proc: the server process (all its threads, `server %`, 100 % =
     one core); the clients (this script, Playwright's driver and every Chromium process: all our
-    descendants but the server, `browsers %`); the whole machine (`machine %`, of 200 % on 2 cores).
+    descendants but the server, `browsers %`); the whole machine (`machine %`, of 200 % on 2 cores;
+    `others %` is what neither the server nor we used: other work on the machine).
     The browsers run on the same 2-core machine as the server, so from some N on they compete
     for the CPU: `server s/op` (server CPU seconds per interaction) gives the server's own
     throughput limit on this machine, 2 / s-per-op interactions per second at best (1 / ... for
@@ -39,8 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_browser import (NATIONAL, TOUR, chromium, launch, load, national_copy, open_fresh,  # noqa: E402
-                                 stats, table)
+from bench.bench_browser import (NATIONAL, TOUR, chromium, goto, launch, load, national_copy,  # noqa: E402
+                                 open_fresh, stats, table)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -155,7 +156,7 @@ async def viewer(page, url: str, i: int, n: int, end: float, times: list, errors
                 times.append(await action(page, i + k * n))
             except PlaywrightError as e:
                 errors.append(str(e).splitlines()[0])
-                await page.goto(url + "/?region=000000", timeout=60_000)
+                await goto(page, url + "/?region=000000")
                 break
         k += 1
 
@@ -165,7 +166,7 @@ async def round_of(browser, server, n: int, a) -> dict:
     pages = [page for page, *_ in opened]
     for page in pages:   # a session that opened at a region of its own (kept in the URL) starts at 全国
         if "region=000000" not in page.url:
-            await page.goto(server.url + "/?region=000000")
+            await goto(page, server.url + "/?region=000000")
     times, errors = [], []
     spy_out = Path(a.tmp) / f"py-spy-{n}.txt"
     spy = py_spy_start(a.py_spy, server.pid, a.seconds, a.rate, spy_out)
@@ -185,18 +186,23 @@ def row(r: dict) -> tuple:
     ops = len(r["times"])
     split = "/".join(f"{r[k] * r['server']:.0f}" for k in ("duckdb", "script", "other")) if "duckdb" in r else "-"
     return (r["n"], ops, f"{ops / r['wall']:.1f}", f"{med:.2f}", f"{p95:.2f}", len(r["errors"]),
-            f"{r['server']:.0f}", split, f"{r['clients']:.0f}", f"{r['machine']:.0f}",
+            f"{r['server']:.0f}", split, f"{r['clients']:.0f}", f"{others(r):.0f}", f"{r['machine']:.0f}",
             f"{r['server'] / 100 * r['wall'] / max(ops, 1):.3f}")
 
 
 HEADER = ("N", "交互数", "交互/s", "median s", "p95 s", "错误", "server %", "duckdb/script/other %",
-          "browsers %", "machine %", "server s/op")
+          "browsers %", "others %", "machine %", "server s/op")
+
+
+def others(r: dict) -> float:
+    """CPU of processes that are neither the server nor ours (other work on the machine)."""
+    return max(0.0, r["machine"] - r["server"] - r["clients"])
 
 
 def bottleneck(r: dict) -> str:
     if r["machine"] >= 0.9 * 100 * os.cpu_count():
         return (f"machine CPU saturated ({r['machine']:.0f} % of {100 * os.cpu_count()} %): "
-                f"server {r['server']:.0f} %, browsers {r['clients']:.0f} %")
+                f"server {r['server']:.0f} %, browsers {r['clients']:.0f} %, others {others(r):.0f} %")
     if r["server"] >= 90:
         return f"server: {r['server']:.0f} % (one core = 100 %), the machine has room"
     return f"neither saturated (server {r['server']:.0f} %, machine {r['machine']:.0f} %)"
