@@ -149,7 +149,7 @@ async def goto(page, url: str, timeout: float = 120_000) -> tuple[float, float]:
     return drawn, time.perf_counter()
 
 
-async def timed(page, click, expect: str = "", timeout: float = 60_000) -> float:
+async def timed(page, click, expect: str = "", timeout: float = 30_000) -> float:
     """Seconds from click() to a chart of another title containing expect, with the app idle."""
     old = await chart_title(page)
     t0 = time.perf_counter()

@@ -149,13 +149,13 @@ async def viewer(page, url: str, i: int, n: int, end: float, times: list, errors
     from playwright.async_api import Error as PlaywrightError
     k = 0
     while time.perf_counter() < end:
-        for action in TOUR.values():
+        for step, action in TOUR.items():
             if time.perf_counter() >= end:
                 return
             try:
                 times.append(await action(page, i + k * n))
             except PlaywrightError as e:
-                errors.append(str(e).splitlines()[0])
+                errors.append(f"{step}: {str(e).splitlines()[0]}")
                 await goto(page, url + "/?region=000000")
                 break
         k += 1
