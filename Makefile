@@ -15,9 +15,9 @@ test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) -m tongzhan demo
 
+# Every benchmark of the performance budgets, then one PASS/FAIL summary (bench/run_all.py).
 bench: $(VENV)/.installed
-	$(PY) bench/bench_overview.py
-	$(PY) bench/bench_completeness.py
+	$(PY) bench/run_all.py
 
 # Stamp file: pip reruns only when requirements.txt is newer than the last successful install.
 $(VENV)/.installed: requirements.txt

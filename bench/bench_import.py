@@ -113,6 +113,10 @@ def main() -> None:
     for k in ("cli", "open", "parse", "preview", "commit"):
         t = np.array(times[k])
         print(f"| {k} | {np.median(t):.2f} | {np.percentile(t, 95):.2f} | {BUDGET.get(k, '')} |")
+    where = f"导入 {a.rows:,} 行到{'「' + a.db.name + '」' if a.db else '演示库'}"
+    for k, budget in BUDGET.items():
+        med = float(np.median(times[k]))
+        print(f"{'PASS' if med <= budget else 'FAIL'}  {where} {k} median {med:.2f} s (budget {budget:g} s)")
 
 
 if __name__ == "__main__":

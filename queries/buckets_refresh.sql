@@ -1,8 +1,9 @@
 -- Recompute the rows of bucket_totals (see schema.sql) of the marked buckets and indicators
--- (bucket_keys_mark.sql) from the facts, then drop the marks. Runs inside the transaction that
--- changed the facts, after the change.
+-- (bucket_keys_mark.sql): the county rows (level 3) from the facts, then their cities' rows (level
+-- 2) from the county rows; then drop the marks. Runs inside the transaction that changed the
+-- facts, after the change.
 DELETE FROM bucket_totals t USING (SELECT DISTINCT bucket, indicator_id FROM bucket_keys) k
-WHERE t.bucket = k.bucket AND t.indicator_id = k.indicator_id;
+WHERE t.level = 3 AND t.bucket = k.bucket AND t.indicator_id = k.indicator_id;
 
 INSERT INTO bucket_totals
 WITH keys AS (SELECT DISTINCT bucket, indicator_id FROM bucket_keys),
@@ -53,7 +54,18 @@ pairs AS (    -- per region, a numerator and a denominator report in effect at t
          < least(coalesce(n.valid_to, DATE '9999-12-31'), coalesce(d.valid_to, DATE '9999-12-31'))
     GROUP BY ALL
 )
-SELECT * FROM (FROM flows UNION ALL FROM stocks UNION ALL FROM pairs)
+SELECT *, 3 FROM (FROM flows UNION ALL FROM stocks UNION ALL FROM pairs)
 ORDER BY indicator_id, period_start, bucket;
+
+DELETE FROM bucket_totals t USING (SELECT DISTINCT city, indicator_id FROM bucket_keys) k
+WHERE t.level = 2 AND t.bucket = k.city AND t.indicator_id = k.indicator_id;
+
+INSERT INTO bucket_totals
+SELECT coalesce(d2, d1, '000000') AS city, d1, d2, NULL, indicator_id, period_start, period_end,
+       effective, valid_to, cover_start, cover_end, sum(value), sum(den), sum(units), 2
+FROM bucket_totals
+WHERE level = 3 AND (coalesce(d2, d1, '000000'), indicator_id) IN (SELECT city, indicator_id FROM bucket_keys)
+GROUP BY ALL
+ORDER BY indicator_id, period_start, city;
 
 DROP TABLE bucket_keys;

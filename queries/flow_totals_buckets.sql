@@ -1,5 +1,5 @@
--- flow_totals.sql for a target at depth 0-2 (country, province, city), from the county sums in
--- bucket_totals: a sum whose cover (a coarser report of the same regions) lies inside the range
+-- flow_totals.sql for a target at depth 0-2 (country, province, city; a county itself, not its
+-- children), from the sums in bucket_totals (buckets.py): a sum whose cover (a coarser report of the same regions) lies inside the range
 -- is not counted, as flow_totals.sql does per fact. Columns as rollup.COLUMNS.
 SELECT
     CASE WHEN $by_children THEN CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 END
@@ -11,6 +11,7 @@ FROM bucket_totals
 WHERE list_contains($indicators, indicator_id)
   AND period_start >= $start AND period_end <= $end
   AND NOT coalesce(cover_start >= $start AND cover_end <= $end, false)
-  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 END = $region
+  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = $region
+  AND level = $level::TINYINT   -- buckets.level: city sums for the country or a province, else county sums
 GROUP BY target, indicator_id
 HAVING target IS NOT NULL

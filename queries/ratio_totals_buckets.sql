@@ -1,4 +1,5 @@
--- ratio_totals.sql for a target at depth 0-2 (country, province, city), from bucket_totals: the
+-- ratio_totals.sql for a target at depth 0-2 (country, province, city; a county itself, not its
+-- children), from bucket_totals: the
 -- sums of the pairs in effect (regions with both parts) give numerator, denominator, units and
 -- carried units; the regions with one part only are those with a part in effect, less twice the
 -- pairs. $ratios: {ratio_id, num_id, den_id}; $indicators: the parts. Columns as rollup.COLUMNS.
@@ -14,7 +15,8 @@ sums AS (
     WHERE (list_contains($indicators, indicator_id)
            OR list_contains([r.ratio_id FOR r IN $ratios], indicator_id))
       AND effective <= $end AND period_end >= $oldest AND (valid_to IS NULL OR valid_to > $end)
-      AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 END = $region
+      AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = $region
+      AND level = $level::TINYINT   -- buckets.level: city sums for the country or a province, else county sums
     GROUP BY target, indicator_id
     HAVING target IS NOT NULL
 )

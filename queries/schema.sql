@@ -66,8 +66,9 @@ CREATE TABLE IF NOT EXISTS facts (
     d1 VARCHAR, d2 VARCHAR, d3 VARCHAR, d4 VARCHAR, d5 VARCHAR
 );
 
--- Facts summed per county (buckets.py): what the views of the country, a province or a city read
--- instead of millions of facts. bucket: the county (d3), or the region itself above county level.
+-- Facts summed per county (level 3) and per city (level 2, the county rows summed again)
+-- (buckets.py): what the views of a city (level 3) and of the country or a province (level 2) read
+-- instead of millions of facts. bucket: the county (d3) or city (d2), or the region itself above.
 -- Flows: one row per period and cover (the smallest coarser report of the same region and
 -- indicator that contains the period, if any: flow_totals.sql counts a fact once). Stocks: per
 -- period and valid_to. Ratios (indicator_id = the ratio): the regions' pairs of numerator and
@@ -85,5 +86,6 @@ CREATE TABLE IF NOT EXISTS bucket_totals (
     cover_end DATE,
     value DECIMAL(38, 6) NOT NULL,
     den DECIMAL(38, 6),
-    units BIGINT NOT NULL
+    units BIGINT NOT NULL,
+    level TINYINT NOT NULL
 );

@@ -1,8 +1,8 @@
 -- Whether the database was made by an earlier version of schema.sql: outdated, when values are
 -- stored as DOUBLE (sums then depend on row order), the catalog lacks reporting frequency,
--- carry-forward or maximum value, or the county sums (bucket_totals) are missing; unbuilt, when
+-- carry-forward or maximum value, or the county and city sums (bucket_totals) are missing; unbuilt, when
 -- bucket_totals has not been filled from the facts yet (meta key buckets_built).
-SELECT NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'bucket_totals')
+SELECT NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'bucket_totals' AND column_name = 'level')
     OR (SELECT count(*) FROM duckdb_columns()
         WHERE table_name = 'indicators' AND column_name IN ('frequency', 'max_value')) < 2
     OR EXISTS (SELECT 1 FROM duckdb_columns()

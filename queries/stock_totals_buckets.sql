@@ -1,5 +1,5 @@
--- stock_totals.sql for a target at depth 0-2 (country, province, city), from the county sums in
--- bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
+-- stock_totals.sql for a target at depth 0-2 (country, province, city; a county itself, not its
+-- children), from the sums in bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
 SELECT
     CASE WHEN $by_children THEN CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 END
     ELSE $region END AS target,
@@ -11,6 +11,7 @@ SELECT
 FROM bucket_totals
 WHERE list_contains($indicators, indicator_id)
   AND effective <= $end AND period_end >= $oldest AND (valid_to IS NULL OR valid_to > $end)
-  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 END = $region
+  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = $region
+  AND level = $level::TINYINT   -- buckets.level: city sums for the country or a province, else county sums
 GROUP BY target, indicator_id
 HAVING target IS NOT NULL

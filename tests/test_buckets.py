@@ -17,7 +17,7 @@ from tongzhan.rollup import compute
 
 T1, T2 = "420302001", "420302002"   # 武当路街道, 二堰街道 of 茅箭区 (十堰市, 湖北省)
 T3 = "420303001"                    # a township of 张湾区, 十堰市
-GD1 = "441900003"                   # a township of 东莞市 (a city without counties: its bucket is the township)
+GD1 = "441900003"                   # a township of 东莞市 (a city without counties: at depth 3, its own bucket)
 
 
 def both(con, tree, catalog, region, ids, period, by, monkeypatch) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -25,7 +25,7 @@ def both(con, tree, catalog, region, ids, period, by, monkeypatch) -> tuple[pd.D
     p = Period.parse(period)
     sums = compute(con, tree, catalog, region, ids, p, by)
     with monkeypatch.context() as m:
-        m.setattr(buckets, "MAX_DEPTH", -1)   # every target from the facts
+        m.setattr(buckets, "serves", lambda depth, by: False)   # every target from the facts
         facts = compute(con, tree, catalog, region, ids, p, by)
     key = ["region_code", "indicator_id"]
     return (sums.sort_values(key, ignore_index=True), facts.sort_values(key, ignore_index=True))
@@ -78,7 +78,7 @@ def test_edge_cases_agree_with_the_facts(con, schema_db, monkeypatch):
         fact(T1, "org_count", "2026-05", 3), fact(T1, "org_count", "2026-09", 4),
         fact(GD1, "org_count", "2026-08", 9), fact(GD1, "people_served", "2026-08", 90),
     ])
-    rows = assert_agree(con, tree, catalog, ["000000", "420000", "420300", "440000", "441900"],
+    rows = assert_agree(con, tree, catalog, ["000000", "420000", "420300", "420302", "440000", "441900", GD1],
                         ["2026-07", "2026-08", "2026Q3", "2026-07~2026-08", "2026-09", "2026-10",
                          "2026-11", "2026-12", "2026"], monkeypatch)
     assert rows > 300
@@ -97,7 +97,9 @@ def test_demo_data_agree_with_the_facts(demo_db, monkeypatch):
     con = store.connect(demo_db, read_only=True)
     tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
     upper = con.sql("SELECT DISTINCT d1, d2 FROM facts WHERE d1 IS NOT NULL ORDER BY ALL").fetchall()
-    regions = ["000000", *sorted({d1 for d1, _ in upper}), *sorted({d2 for _, d2 in upper if d2})[:6]]
+    counties = con.sql("SELECT DISTINCT d3 FROM facts WHERE d3 IS NOT NULL ORDER BY 1 LIMIT 4").fetchall()
+    regions = ["000000", *sorted({d1 for d1, _ in upper}), *sorted({d2 for _, d2 in upper if d2})[:6],
+               *(c for c, in counties)]
     periods = ["2026-10", "2026Q3", "2026", "2025-11~2026-10", "2025-06", "2024"]
     assert assert_agree(con, tree, catalog, regions, periods, monkeypatch) > 1000
     con.close()

@@ -68,17 +68,19 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     kinds = {i: catalog[i].kind for i in indicator_ids}
     depth = int(tree.depth[region])
     params = dict(region=region, depth=depth, by_children=by == "children", end=period.end)
-    src = "_buckets" if depth <= buckets.MAX_DEPTH else ""   # county sums, or the facts themselves
+    # flows, stocks and ratios: from the county or city sums where they serve, else the facts
+    src, sums = (("_buckets", {**params, "level": buckets.level(depth)}) if buckets.serves(depth, by)
+                 else ("", params))
     out = []
     if flows := [i for i, k in kinds.items() if k == "flow"]:
-        out += rows(con, "flow_totals" + src, indicators=flows, start=period.start, **params)
+        out += rows(con, "flow_totals" + src, indicators=flows, start=period.start, **sums)
     stocks = [i for i, k in kinds.items() if k == "stock"]
     for (oldest, due), ids in _by_rule(catalog, stocks, period.end).items():
-        out += rows(con, "stock_totals" + src, indicators=ids, oldest=oldest, due=due, **params)
+        out += rows(con, "stock_totals" + src, indicators=ids, oldest=oldest, due=due, **sums)
     ratios = {catalog[i].numerator: catalog[i] for i, k in kinds.items() if k == "ratio"}
     for (oldest, due), nums in _by_rule(catalog, ratios, period.end).items():
         rs = [ratios[n] for n in nums]   # the catalog gives both parts of a ratio one rule
-        out += rows(con, "ratio_totals" + src, oldest=oldest, due=due, **params,
+        out += rows(con, "ratio_totals" + src, oldest=oldest, due=due, **sums,
                     indicators=[p for r in rs for p in (r.numerator, r.denominator)],
                     ratios=[{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator}
                             for r in rs])
