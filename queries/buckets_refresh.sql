@@ -1,6 +1,6 @@
 -- Recompute the rows of bucket_totals (see schema.sql) of the marked buckets and indicators
--- (bucket_keys_mark.sql) from the facts, then drop the marks. Runs inside the transaction that
--- changed the facts, after the change.
+-- (bucket_keys_mark.sql) from the facts; buckets.refresh drops the marks after. Runs inside the
+-- transaction that changed the facts, after the change.
 DELETE FROM bucket_totals t USING (SELECT DISTINCT bucket, indicator_id FROM bucket_keys) k
 WHERE t.bucket = k.bucket AND t.indicator_id = k.indicator_id;
 
@@ -55,5 +55,3 @@ pairs AS (    -- per region, a numerator and a denominator report in effect at t
 )
 SELECT * FROM (FROM flows UNION ALL FROM stocks UNION ALL FROM pairs)
 ORDER BY indicator_id, period_start, bucket;
-
-DROP TABLE bucket_keys;

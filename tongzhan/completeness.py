@@ -22,7 +22,7 @@ from .catalog import Catalog
 from .markup import plot_text
 from .periods import Period
 from .regions import Tree
-from .store import query
+from .store import query, rows
 
 TOWNSHIP = 4  # regions level of 乡镇/街道
 MAX_UNIT_ROWS = 40  # the heat map lists the units themselves up to this many, else the children
@@ -81,15 +81,20 @@ def due_indicators(con, catalog: Catalog, period: Period) -> list[str]:
 
 # --------------------------------------------------------------------------- status and views of it
 
+def _stored(catalog: Catalog, indicators: list[str] | None) -> list[str]:
+    ids = list(catalog.stored_ids() if indicators is None else indicators)
+    unknown = [i for i in ids if i not in catalog or catalog[i].kind == "ratio"]
+    if unknown:
+        raise ValueError(f"not stored indicators: {unknown}")
+    return ids
+
+
 def status(con, tree: Tree, catalog: Catalog, region: str, period: Period,
            indicators: list[str] | None = None) -> pd.DataFrame:
     """One row per unit × indicator (default: all stored indicators), units in code order, with
     reported (bool) and facts (how many facts inside the period). Units without any fact appear
     as not reported."""
-    ids = list(catalog.stored_ids() if indicators is None else indicators)
-    unknown = [i for i in ids if i not in catalog or catalog[i].kind == "ratio"]
-    if unknown:
-        raise ValueError(f"not stored indicators: {unknown}")
+    ids = _stored(catalog, indicators)
     grid = units(tree, region).merge(pd.DataFrame({"indicator_id": ids}), how="cross")
     if ids and len(grid):
         got = query(con, "completeness_status", region=region, depth=int(tree.depth[region]),
@@ -256,12 +261,30 @@ class Report:
     missing: pd.DataFrame
 
 
+def reported_grid(con, tree: Tree, region: str, period: Period, ids: list[str]) -> _Grid:
+    """The grid of a region above township level, from what each unit reported per period
+    (table unit_reports) instead of the facts: the same cells as _Grid.of(status(...))."""
+    got = query(con, "completeness_masks", region=region, depth=int(tree.depth[region]),
+                start=period.start, end=period.end)
+    bits = dict(rows(con, "completeness_bits"))
+    shifts = np.array([bits[i] for i in ids], dtype=np.uint64)
+    masks = got["mask"].to_numpy(dtype=np.uint64)
+    reported = ((masks[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool)
+    return _Grid(pd.Index(got["unit_code"].to_numpy(dtype=object)), got["group_code"].to_numpy(dtype=object),
+                 pd.Index(ids, dtype=object), np.ones(reported.shape, bool), reported)
+
+
 def report(con, tree: Tree, catalog: Catalog, region: str, period: Period,
            indicators: list[str] | None = None) -> Report:
-    g = _Grid.of(status(con, tree, catalog, region, period, indicators))  # one query, one grid
+    """Summary, totals, heat map and missing units from one grid: above township level read from
+    unit_reports, else (a single unit, or no indicator) from the facts by status()."""
+    ids = _stored(catalog, indicators)
+    if ids and tree.level[region] < TOWNSHIP:
+        g = reported_grid(con, tree, region, period, ids)
+    else:
+        g = _Grid.of(status(con, tree, catalog, region, period, ids))
     s = summarize(g, tree)
-    ids = tuple(catalog.stored_ids() if indicators is None else indicators)
-    return Report(ids, s, totals(s), heat(g, tree, catalog), missing(g, tree, catalog))
+    return Report(tuple(ids), s, totals(s), heat(g, tree, catalog), missing(g, tree, catalog))
 
 
 # --------------------------------------------------------------------------- presentation
