@@ -22,7 +22,7 @@ from .catalog import Catalog
 from .markup import plot_text
 from .periods import Period
 from .regions import Tree
-from .store import query, rows
+from .store import query, rows, sql
 
 TOWNSHIP = 4  # regions level of 乡镇/街道
 MAX_UNIT_ROWS = 40  # the heat map lists the units themselves up to this many, else the children
@@ -204,17 +204,19 @@ def heat(frame: pd.DataFrame, tree: Tree, catalog: Catalog,
     return out[HEAT_COLUMNS]
 
 
-def _path_names(tree: Tree, parents) -> dict[str, dict]:
-    """Province, city and county names on the path of each region of parents (and of the
-    regions above them), each region worked out once."""
-    out: dict[str, dict] = {}
+def _path_names(tree: Tree, parents) -> dict[str, tuple]:
+    """Province, city and county names (PATH_LEVELS order) on the path of each region of
+    parents and of the regions above them, each region worked out once."""
+    slot = {lvl: i for i, lvl in enumerate(PATH_LEVELS.values())}
+    out: dict[str, tuple] = {}
 
-    def names(code: str) -> dict:
+    def names(code: str) -> tuple:
         if code not in out:
             up = tree.parent.get(code)
-            got = dict(names(up)) if up is not None else {k: None for k in PATH_LEVELS}
-            got.update({k: tree.name[code] for k, lvl in PATH_LEVELS.items() if tree.level[code] == lvl})
-            out[code] = got
+            got = list(names(up)) if up is not None else [None] * len(slot)
+            if tree.level[code] in slot:
+                got[slot[tree.level[code]]] = tree.name[code]
+            out[code] = tuple(got)
         return out[code]
     for p in parents:
         names(p)
@@ -246,16 +248,16 @@ def missing(frame: pd.DataFrame, tree: Tree, catalog: Catalog) -> pd.DataFrame:
     ids_of = [tuple(inds[gap[r]]) for r in first]
     names_of = np.array(["、".join(catalog[i].name_zh for i in ids) for ids in ids_of], dtype=object)
     codes = np.asarray(g.units, dtype=object)[rows]
-    parents = [tree.parent[c] for c in codes]
-    paths = _path_names(tree, set(parents))
+    parent_of, parents = pd.factorize(np.array([tree.parent[c] for c in codes], dtype=object))
+    paths = _path_names(tree, parents)
     out = pd.DataFrame({
         "unit_code": codes, "unit_name": [tree.name[c] for c in codes],
         "group_code": list(g.groups[rows]), "n_expected": n_exp.astype(int),
         "n_missing": (n_exp - n_rep).astype(int), "all_missing": none,
         "missing_ids": [ids_of[k] for k in which],
     })
-    for k in PATH_LEVELS:
-        out[k] = [paths[p][k] for p in parents]
+    for i, k in enumerate(PATH_LEVELS):
+        out[k] = np.array([paths[p][i] for p in parents], dtype=object)[parent_of].tolist()
     out["missing_names"] = np.where(none, "全部指标", names_of[which]).tolist()
     return out.sort_values("unit_code", ignore_index=True)[MISSING_COLUMNS]
 
@@ -286,13 +288,14 @@ class Report:
 def reported_grid(con, tree: Tree, region: str, period: Period, ids: list[str]) -> _Grid:
     """The grid of a region above township level, from what each unit reported per period
     (table unit_reports) instead of the facts: the same cells as _Grid.of(status(...))."""
-    got = query(con, "completeness_masks", region=region, depth=int(tree.depth[region]),
-                start=period.start, end=period.end)
+    got = con.execute(sql("completeness_masks"), {"region": region, "depth": int(tree.depth[region]),
+                      "start": period.start, "end": period.end}).fetchnumpy()   # 38 k rows: no frame
     bits = dict(rows(con, "completeness_bits"))
     shifts = np.array([bits[i] for i in ids], dtype=np.uint64)
-    masks = got["mask"].to_numpy(dtype=np.uint64)
+    masks = np.asarray(got["mask"], dtype=np.uint64)
     reported = ((masks[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool)
-    return _Grid(pd.Index(got["unit_code"].to_numpy(dtype=object)), got["group_code"].to_numpy(dtype=object),
+    return _Grid(pd.Index(np.asarray(got["unit_code"], dtype=object), dtype=object),
+                 np.asarray(got["group_code"], dtype=object),
                  pd.Index(ids, dtype=object), np.ones(reported.shape, bool), reported)
 
 
