@@ -4,7 +4,7 @@ Times completeness.report (the one call the page makes: the status query and the
 summary, heat map and missing-unit list) for 全国 (38,723 townships), 湖北省 and 十堰市 × a month,
 a quarter and a year, with every stored indicator and with those due only. Budget (issue 9):
 全国 and a province <= 150 ms. Build the database first with bench/bench_overview.py.
-    python bench/bench_completeness.py [--repeat 10]
+    python bench/bench_completeness.py [--repeat 10] [--db PATH]
 """
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ PERIODS = ["2026-10", "2026Q3", "2026"]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--db", type=Path, default=DB, help="the national database (default: %(default)s)")
     a = ap.parse_args()
-    if not DB.exists():
-        sys.exit(f"{DB} is missing: run bench/bench_overview.py first")
-    build.ensure_db(DB)
-    con = store.connect(DB)
+    if not a.db.exists():
+        sys.exit(f"{a.db} is missing: run bench/bench_overview.py first")
+    build.ensure_db(a.db)
+    con = store.connect(a.db)
     tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
     print("| 区域 | 期间 | 指标 | 单位数 | 中位数 ms | p95 ms | 预算 |\n|---|---|---|---|---|---|---|")
     for region, budget in REGIONS.items():

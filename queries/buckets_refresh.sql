@@ -1,7 +1,7 @@
 -- Recompute the rows of bucket_totals (see schema.sql) of the marked buckets and indicators
--- (bucket_keys_mark.sql): the county rows (level 3) from the facts, then their cities' rows (level
--- 2) from the county rows; then drop the marks. Runs inside the transaction that changed the
--- facts, after the change.
+-- (bucket_keys_mark.sql): the county rows (level 3) from the facts, then their cities' rows
+-- (level 2) from the county rows; buckets.refresh then clears the marks. Runs inside the
+-- transaction that changed the facts, after the change.
 DELETE FROM bucket_totals t USING (SELECT DISTINCT bucket, indicator_id FROM bucket_keys) k
 WHERE t.level = 3 AND t.bucket = k.bucket AND t.indicator_id = k.indicator_id;
 
@@ -67,5 +67,3 @@ FROM bucket_totals
 WHERE level = 3 AND (coalesce(d2, d1, '000000'), indicator_id) IN (SELECT city, indicator_id FROM bucket_keys)
 GROUP BY ALL
 ORDER BY indicator_id, period_start, city;
-
-DROP TABLE bucket_keys;

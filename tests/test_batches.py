@@ -48,6 +48,7 @@ def snapshot(con) -> dict[str, pd.DataFrame]:
         "history": con.sql("SELECT * FROM fact_history ORDER BY ALL").df(),
         "villages": con.sql("SELECT * FROM regions WHERE batch_id IS NOT NULL ORDER BY ALL").df(),
         "buckets": con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df(),   # county sums
+        "unit_reports": con.sql("SELECT * FROM unit_reports ORDER BY ALL").df(),
     }
 
 

@@ -52,7 +52,9 @@ def load(con, tree, catalog, data: bytes, name="上报.csv") -> int:
 
 
 def table(con) -> pd.DataFrame:
-    return con.sql("SELECT * FROM bucket_totals ORDER BY ALL").df()
+    """The derived tables kept by buckets.refresh: the county sums and the units' reports."""
+    return pd.concat({t: con.sql(f"SELECT * FROM {t} ORDER BY ALL").df()
+                      for t in ("bucket_totals", "unit_reports")})
 
 
 def assert_rebuild_changes_nothing(con) -> None:

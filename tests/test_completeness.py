@@ -65,9 +65,16 @@ def add_village(con, code, name, parent):
 
 
 def reported(con, tree, catalog, region, period, indicators=None):
-    """{unit: set of reported indicators} of every unit of region."""
-    st = completeness.status(con, tree, catalog, region, Period.parse(period), indicators)
-    return {u: set(g.loc[g["reported"], "indicator_id"]) for u, g in st.groupby("unit_code")}
+    """{unit: set of reported indicators} of every unit of region, from the facts (status); the
+    page's report (above township level from unit_reports) must say the same."""
+    p = Period.parse(period)
+    st = completeness.status(con, tree, catalog, region, p, indicators)
+    got = {u: set(g.loc[g["reported"], "indicator_id"]) for u, g in st.groupby("unit_code")}
+    rep = completeness.report(con, tree, catalog, region, p, indicators)
+    gaps = dict(zip(rep.missing["unit_code"], rep.missing["missing_ids"]))
+    assert rep.totals["units"] == len(got)
+    assert {u: set(rep.indicators) - set(gaps.get(u, ())) for u in got} == got
+    return got
 
 
 def rows(frame, columns):
@@ -185,6 +192,55 @@ def test_only_facts_inside_the_period_count(con, tree, catalog):
     assert reported(con, tree, catalog, XIAOTING, "2026-09~2026-10", [fr]) == {
         TA: {fr}, TB: set(), TC: set()}
     assert reported(con, tree, catalog, XIAOTING, "2025", [fr]) == {TA: {fr}, TB: set(), TC: set()}
+
+
+def test_report_agrees_with_a_plain_count_of_the_demo_facts(demo_db):
+    """report() (above township level from unit_reports) against the facts counted in pandas:
+    each township's reported indicators (its own facts and its villages'), then the summary,
+    heat map cells and missing list worked out from those sets."""
+    con = store.connect(demo_db, read_only=True)
+    tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    regions = con.sql("SELECT code, level, parent_code FROM regions").df()
+    facts = con.sql("SELECT region_code, indicator_id, period_start, period_end FROM facts").df()
+    parent = dict(zip(regions["code"], regions["parent_code"].replace({float("nan"): None})))
+    level = dict(zip(regions["code"], regions["level"]))
+
+    def chain(code):                   # the region and its ancestors, nearest first
+        while code is not None:
+            yield code
+            code = parent[code]
+    township = {c: next((a for a in chain(c) if level[a] == 4), None) for c in regions["code"]}
+    facts["unit"] = facts["region_code"].map(township)
+    facts = facts.dropna(subset=["unit"])
+    checked = 0
+    for region in ["000000", "420000", "420300", "330800", "370400", "429004"]:
+        units = sorted(c for c in regions["code"] if level[c] == 4 and region in chain(c))
+        group = {u: next(a for a in chain(u) if parent[a] == region) for u in units}
+        row = {u: u if len(units) <= completeness.MAX_UNIT_ROWS else group[u] for u in units}
+        for key in ["2026-10", "2026Q3", "2026", "2025-11~2026-02", "2024-01"]:
+            p = Period.parse(key)
+            inside = facts[(facts["period_start"] >= pd.Timestamp(p.start))
+                           & (facts["period_end"] <= pd.Timestamp(p.end))]
+            done = inside.groupby("unit")["indicator_id"].agg(set).to_dict()
+            for ids in (list(cat.stored_ids()), ["funds_raised", "assessment_score"]):
+                rep = completeness.report(con, tree, cat, region, p, ids)
+                gaps = {u: [i for i in ids if i not in done.get(u, set())] for u in units}
+                assert list(zip(rep.missing["unit_code"], rep.missing["missing_ids"])) == [
+                    (u, tuple(g)) for u, g in gaps.items() if g]
+                s = rep.summary.set_index("code")
+                assert len(s) == len(set(group.values()))
+                for code in set(group.values()):
+                    n = [len(gaps[u]) for u in units if group[u] == code]
+                    assert tuple(s.loc[code, ["units", "full", "none"]]) == (
+                        len(n), n.count(0), n.count(len(ids))), (region, key, code)
+                h = rep.heat.set_index(["row_code", "indicator_id"])["reported"]
+                assert len(h) == len(set(row.values())) * len(ids)
+                for code in set(row.values()):
+                    for i in ids:
+                        assert h[(code, i)] == sum(i not in gaps[u] for u in units if row[u] == code)
+                checked += len(units)
+    con.close()
+    assert checked > 20000
 
 
 # --------------------------------------------------------------------------- due indicators

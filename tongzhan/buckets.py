@@ -2,6 +2,7 @@
 facts inside every transaction that changes them: a city then reads its counties' sums, the
 country or a province the cities' sums, thousands of rows instead of millions (rollup.py picks
 the source; bench/bench_overview.py measures it).
+Likewise what each township-level unit reported per period (table unit_reports, completeness.py).
 
 A write marks the (region, indicator) pairs it changes, before it changes them (an undo may
 delete villages, and with them the way to their county), and refreshes the marked buckets after.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .store import execute, query, registered
+from .store import StoreError, create_schema, execute, query, registered, rows
 
 # Roll-ups of targets at these tree depths or above (country 0, province 1, city 2) read
 # bucket_totals, and so does a county's own figure (depth 3, not its children's); deeper ones
@@ -39,13 +40,26 @@ def mark(con, keys: pd.DataFrame) -> None:
 def refresh(con) -> None:
     """Recompute the marked buckets from the facts (inside the caller's transaction)."""
     execute(con, "buckets_refresh")
+    execute(con, "unit_reports_refresh")
+    # Cleared, not dropped: a temp table dropped and made again in one transaction kept the
+    # statistics of the first (empty: a province without facts), and the next refresh of the
+    # rebuild then inserted nothing (DuckDB 2.0).
+    con.execute("DELETE FROM bucket_keys")
 
 
 def rebuild(con, provinces: list[str | None]) -> None:
-    """Recompute bucket_totals from all facts (a database of an earlier version), one province
-    at a time (None: the country's own facts), which bounds the memory it takes."""
+    """Recompute bucket_totals and unit_reports from all facts (a database of an earlier
+    version, which may lack unit_reports: created here), one province at a time (None: the
+    country's own facts), which bounds the memory it takes."""
+    create_schema(con)
     con.execute("DELETE FROM bucket_totals")
+    con.execute("DELETE FROM unit_reports")
     for code in provinces:
-        mark(con, query(con, "fact_keys", province=code))
-        refresh(con)
+        if len(keys := query(con, "fact_keys", province=code)):   # a refresh with no marks, then
+            mark(con, keys)                                         # one with marks, inserted rows
+            refresh(con)                                            # that could not be read
     execute(con, "buckets_resort")
+    facts, county, city = rows(con, "buckets_check")[0]
+    if not facts == county == city:
+        raise StoreError(f"汇总表重建后与事实表不一致（事实 {facts:,} 条，县级汇总 {county:,} 条，市级汇总 {city:,} 条），"
+                         "已撤销本次升级。请保留数据库文件并联系维护人员。")

@@ -22,7 +22,7 @@ from .catalog import Catalog
 from .markup import plot_text
 from .periods import Period
 from .regions import Tree
-from .store import query
+from .store import query, rows, sql
 
 TOWNSHIP = 4  # regions level of 乡镇/街道
 MAX_UNIT_ROWS = 40  # the heat map lists the units themselves up to this many, else the children
@@ -81,15 +81,20 @@ def due_indicators(con, catalog: Catalog, period: Period) -> list[str]:
 
 # --------------------------------------------------------------------------- status and views of it
 
+def _stored(catalog: Catalog, indicators: list[str] | None) -> list[str]:
+    ids = list(catalog.stored_ids() if indicators is None else indicators)
+    unknown = [i for i in ids if i not in catalog or catalog[i].kind == "ratio"]
+    if unknown:
+        raise ValueError(f"not stored indicators: {unknown}")
+    return ids
+
+
 def status(con, tree: Tree, catalog: Catalog, region: str, period: Period,
            indicators: list[str] | None = None) -> pd.DataFrame:
     """One row per unit × indicator (default: all stored indicators), units in code order, with
     reported (bool) and facts (how many facts inside the period). Units without any fact appear
     as not reported."""
-    ids = list(catalog.stored_ids() if indicators is None else indicators)
-    unknown = [i for i in ids if i not in catalog or catalog[i].kind == "ratio"]
-    if unknown:
-        raise ValueError(f"not stored indicators: {unknown}")
+    ids = _stored(catalog, indicators)
     grid = units(tree, region).merge(pd.DataFrame({"indicator_id": ids}), how="cross")
     if ids and len(grid):
         got = query(con, "completeness_status", region=region, depth=int(tree.depth[region]),
@@ -137,16 +142,22 @@ def _grid(frame) -> _Grid:
     return frame if isinstance(frame, _Grid) else _Grid.of(frame)
 
 
+def _sum_by(keys: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and, per key, the column sums of the bool matrix cells."""
+    codes, uniq = pd.factorize(keys, sort=True)
+    sums = np.stack([np.bincount(codes, weights=col, minlength=len(uniq)) for col in cells.T], axis=1)
+    return np.asarray(uniq, dtype=object), sums.astype(np.int64).reshape(len(uniq), cells.shape[1])
+
+
 def summarize(frame: pd.DataFrame, tree: Tree) -> pd.DataFrame:
     """Per group of a status frame (the direct child of the region holding the units, in code
     order): units, full (reported every indicator), partial, none (reported nothing) and
     rate = full / units in %."""
     g = _grid(frame)
     n_exp, n_rep = g.n_expected, g.n_reported
-    u = pd.DataFrame({"code": g.groups, "full": n_rep == n_exp, "none": (n_rep == 0) & (n_exp > 0)})
-    by = u.groupby("code", sort=True)
-    out = pd.DataFrame({"units": by.size(), "full": by["full"].sum(), "none": by["none"].sum()})
-    out = out.reset_index()
+    counts = np.stack([np.ones(len(n_exp), bool), n_rep == n_exp, (n_rep == 0) & (n_exp > 0)], axis=1)
+    codes, sums = _sum_by(g.groups, counts)
+    out = pd.DataFrame({"code": codes, "units": sums[:, 0], "full": sums[:, 1], "none": sums[:, 2]})
     out["partial"] = out["units"] - out["full"] - out["none"]
     out["rate"] = 100.0 * out["full"] / out["units"]
     out["name"] = [tree.name[c] for c in out["code"]]
@@ -172,16 +183,15 @@ def heat(frame: pd.DataFrame, tree: Tree, catalog: Catalog,
     by_unit = len(g.units) <= max_units
     keys = np.asarray(g.units, dtype=object) if by_unit else g.groups
     cols = list(g.indicators)
-    units_ = pd.DataFrame(g.expected.astype(int), columns=cols).groupby(keys, sort=True).sum()
-    rep = pd.DataFrame(g.reported & g.expected, columns=cols).astype(int).groupby(keys, sort=True).sum()
+    codes, sums = _sum_by(keys, np.concatenate([g.expected, g.reported & g.expected], axis=1))
     out = pd.DataFrame({
-        "row_code": np.repeat(units_.index.to_numpy(dtype=object), len(cols)),
-        "indicator_id": np.tile(np.array(cols, dtype=object), len(units_)),
-        "units": units_.to_numpy().ravel(), "reported": rep.to_numpy().ravel()})
+        "row_code": np.repeat(codes, len(cols)),
+        "indicator_id": np.tile(np.array(cols, dtype=object), len(codes)),
+        "units": sums[:, :len(cols)].ravel(), "reported": sums[:, len(cols):].ravel()})
     out = out[out["units"] > 0].reset_index(drop=True)
     out["share"] = 100.0 * out["reported"] / out["units"]
     out["indicator_name"] = [catalog[i].name_zh for i in out["indicator_id"]]
-    group_of = dict(zip(g.units, g.groups))
+    group_of = dict(zip(np.asarray(g.units, dtype=object), g.groups)) if by_unit else {}
     labels = {}
     for code in out["row_code"].drop_duplicates():
         group = group_of.get(code, code)
@@ -194,14 +204,32 @@ def heat(frame: pd.DataFrame, tree: Tree, catalog: Catalog,
     return out[HEAT_COLUMNS]
 
 
-def _path_names(tree: Tree, parent: str) -> dict:
-    """Province, city and county names on the path of a unit whose parent is `parent`."""
-    names = {k: None for k in PATH_LEVELS}
-    for a in tree.ancestors(parent):
-        for k, lvl in PATH_LEVELS.items():
-            if tree.level[a] == lvl:
-                names[k] = tree.name[a]
-    return names
+def _path_names(tree: Tree, parents) -> dict[str, tuple]:
+    """Province, city and county names (PATH_LEVELS order) on the path of each region of
+    parents and of the regions above them, each region worked out once."""
+    slot = {lvl: i for i, lvl in enumerate(PATH_LEVELS.values())}
+    out: dict[str, tuple] = {}
+
+    def names(code: str) -> tuple:
+        if code not in out:
+            up = tree.parent.get(code)
+            got = list(names(up)) if up is not None else [None] * len(slot)
+            if tree.level[code] in slot:
+                got[slot[tree.level[code]]] = tree.name[code]
+            out[code] = tuple(got)
+        return out[code]
+    for p in parents:
+        names(p)
+    return out
+
+
+def _patterns(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a bool matrix: the index of the first row of each, and for every row
+    which one it is."""
+    packed = np.ascontiguousarray(np.packbits(cells, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return first, which.ravel()
 
 
 def missing(frame: pd.DataFrame, tree: Tree, catalog: Catalog) -> pd.DataFrame:
@@ -213,23 +241,24 @@ def missing(frame: pd.DataFrame, tree: Tree, catalog: Catalog) -> pd.DataFrame:
     rows = np.flatnonzero(gap.any(axis=1))
     if not len(rows):
         return pd.DataFrame(columns=MISSING_COLUMNS)
-    n_exp, n_rep = g.n_expected[rows], g.n_reported[rows]
+    gap, n_exp, n_rep = gap[rows], g.n_expected[rows], g.n_reported[rows]
     inds = np.array(g.indicators, dtype=object)
     none = n_rep == 0
-    missing_ids = [tuple(inds[gap[r]]) for r in rows]
-    codes = list(np.asarray(g.units, dtype=object)[rows])
-    parents = {c: tree.parent[c] for c in codes}
-    paths = {p: _path_names(tree, p) for p in set(parents.values())}
+    first, which = _patterns(gap)            # units share few patterns of gaps
+    ids_of = [tuple(inds[gap[r]]) for r in first]
+    names_of = np.array(["、".join(catalog[i].name_zh for i in ids) for ids in ids_of], dtype=object)
+    codes = np.asarray(g.units, dtype=object)[rows]
+    parent_of, parents = pd.factorize(np.array([tree.parent[c] for c in codes], dtype=object))
+    paths = _path_names(tree, parents)
     out = pd.DataFrame({
         "unit_code": codes, "unit_name": [tree.name[c] for c in codes],
         "group_code": list(g.groups[rows]), "n_expected": n_exp.astype(int),
         "n_missing": (n_exp - n_rep).astype(int), "all_missing": none,
-        "missing_ids": missing_ids,
+        "missing_ids": [ids_of[k] for k in which],
     })
-    for k in PATH_LEVELS:
-        out[k] = [paths[parents[c]][k] for c in codes]
-    out["missing_names"] = ["全部指标" if a else "、".join(catalog[i].name_zh for i in ids)
-                            for a, ids in zip(out["all_missing"], out["missing_ids"])]
+    for i, k in enumerate(PATH_LEVELS):
+        out[k] = np.array([paths[p][i] for p in parents], dtype=object)[parent_of].tolist()
+    out["missing_names"] = np.where(none, "全部指标", names_of[which]).tolist()
     return out.sort_values("unit_code", ignore_index=True)[MISSING_COLUMNS]
 
 
@@ -256,12 +285,31 @@ class Report:
     missing: pd.DataFrame
 
 
+def reported_grid(con, tree: Tree, region: str, period: Period, ids: list[str]) -> _Grid:
+    """The grid of a region above township level, from what each unit reported per period
+    (table unit_reports) instead of the facts: the same cells as _Grid.of(status(...))."""
+    got = con.execute(sql("completeness_masks"), {"region": region, "depth": int(tree.depth[region]),
+                      "start": period.start, "end": period.end}).fetchnumpy()   # 38 k rows: no frame
+    bits = dict(rows(con, "completeness_bits"))
+    shifts = np.array([bits[i] for i in ids], dtype=np.uint64)
+    masks = np.asarray(got["mask"], dtype=np.uint64)
+    reported = ((masks[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool)
+    return _Grid(pd.Index(np.asarray(got["unit_code"], dtype=object), dtype=object),
+                 np.asarray(got["group_code"], dtype=object),
+                 pd.Index(ids, dtype=object), np.ones(reported.shape, bool), reported)
+
+
 def report(con, tree: Tree, catalog: Catalog, region: str, period: Period,
            indicators: list[str] | None = None) -> Report:
-    g = _Grid.of(status(con, tree, catalog, region, period, indicators))  # one query, one grid
+    """Summary, totals, heat map and missing units from one grid: above township level read from
+    unit_reports, else (a single unit, or no indicator) from the facts by status()."""
+    ids = _stored(catalog, indicators)
+    if ids and tree.level[region] < TOWNSHIP:
+        g = reported_grid(con, tree, region, period, ids)
+    else:
+        g = _Grid.of(status(con, tree, catalog, region, period, ids))
     s = summarize(g, tree)
-    ids = tuple(catalog.stored_ids() if indicators is None else indicators)
-    return Report(ids, s, totals(s), heat(g, tree, catalog), missing(g, tree, catalog))
+    return Report(tuple(ids), s, totals(s), heat(g, tree, catalog), missing(g, tree, catalog))
 
 
 # --------------------------------------------------------------------------- presentation
