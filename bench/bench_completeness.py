@@ -37,6 +37,7 @@ def main() -> None:
     con = store.connect(a.db)
     tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
     print("| 区域 | 期间 | 指标 | 单位数 | 中位数 ms | p95 ms | 预算 |\n|---|---|---|---|---|---|---|")
+    budgeted = []   # (p95, budget, what) of the cases with a budget
     for region, budget in REGIONS.items():
         for key in PERIODS:
             period = Period.parse(key)
@@ -49,7 +50,13 @@ def main() -> None:
                 med, p95 = np.median(times), np.percentile(times, 95)
                 verdict = "—" if budget is None else ("PASS" if p95 <= budget else "FAIL")
                 print(f"| {tree.name[region]} | {key} | {label} {len(rep.indicators)} | {rep.totals['units']:,} "
-                      f"| {med:.0f} | {p95:.0f} | {verdict} |")
+                      f"| {med:.0f} | {p95:.0f} | {verdict} |", flush=True)
+                if budget is not None:
+                    budgeted.append((p95, budget, f"{tree.name[region]} {key} {label}"))
+    over = [b for b in budgeted if b[0] > b[1]]
+    worst = max(budgeted)
+    print(f"\n{'FAIL' if over else 'PASS'}  报送情况 全国与省 p95 ≤ 150 ms：{len(budgeted) - len(over)}/{len(budgeted)}，"
+          f"最慢 {worst[0]:.0f} ms（{worst[2]}）")
 
 
 if __name__ == "__main__":
