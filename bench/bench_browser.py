@@ -49,7 +49,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, _free_port, _healthy, copy_db  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, _free_port, _healthy, copy_db, stop  # noqa: E402
 
 NATIONAL = ROOT / "bench" / "national.duckdb"
 STEPS = ("下钻", "期间", "期间类型", "指标", "面包屑")
@@ -105,12 +105,7 @@ def launch(db: Path, logdir: Path, timeout: float = 120):
             time.sleep(0.02)
         yield Server(url, proc.pid, launched, time.perf_counter())
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @contextlib.asynccontextmanager

@@ -137,12 +137,17 @@ def run_streamlit(db: Path, logdir: Path, script: str = "dashboard.py"):
             time.sleep(0.25)
         yield StreamlitServer(url=url, db=db, port=port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server process: terminate, and kill it if it has not ended after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
