@@ -12,6 +12,9 @@ tree, catalog = ctx.tree, ctx.catalog
 info, region, period = ui.region_and_period(ctx)
 period = ui.view_period(ctx, region, period)   # like for like: cut at the region's newest data
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
+chart_key = f"bars_{region}_{indicator}_{period.key}"
+if points := ui.clicked_points(chart_key):   # a bar was clicked: go down before computing this view
+    ui.go_to_region(points[0]["customdata"])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 
 kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
@@ -31,11 +34,7 @@ if table.empty:
     st.stop()
 if table["value"].notna().any():
     fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points",
-                            key=f"bars_{region}_{indicator}_{period.key}")
-    points = event.selection.points if event else []
-    if points:
-        ui.go_to_region(points[0]["customdata"])
+    st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=chart_key)
     st.caption("点击柱子可下钻到该区域。" + (
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))

@@ -83,9 +83,16 @@ def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app
         float(own["value"]), "万元")
     screenshot(page, "overview-township")
 
-    # The breadcrumb goes back up to 十堰市.
+    # The breadcrumb goes back up to 十堰市, and it stays there: the bar clicked in 十堰市's chart
+    # before (茅箭区) is not clicked again.
     page.get_by_role("button", name="十堰市").click()
     page.wait_for_url("**region=420300**", timeout=15_000)
+    page.locator(".js-plotly-plot .gtitle").filter(has_text="十堰市各下级").wait_for(timeout=15_000)
+    app_ready(page)
+    page.wait_for_timeout(1000)
+    assert "region=420300" in page.url
+    app_ready(page)
+    assert "十堰市各下级" in page.locator(".js-plotly-plot .gtitle").text_content()
 
 
 def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, app_ready, screenshot):

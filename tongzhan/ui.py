@@ -217,6 +217,13 @@ def url_region(tree: Tree) -> str:
     return _kept("region", lambda code: code in tree, ROOT_CODE)
 
 
+def clicked_points(chart_key: str) -> list:
+    """The points clicked in the chart of that key, read at the top of the page's next run: the
+    drill-down then skips computing and drawing the view it leaves (bench_browser 下钻)."""
+    state = st.session_state.get(chart_key)
+    return list(state["selection"]["points"]) if state else []
+
+
 def go_to_region(code: str) -> None:
     st.query_params["region"] = code
     st.rerun()
