@@ -41,10 +41,7 @@ def refresh(con) -> None:
     """Recompute the marked buckets from the facts (inside the caller's transaction)."""
     execute(con, "buckets_refresh")
     execute(con, "unit_reports_refresh")
-    # Cleared, not dropped: a temp table dropped and made again in one transaction kept the
-    # statistics of the first (empty: a province without facts), and the next refresh of the
-    # rebuild then inserted nothing (DuckDB 2.0).
-    con.execute("DELETE FROM bucket_keys")
+    con.execute("DELETE FROM bucket_keys")   # the marks are spent; the table stays for the next write
 
 
 def rebuild(con, provinces: list[str | None]) -> None:
@@ -55,9 +52,11 @@ def rebuild(con, provinces: list[str | None]) -> None:
     con.execute("DELETE FROM bucket_totals")
     con.execute("DELETE FROM unit_reports")
     for code in provinces:
-        if len(keys := query(con, "fact_keys", province=code)):   # a refresh with no marks, then
-            mark(con, keys)                                         # one with marks, inserted rows
-            refresh(con)                                            # that could not be read
+        # Provinces without facts are skipped: in one transaction, a refresh with no marks and
+        # then one with marks inserted rows that could not be read back (DuckDB 2.0, national data).
+        if len(keys := query(con, "fact_keys", province=code)):
+            mark(con, keys)
+            refresh(con)
     execute(con, "buckets_resort")
     facts, county, city = rows(con, "buckets_check")[0]
     if not facts == county == city:
