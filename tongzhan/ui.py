@@ -39,7 +39,9 @@ def open_at_start() -> None:
     with contextlib.suppress(StoreError):
         _connection(path)
         version = _version(path)
-        _tree(path, version), _catalog(path, version), data_info(path, version, date.today())
+        _tree(path, version)
+        _catalog(path, version)
+        data_info(path, version, date.today())
 
 
 @dataclass(frozen=True)
