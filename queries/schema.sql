@@ -92,9 +92,12 @@ CREATE TABLE IF NOT EXISTS bucket_totals (
 
 -- Per township-level unit (乡镇/街道, level 4) and reporting period (period_start, period_end of
 -- its facts), which indicators it reported, itself or its villages: bit k of mask is the k-th
--- indicator by id, from 0 (completeness_bits.sql). What the 报送情况 page reads instead of the
+-- indicator by id, from 0 (view indicator_bits). What the 报送情况 page reads instead of the
 -- facts; kept in step with them like bucket_totals (unit_reports_refresh.sql). d1..d3: the unit's
 -- ancestors by depth (d3 is its county bucket, or the unit itself at depth 3).
+CREATE OR REPLACE VIEW indicator_bits AS   -- bit k of unit_reports.mask: the k-th indicator by id
+SELECT id AS indicator_id, (row_number() OVER (ORDER BY id) - 1)::INTEGER AS bit FROM indicators;
+
 CREATE TABLE IF NOT EXISTS unit_reports (
     unit VARCHAR NOT NULL,
     d1 VARCHAR, d2 VARCHAR, d3 VARCHAR,

@@ -5,14 +5,11 @@
 DELETE FROM unit_reports WHERE d3 IN (SELECT bucket FROM bucket_keys);
 
 INSERT INTO unit_reports
-WITH bits AS (   -- as completeness_bits.sql
-    SELECT id, (row_number() OVER (ORDER BY id) - 1)::INTEGER AS bit FROM indicators
-),
-f AS (
+WITH f AS (
     SELECT CASE r.depth - (r.level - 4) WHEN 1 THEN f.d1 WHEN 2 THEN f.d2 WHEN 3 THEN f.d3
                                          WHEN 4 THEN f.d4 WHEN 5 THEN f.d5 END AS unit,
            f.d1, f.d2, f.d3, f.period_start, f.period_end, b.bit
-    FROM facts f JOIN regions r ON r.code = f.region_code JOIN bits b ON b.id = f.indicator_id
+    FROM facts f JOIN regions r ON r.code = f.region_code JOIN indicator_bits b ON b.indicator_id = f.indicator_id
     WHERE r.level >= 4
       AND f.d1 IN (SELECT d1 FROM bucket_keys)
       AND f.d3 IN (SELECT bucket FROM bucket_keys)

@@ -108,10 +108,16 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
     f = f[parser.check_facts(f)]
     if f.empty and not parser.problems:
         parser.problem(None, None, "文件中没有任何可导入的数值：所有数值单元格都是空的。")
+    parser.problems.sort(key=lambda p: (p.row or 0))
+    return _result(parser, f, catalog, sheet_name, allow_subtotals)
+
+
+def _result(parser: _Parser, f: pd.DataFrame, catalog: Catalog, sheet_name: str | None,
+            allow_subtotals: bool) -> ParseResult:
+    """The ParseResult of the checked rows f: facts, the new villages they use, skipped rows."""
     regions, periods, pid = parser.region_codes[f.rid], parser.periods, f.pid.to_numpy()
     used = set(regions)
     villages = [(code, name, parent) for code, (name, parent) in parser.regions.new_villages.items() if code in used]
-    parser.problems.sort(key=lambda p: (p.row or 0))
     return ParseResult(
         facts=pd.DataFrame({"region_code": regions, "indicator_id": _objects(catalog.ids())[f.ind],
                             "period_start": _objects([p.start for p in periods])[pid],
@@ -120,7 +126,8 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
                             "value": f.value.to_numpy(), "row": f.row.to_numpy()}),
         villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
-        problems=capped(parser.problems), layout=layout, sheet=sheet_name, allow_subtotals=allow_subtotals)
+        problems=capped(parser.problems), layout=parser.layout, sheet=sheet_name,
+        allow_subtotals=allow_subtotals)
 
 
 class _NoTable(Exception):
