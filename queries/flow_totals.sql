@@ -1,13 +1,13 @@
 -- Flow indicators (funds, people served, ...) summed over each target's subtree and a date range.
--- Targets: $region itself, or (with $by_children) each of its children by parent link, through
--- the ancestor columns d1..d5. A fact is not counted when a coarser fact of the same region and
--- indicator, also inside the range, covers it (a quarter reported with its months counts once).
+-- Targets: $region itself ($at = $depth), or each region at depth $at below it (its children at
+-- $depth + 1, its townships at 4, ...), found by parent link through the ancestor columns d1..d5.
+-- A fact is not counted when a coarser fact of the same region and indicator, also inside the
+-- range, covers it (a quarter reported with its months counts once).
 -- Columns as rollup.COLUMNS (the sum is exact: values are DECIMAL).
 WITH flows AS NOT MATERIALIZED (
     SELECT
-        CASE WHEN $by_children THEN
-            CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END
-        ELSE $region END AS target,
+        CASE WHEN $at = $depth THEN $region
+         ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
         region_code, indicator_id, period_start, period_end, months, value
     FROM facts
     WHERE list_contains($indicators, indicator_id)

@@ -6,9 +6,8 @@
 WITH ratios AS (SELECT unnest($ratios, recursive := true)),
 parts AS (
     SELECT
-        CASE WHEN $by_children THEN
-            CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END
-        ELSE $region END AS target,
+        CASE WHEN $at = $depth THEN $region
+         ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
         f.region_code, f.indicator_id, f.value, f.period_start, f.period_end,
         f.period_end < $due AS carried
     FROM facts f

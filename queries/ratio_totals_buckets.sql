@@ -1,13 +1,13 @@
--- ratio_totals.sql for a target at depth 0-2 (country, province, city; a county itself, not its
--- children), from bucket_totals, in one pass: the sums of the pairs in effect (regions with both
--- parts, rows of the ratio itself) give numerator, denominator, units and carried units; the
+-- ratio_totals.sql for targets at depth 0-3 (country, province, city, county; buckets.serves),
+-- from bucket_totals, in one pass: the sums of the pairs in effect (regions with both parts,
+-- rows of the ratio itself) give numerator, denominator, units and carried units; the
 -- regions with one part only are those with a part in effect, less twice the pairs.
 -- $ratios: {ratio_id, num_id, den_id}; $indicators: the parts. Columns as rollup.COLUMNS.
 WITH ratios AS (SELECT unnest($ratios, recursive := true)),
 sums AS (
     SELECT
-        CASE WHEN $by_children THEN CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 END
-        ELSE $region END AS target,
+        CASE WHEN $at = $depth THEN $region
+         ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END END AS target,
         indicator_id, value, den, units, period_start, period_end
     FROM bucket_totals
     WHERE list_contains(list_concat($indicators, [r.ratio_id FOR r IN $ratios]), indicator_id)

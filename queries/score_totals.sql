@@ -1,6 +1,6 @@
--- Score of each target (the region itself, or its children): a region's own latest score at or
--- before $end if it has one, else the mean over its direct children that have a score,
--- recursively (units: 1 for an own score, else the number of scored children). Bottom-up by
+-- Score of each target (the region itself, or the regions at depth $at below it): a region's
+-- own latest score at or before $end if it has one, else the mean over its direct children
+-- that have a score, recursively (units: 1 for an own score, else the number of scored children). Bottom-up by
 -- depth; a region's parent is the previous ancestor column, so no join with regions is needed.
 -- A score whose period ends before $oldest has expired (the catalog's carry-forward) and counts
 -- for nothing; one that ends before $due is carried forward. carried_units: the scores carried
@@ -53,4 +53,4 @@ SELECT code AS target, $indicator AS indicator_id, value, NULL::DOUBLE AS numera
        NULL::DOUBLE AS denominator, n AS units, c AS carried_units, NULL::BIGINT AS excluded_units,
        os AS oldest_start, oe AS oldest_end
 FROM scored
-WHERE CASE WHEN $by_children THEN depth = $depth + 1 ELSE depth = $depth AND code = $region END
+WHERE depth = $at AND ($at > $depth OR code = $region)

@@ -6,9 +6,8 @@
 -- Columns as rollup.COLUMNS: units = regions whose value is included, carried_units = those
 -- carried forward, oldest_start/oldest_end = the period of the oldest value included.
 SELECT
-    CASE WHEN $by_children THEN
-        CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 WHEN 3 THEN d4 WHEN 4 THEN d5 END
-    ELSE $region END AS target,
+    CASE WHEN $at = $depth THEN $region
+         ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
     f.indicator_id, sum(f.value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
     NULL::DOUBLE AS denominator, count(*) AS units,
     count(*) FILTER (WHERE f.period_end < $due) AS carried_units, NULL::BIGINT AS excluded_units,

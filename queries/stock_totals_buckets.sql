@@ -1,8 +1,8 @@
--- stock_totals.sql for a target at depth 0-2 (country, province, city; a county itself, not its
--- children), from the sums in bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
+-- stock_totals.sql for targets at depth 0-3 (country, province, city, county; buckets.serves),
+-- from the sums in bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
 SELECT
-    CASE WHEN $by_children THEN CASE $depth WHEN 0 THEN d1 WHEN 1 THEN d2 WHEN 2 THEN d3 END
-    ELSE $region END AS target,
+    CASE WHEN $at = $depth THEN $region
+         ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END END AS target,
     indicator_id, sum(value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
     NULL::DOUBLE AS denominator, sum(units)::BIGINT AS units,
     coalesce(sum(units) FILTER (WHERE period_end < $due), 0)::BIGINT AS carried_units,

@@ -25,7 +25,7 @@ def both(con, tree, catalog, region, ids, period, by, monkeypatch) -> tuple[pd.D
     p = Period.parse(period)
     sums = compute(con, tree, catalog, region, ids, p, by)
     with monkeypatch.context() as m:
-        m.setattr(buckets, "serves", lambda depth, by: False)   # every target from the facts
+        m.setattr(buckets, "serves", lambda at: False)   # every target from the facts
         facts = compute(con, tree, catalog, region, ids, p, by)
     key = ["region_code", "indicator_id"]
     return (sums.sort_values(key, ignore_index=True), facts.sort_values(key, ignore_index=True))
@@ -36,7 +36,7 @@ def assert_agree(con, tree, catalog, regions, periods, monkeypatch) -> int:
     n = 0
     for region in regions:
         for period in periods:
-            for by in ("self", "children"):
+            for by in ("self", "children", *range(tree.depth[region] + 2, buckets.MAX_DEPTH + 1)):
                 sums, facts = both(con, tree, catalog, region, ids, period, by, monkeypatch)
                 pd.testing.assert_frame_equal(sums, facts, check_dtype=False, obj=f"{region} {period} {by}")
                 n += len(sums)

@@ -14,6 +14,7 @@ import pytest
 
 from facts import add, fact
 from tongzhan.periods import Period
+from tongzhan import rollup
 from tongzhan.rollup import COLUMNS, compute, indicator_table
 
 # Real codes of the official tree (checked in the `tree` fixture).
@@ -465,3 +466,58 @@ def test_stale_scores_expire_and_the_childrens_mean_takes_over(con, tree, catalo
     # In November the 2026Q3 score is the latest due, not carried
     row = one(con, tree, catalog, SHIYAN, sc, "2026-11")
     assert row["value"] == pytest.approx(80.0) and row["carried_units"] == 0
+
+
+# --------------------------------------------------------------------------- administrative levels
+
+GZ1 = "440103001"     # a township of 广州市荔湾区 (depth 4), beside 东莞市's (depth 3)
+
+
+def at_level(con, tree, catalog, region, indicator, period, level):
+    """{code: value} of the regions of that level with a value; every region of the level listed."""
+    t = indicator_table(con, tree, catalog, region, indicator, Period.parse(period), level=level)
+    assert list(t["region_code"]) == tree.at_level(region, level)
+    return {r.region_code: r.value for r in t.itertuples() if pd.notna(r.value)}
+
+
+def test_regions_of_a_level_at_any_depth(con, tree, catalog):
+    assert tree.level[XIANTAO] == 3 and tree.depth[XIANTAO] == 2     # a county-level city under 湖北省
+    assert tree.level[DG1] == 4 and tree.depth[DG1] == 3             # a township under 东莞市
+    add(con, [
+        fact(T1, "funds_raised", "2026-01", 1.0), fact(T2, "funds_raised", "2026-02", 2.0),
+        fact(T3, "funds_raised", "2026-03", 3.0), fact(XT1, "funds_raised", "2026-01", 5.5),
+        fact(MAOJIAN, "funds_raised", "2026-02", 10.0),              # the county's own report
+        fact(SHIYAN, "funds_raised", "2026-02", 100.0),              # the city's own report
+        fact(T1, "villages_total", "2026-03", 4), fact(T1, "villages_with_org", "2026-03", 3),
+        fact(T2, "villages_with_org", "2026-03", 1),                 # one part only
+        fact(XT1, "villages_total", "2026-03", 4), fact(XT1, "villages_with_org", "2026-03", 2),
+        fact(T1, "assessment_score", "2026Q1", 90), fact(T2, "assessment_score", "2026Q1", 70),
+        fact(XT1, "assessment_score", "2026Q1", 60),
+        fact(DG1, "org_count", "2026-03", 4), fact(DG2, "org_count", "2026-02", 6),
+        fact(GZ1, "org_count", "2026-03", 5),
+    ])
+    # Counties of 湖北省: 茅箭区 1 + 2 + 10 (own), 张湾区 3, 仙桃市 5.5; 十堰市 (a city beside
+    # 仙桃市 at depth 2) is no county, and its own 100 is in no county's row.
+    assert at_level(con, tree, catalog, HUBEI, "funds_raised", "2026Q1", 3) == pytest.approx(
+        {MAOJIAN: 13.0, ZHANGWAN: 3.0, XIANTAO: 5.5})
+    assert at_level(con, tree, catalog, COUNTRY, "funds_raised", "2026Q1", 3) == pytest.approx(
+        {MAOJIAN: 13.0, ZHANGWAN: 3.0, XIANTAO: 5.5})
+    rows = rollup.at_level(con, tree, catalog, HUBEI, ["funds_raised", "org_count"], Period.parse("2026Q1"), 3)
+    assert sorted(rows["region_code"]) == [MAOJIAN, ZHANGWAN, XIANTAO]   # only regions with data
+    # Townships of 湖北省: the county's and the city's own reports are in no township's row.
+    assert at_level(con, tree, catalog, HUBEI, "funds_raised", "2026Q1", 4) == pytest.approx(
+        {T1: 1.0, T2: 2.0, T3: 3.0, XT1: 5.5})
+    # Rates per township: T1 3/4 = 75 %, 沙嘴 2/4 = 50 %; T2 has a numerator only: no rate, counted.
+    t = indicator_table(con, tree, catalog, HUBEI, "village_org_coverage", Period.parse("2026Q1"), level=4)
+    t = t.set_index("region_code")
+    assert t.loc[[T1, XT1], "value"].tolist() == pytest.approx([75.0, 50.0])
+    assert pd.isna(t.loc[T2, "value"]) and t.loc[T2, "excluded_units"] == 1
+    # Scores per county: 茅箭区 (90 + 70) / 2 = 80 from 2 townships, 仙桃市 60.
+    assert at_level(con, tree, catalog, HUBEI, "assessment_score", "2026Q1", 3) == pytest.approx(
+        {MAOJIAN: 80.0, XIANTAO: 60.0})
+    # Townships of 广东省 at depth 3 (东莞市) and 4 (广州市): stocks.
+    assert at_level(con, tree, catalog, GUANGDONG, "org_count", "2026Q1", 4) == pytest.approx(
+        {GZ1: 5, DG1: 4, DG2: 6})
+    # A city's townships, one depth only.
+    assert at_level(con, tree, catalog, SHIYAN, "funds_raised", "2026Q1", 4) == pytest.approx(
+        {T1: 1.0, T2: 2.0, T3: 3.0})

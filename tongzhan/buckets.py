@@ -13,22 +13,22 @@ import pandas as pd
 
 from .store import StoreError, create_schema, execute, query, registered, rows
 
-# Roll-ups of targets at these tree depths or above (country 0, province 1, city 2) read
-# bucket_totals, and so does a county's own figure (depth 3, not its children's); deeper ones
-# read the facts of their subtree directly.
-MAX_DEPTH = 2
+# Roll-ups of targets down to county level (depth 3) read bucket_totals, whose finest sums are
+# per county; townships and villages read the facts of their subtree directly.
+MAX_DEPTH = 3
 
 
-def serves(depth: int, by: str) -> bool:
-    """Whether bucket_totals holds the roll-up of a target at depth (by: 'self' or 'children')."""
-    return depth <= MAX_DEPTH or (depth == MAX_DEPTH + 1 and by == "self")
+def serves(at: int) -> bool:
+    """Whether bucket_totals holds the roll-ups of targets at depth `at`."""
+    return at <= MAX_DEPTH
 
 
-def level(depth: int) -> int:
-    """The rows of bucket_totals a target at depth reads: the city sums (2) for the country and a
-    province, the county sums (3) for a city and a county. A parameter of its own, so that DuckDB
-    skips the other level's row groups (an expression of $depth in the SQL was not pushed down)."""
-    return 2 if depth < MAX_DEPTH else 3
+def level(depth: int, at: int) -> int:
+    """The rows of bucket_totals that targets at depth `at` below a region at `depth` read: the
+    city sums (2) for cities and above under the country or a province, else the county sums
+    (3; sorted by county, so a city reads a few row groups). A parameter of its own, so that
+    DuckDB skips the other level's row groups (an expression in the SQL was not pushed down)."""
+    return 2 if depth < 2 and at <= 2 else 3
 
 
 def mark(con, keys: pd.DataFrame) -> None:

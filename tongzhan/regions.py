@@ -58,6 +58,7 @@ class Tree:
         self.level = dict(zip(codes, frame["level"].tolist()))
         self.depth = dict(zip(codes, frame["depth"].tolist()))
         self._children: dict[str, list[str]] = {}
+        self._at_level: dict[tuple[str, int], list[str]] = {}
         for code, par in zip(codes, parents):
             if par is not None:
                 self._children.setdefault(par, []).append(code)
@@ -67,6 +68,22 @@ class Tree:
 
     def children(self, code: str) -> list[str]:
         return self._children.get(code, [])
+
+    def at_level(self, code: str, level: int) -> list[str]:
+        """The regions of administrative `level` (4: townships) in code's subtree, in tree order,
+        at whatever depth they sit: 东莞市's townships are its children, 仙桃市 is a county-level
+        city directly under 湖北省."""
+        key = (code, level)
+        if key not in self._at_level:
+            found, todo = [], [code]
+            while todo:   # depth first, children in code order
+                c = todo.pop()
+                if self.level[c] == level:
+                    found.append(c)
+                elif self.level[c] < level:
+                    todo.extend(reversed(self.children(c)))
+            self._at_level[key] = found
+        return self._at_level[key]
 
     def ancestors(self, code: str) -> list[str]:
         """Root first, the region itself last."""

@@ -20,7 +20,7 @@ import pandas as pd
 from . import buckets
 from .catalog import Catalog
 from .periods import Period, due_end, months_before
-from .regions import Tree
+from .regions import MAX_DEPTH, Tree
 from .store import rows
 
 COLUMNS = ["region_code", "indicator_id", "value", "numerator", "denominator", "units",
@@ -29,8 +29,10 @@ _FLOATS, _COUNTS = COLUMNS[2:5], COLUMNS[5:8]
 
 
 def compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
-            period: Period, by: str = "self") -> pd.DataFrame:
-    """Long frame of COLUMNS for the targets (region itself, or its children) that have data.
+            period: Period, by: str | int = "self") -> pd.DataFrame:
+    """Long frame of COLUMNS for the targets that have data: the region itself (by="self"), its
+    children (by="children"), or every region at tree depth `by` (an int) in its subtree; see
+    at_level for administrative levels.
     units: regions whose stock values are included (ratios: with both parts); for scores 1 (own
     score) or the number of scored children; empty for flows. carried_units: of those, carried
     forward from an earlier period; excluded_units (ratios): regions with one part only.
@@ -63,13 +65,40 @@ def rules(catalog: Catalog, ids, end: date) -> list[dict]:
     return out
 
 
-def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
-             period: Period, by: str) -> list[tuple]:
-    kinds = {i: catalog[i].kind for i in indicator_ids}
+def target_depth(tree: Tree, region: str, by: str | int) -> int:
+    """The tree depth of the targets of compute()."""
     depth = int(tree.depth[region])
-    params = dict(region=region, depth=depth, by_children=by == "children", end=period.end)
+    at = depth if by == "self" else depth + 1 if by == "children" else int(by)
+    if at < depth:
+        raise ValueError(f"depth {at} is above {region} (depth {depth})")
+    return at
+
+
+def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
+             period: Period, level: int) -> pd.DataFrame:
+    """compute() for the regions of administrative `level` in region's subtree (tree.at_level):
+    one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3)."""
+    return _frame(COLUMNS, _at_level(con, tree, catalog, region, indicator_ids, period, level))
+
+
+def _at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
+              period: Period, level: int) -> list[tuple]:
+    codes = tree.at_level(region, level)
+    depths = sorted({int(tree.depth[c]) for c in codes})
+    found = [r for d in depths for r in _compute(con, tree, catalog, region, indicator_ids, period, d)]
+    keep = set(codes) if len(depths) > 1 else None   # other regions at a shared depth: 十堰市 beside 仙桃市
+    return [r for r in found if keep is None or r[0] in keep]
+
+
+def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
+             period: Period, by: str | int) -> list[tuple]:
+    kinds = {i: catalog[i].kind for i in indicator_ids}
+    depth, at = int(tree.depth[region]), target_depth(tree, region, by)
+    if at > MAX_DEPTH:   # a village's children
+        return []
+    params = dict(region=region, depth=depth, at=at, end=period.end)
     # flows, stocks and ratios: from the county or city sums where they serve, else the facts
-    src, sums = (("_buckets", {**params, "level": buckets.level(depth)}) if buckets.serves(depth, by)
+    src, sums = (("_buckets", {**params, "level": buckets.level(depth, at)}) if buckets.serves(at)
                  else ("", params))
     out = []
     if flows := [i for i, k in kinds.items() if k == "flow"]:
@@ -100,11 +129,17 @@ def _by_rule(catalog: Catalog, ids, end: date) -> dict[tuple, list[str]]:
 
 
 def indicator_table(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str,
-                    period: Period, by: str = "self") -> pd.DataFrame:
-    """One row per target (all children, with or without data): code, name and the columns of
-    compute() from value on."""
-    targets = tree.children(region) if by == "children" else [region]
-    found = {r[0]: r[2:] for r in _compute(con, tree, catalog, region, [indicator_id], period, by)}
+                    period: Period, by: str = "self", level: int | None = None) -> pd.DataFrame:
+    """One row per target, with or without data: region itself (by="self"), its children
+    (by="children"), or every region of administrative `level` in its subtree (at_level). Code,
+    name and the columns of compute() from value on."""
+    if level is None:
+        targets = tree.children(region) if by == "children" else [region]
+        found = _compute(con, tree, catalog, region, [indicator_id], period, by)
+    else:
+        targets = tree.at_level(region, level)
+        found = _at_level(con, tree, catalog, region, [indicator_id], period, level)
+    found = {r[0]: r[2:] for r in found}
     empty = (None,) * (len(COLUMNS) - 2)
     return _frame(["region_code", "region_name", *COLUMNS[2:]],
                   [(t, tree.name[t], *found.get(t, empty)) for t in targets])
