@@ -1,4 +1,4 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | import | batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | rank | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,8 @@ from .importer import name_problem, parse_file, problem_count, problems_frame
 from .catalog import Catalog
 from .fmt import exact
 from .periods import Period
-from .regions import ROOT_CODE, Tree
+from .league import LEVELS, PER, RANK_COLUMNS, league, per_options
+from .regions import LEVEL_NAMES, ROOT_CODE, Tree
 from .fmt import is_missing
 from .overview import KPI_COLUMNS, kpis
 from .rollup import indicator_table
@@ -44,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     k.add_argument("--format", choices=["csv", "json"], default="csv")
+    r = sub.add_parser("rank", help="排名：区域内某一级的全部单位按指标排名，含上期名次")
+    r.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    r.add_argument("--level", required=True, choices=list(LEVELS),
+                   help="排名的层级：province 省、city 市(州)、county 县(市、区)、township 乡镇(街道)、village 村(社区)")
+    r.add_argument("--indicator", required=True, help="指标 id，如 funds_raised")
+    r.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    r.add_argument("--per", choices=list(PER), help="按村(社区)或乡镇(街道)数折算（流量和存量指标）")
+    r.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -83,6 +92,11 @@ def check_region(tree: Tree, code: str) -> None:
         raise StoreError(f"未知的区划代码：{code}")
 
 
+def check_indicator(catalog: Catalog, indicator_id: str) -> None:
+    if indicator_id not in catalog:
+        raise StoreError(f"未知的指标：{indicator_id}（可用：{', '.join(catalog.ids())}）")
+
+
 def parse_period(start: str, end: str | None = None) -> Period:
     """A period key, or the span from the start of one to the end of another, as a StoreError."""
     try:
@@ -98,8 +112,7 @@ def run_query(args) -> None:
     con, tree, catalog = open_db(args, read_only=True)
     try:
         check_region(tree, args.region)
-        if args.indicator not in catalog:
-            raise StoreError(f"未知的指标：{args.indicator}（可用：{', '.join(catalog.ids())}）")
+        check_indicator(catalog, args.indicator)
         period = parse_period(args.start, args.end)
         table = indicator_table(con, tree, catalog, args.region, args.indicator, period, args.by)
     finally:
@@ -119,6 +132,23 @@ def run_kpis(args) -> None:
         con.close()
     write(table.assign(**{c: [d.isoformat() for d in table[c]]
                           for c in ("from", "to", "compare_from", "compare_to")}), args.format)
+
+
+def run_rank(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        check_indicator(catalog, args.indicator)
+        level = LEVELS[args.level]
+        if level <= tree.level[args.region]:
+            raise StoreError(f"{tree.name[args.region]}之下没有{LEVEL_NAMES[level]}一级")
+        if args.per and args.per not in per_options(catalog, args.indicator):
+            raise StoreError(f"{catalog[args.indicator].name_zh}不能按每{PER[args.per]}折算（只用于流量和存量指标）")
+        table = league(con, tree, catalog, args.region, args.indicator, parse_period(args.period),
+                       level, args.per)
+    finally:
+        con.close()
+    write(table[RANK_COLUMNS], args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -224,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             run_query(args)
         elif args.command == "kpis":
             run_kpis(args)
+        elif args.command == "rank":
+            run_rank(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

@@ -108,6 +108,21 @@ class Period:
         end = month_end(last.year, last.month)
         return self if self.end <= end or self.start > end else Period(self.start, end)
 
+    @property
+    def length(self) -> int:
+        """The number of months."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def before(self) -> "Period":
+        """The comparable period just before: the month, quarter or year before, or the months
+        of a range's length just before it."""
+        return Period(months_before(self.start, self.length).replace(day=1),
+                      months_before(self.end, self.length))
+
+    def first(self, n: int) -> "Period":
+        """The first n months (all when n is longer)."""
+        return Period(self.start, months_before(self.start, -min(n, self.length) + 1))
+
     def last_year(self) -> "Period":
         """The same months one year earlier."""
         return Period.months(self.start.year - 1, self.start.month, self.end.year - 1, self.end.month)
@@ -127,6 +142,15 @@ def as_kind(p: Period, kind: str, last: date) -> Period:
         q = (m - 1) // 3
         return Period.months(y, 3 * q + 1, y, 3 * q + 3)
     return Period.months(y, 1, y, 12)
+
+
+def comparable(chosen: Period, shown: Period, kind: str) -> Period:
+    """The period before `chosen` that `shown` (chosen cut at the newest data) is compared with,
+    like for like: a flow sums as many months as shown has (2026 cut at October ↔ 2025 January
+    to October, 2026Q4 cut at October ↔ July); a stock, rate or score takes the previous
+    period's end value (the whole previous period)."""
+    before = chosen.before()
+    return before.first(shown.length) if kind == "flow" else before
 
 
 def cut_note(chosen: Period, shown: Period) -> str | None:

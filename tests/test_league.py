@@ -1,0 +1,134 @@
+"""League tables (tongzhan.league, `rank` CLI) on small hand-made databases: every expected rank
+and value is worked out by hand in the comment next to it."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from facts import add, fact
+from test_cli import assert_user_error, run
+from tongzhan.league import RANK_COLUMNS, league
+from tongzhan.periods import Period
+
+SHIYAN, MAOJIAN, GUANGDONG, DONGGUAN = "420300", "420302", "440000", "441900"
+T1, T2, T3 = "420302001", "420302002", "420302003"   # 武当路、二堰、五堰街道 (茅箭区)
+Z1 = "420303001"                                      # 花果街道 (张湾区)
+DG1, GZ1 = "441900003", "440103001"                   # 东莞市 东城街道 (depth 3), 广州市 a township (depth 4)
+TOWNSHIP, COUNTY = 4, 3
+
+
+def table(con, schema_db, region, indicator, period, level, per=None) -> pd.DataFrame:
+    _, tree, catalog = schema_db
+    return league(con, tree, catalog, region, indicator, Period.parse(period), level, per)
+
+
+def ranked(t: pd.DataFrame) -> dict:
+    """{code: (rank, value, prev_rank)} of the ranked rows."""
+    t = t.dropna(subset=["rank"])
+    return {r.region_code: (r.rank, r.value, None if pd.isna(r.prev_rank) else r.prev_rank)
+            for r in t.itertuples()}
+
+
+def test_ties_share_a_rank_and_rank_changes(con, schema_db):
+    add(con, [
+        fact(T1, "funds_raised", "2026-10", 5), fact(T2, "funds_raised", "2026-10", 3),
+        fact(Z1, "funds_raised", "2026-10", 3), fact(T3, "funds_raised", "2026-10", 1),
+        fact(T1, "funds_raised", "2026-09", 1), fact(T2, "funds_raised", "2026-09", 5),
+        fact(Z1, "funds_raised", "2026-09", 2),
+    ])
+    t = table(con, schema_db, SHIYAN, "funds_raised", "2026-10", TOWNSHIP)
+    # October: 5, 3, 3, 1 → 1, 2, 2, 4 (competition ranking). September: T2 5, Z1 2, T1 1 → 1, 2, 3.
+    assert ranked(t) == {T1: (1, 5, 3), T2: (2, 3, 1), Z1: (2, 3, 2), T3: (4, 1, None)}
+    assert list(t["region_code"][:4]) == [T1, T2, Z1, T3]          # by rank, then code
+    assert t.set_index("region_code")["rank_change"].loc[[T1, T2, Z1]].tolist() == [2, -1, 0]
+    assert list(t.columns[:8]) == RANK_COLUMNS
+    # Every township of 十堰市 is listed, the 114 without data unranked at the end.
+    _, tree, _ = schema_db
+    assert len(t) == len(tree.at_level(SHIYAN, TOWNSHIP)) and t["rank"].isna().sum() == len(t) - 4
+    assert t.set_index("region_code").loc[Z1, "parent_name"] == "张湾区"
+    assert t.attrs["before"] == Period.parse("2026-09")
+
+
+def test_a_year_in_progress_is_compared_like_for_like(con, schema_db):
+    add(con, [
+        fact(T1, "funds_raised", "2026-03", 4), fact(T2, "funds_raised", "2026-10", 6),   # 2026 to October
+        fact(T1, "funds_raised", "2025-05", 10), fact(T2, "funds_raised", "2025-10", 3),
+        fact(T2, "funds_raised", "2025-12", 100),   # after October: not in the comparison
+        fact(T1, "org_count", "2025-12", 2), fact(T2, "org_count", "2025-12", 7),
+        fact(T1, "org_count", "2026-10", 9), fact(T2, "org_count", "2026-10", 8),
+    ])
+    t = table(con, schema_db, MAOJIAN, "funds_raised", "2026", TOWNSHIP)
+    # 2026 (Jan–Oct): T2 6, T1 4. 2025 Jan–Oct: T1 10, T2 3 (T2's December 100 left out).
+    assert ranked(t) == {T2: (1, 6, 2), T1: (2, 4, 1)}
+    assert t.attrs["period"] == Period.parse("2026-01~2026-10")
+    assert t.attrs["before"] == Period.parse("2025-01~2025-10")
+    # A stock compares with the end of the whole year before: 2025-12 T2 7, T1 2.
+    t = table(con, schema_db, MAOJIAN, "org_count", "2026", TOWNSHIP)
+    assert ranked(t) == {T1: (1, 9, 2), T2: (2, 8, 1)}
+
+
+def test_per_village_and_rates_with_their_parts(con, schema_db):
+    add(con, [
+        fact(T1, "funds_raised", "2026-10", 10), fact(T1, "villages_total", "2026-10", 4),
+        fact(T2, "funds_raised", "2026-10", 6), fact(T2, "villages_total", "2026-10", 2),
+        fact(T3, "funds_raised", "2026-10", 50),                         # no village count
+        fact(T1, "villages_with_org", "2026-10", 3), fact(T2, "villages_with_org", "2026-10", 2),
+    ])
+    t = table(con, schema_db, MAOJIAN, "funds_raised", "2026-10", TOWNSHIP, per="villages_total")
+    # T2 6 / 2 = 3 per village, T1 10 / 4 = 2.5; T3 has no village count: no value, unranked.
+    assert ranked(t) == {T2: (1, 3.0, None), T1: (2, 2.5, None)}
+    row = t.set_index("region_code").loc[T2]
+    assert (row["numerator"], row["denominator"], row["text"]) == (6, 2, "3.00万元/村(社区)")
+    assert t.attrs["unit"] == "万元/村(社区)"
+    assert t.set_index("region_code").loc[T3, "text"] == "—"
+    # Rate: T2 2/2 = 100 %, T1 3/4 = 75 %, with numerator and denominator.
+    t = table(con, schema_db, MAOJIAN, "village_org_coverage", "2026-10", TOWNSHIP)
+    assert ranked(t) == {T2: (1, 100.0, None), T1: (2, 75.0, None)}
+    assert t.set_index("region_code").loc[T1, ["numerator", "denominator"]].tolist() == [3, 4]
+    with pytest.raises(ValueError):
+        table(con, schema_db, MAOJIAN, "village_org_coverage", "2026-10", TOWNSHIP, per="villages_total")
+
+
+def test_townships_at_two_depths(con, schema_db):
+    add(con, [fact(DG1, "projects_landed", "2026-10", 2), fact(GZ1, "projects_landed", "2026-10", 3)])
+    t = table(con, schema_db, GUANGDONG, "projects_landed", "2026-10", TOWNSHIP)
+    assert ranked(t) == {GZ1: (1, 3, None), DG1: (2, 2, None)}
+    assert t.set_index("region_code").loc[DG1, "parent_name"] == "东莞市"
+
+
+@pytest.fixture
+def rank_db(con, tmp_path):
+    """The file behind `con` (conftest), closed so that the CLI can open it."""
+    add(con, [fact(T1, "people_served", "2026-10", 300), fact(Z1, "people_served", "2026-10", 500),
+              fact(T1, "people_served", "2026-09", 900)])
+    con.close()
+    return tmp_path / "t.duckdb"
+
+
+def test_rank_cli(rank_db):
+    res = run("rank", "--region", SHIYAN, "--level", "county", "--indicator", "people_served",
+              "--period", "2026-10", db=rank_db)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    # 张湾区 500 (September: none), 茅箭区 300 (September: 900, first); the other 6 unranked.
+    assert lines[0] == ",".join(RANK_COLUMNS)
+    assert lines[1:3] == ["1,420303,张湾区,十堰市,500,,,", "2,420302,茅箭区,十堰市,300,,,1"]
+    assert len(lines) == 1 + 8
+    res = run("rank", "--region", SHIYAN, "--level", "township", "--indicator", "people_served",
+              "--period", "2026-10", "--format", "json", db=rank_db)
+    first = json.loads(res.stdout)[0]
+    assert (first["region_code"], first["value"], first["prev_rank"]) == (Z1, 500, None)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--region", MAOJIAN, "--level", "city"], "茅箭区之下没有市(州)一级"),
+    (["--region", "999999", "--level", "county"], "未知的区划代码"),
+    (["--region", SHIYAN, "--level", "county", "--per", "villages_total",
+      "--indicator", "village_org_coverage"], "不能按每村(社区)折算"),
+])
+def test_rank_cli_errors(rank_db, args, says):
+    if "--indicator" not in args:
+        args = args + ["--indicator", "people_served"]
+    assert_user_error(run("rank", *args, "--period", "2026-10", db=rank_db), says)

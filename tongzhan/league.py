@@ -1,0 +1,75 @@
+"""League tables (排名): every region of one administrative level inside a region, ranked by an
+indicator, with the change of rank since the comparable period before. Values come from the
+roll-up rules (rollup.indicator_table at a level); this module only ranks and compares."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .catalog import Catalog
+from .fmt import fmt_value, is_missing
+from .overview import view_period
+from .periods import Period, comparable
+from .regions import LEVEL_NAMES, Tree
+from .rollup import indicator_table
+
+RANK_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "value", "numerator",
+                "denominator", "prev_rank"]
+LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}   # CLI --level
+# Stocks that a flow or stock may be divided by, and what the value is then per.
+PER = {"villages_total": "村(社区)", "townships_total": "乡镇(街道)"}
+
+
+def levels_below(tree: Tree, region: str) -> list[int]:
+    """The administrative levels that have regions inside region (a province: 2, 3, 4, ...)."""
+    return [lv for lv in range(tree.level[region] + 1, max(LEVEL_NAMES) + 1)
+            if tree.at_level(region, lv)]
+
+
+def per_options(catalog: Catalog, indicator_id: str) -> list[str]:
+    """The stocks this indicator can be divided by: flows and counts, not rates or scores."""
+    return [p for p in PER if p in catalog and catalog[indicator_id].kind in ("flow", "stock")
+            and p != indicator_id]
+
+
+def unit_of(catalog: Catalog, indicator_id: str, per: str | None) -> str:
+    """The unit of the ranked value: 万元, or 万元/村(社区) when divided."""
+    unit = catalog[indicator_id].unit
+    return unit if per is None else f"{unit}/{PER[per]}"
+
+
+def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, chosen: Period,
+           level: int, per: str | None = None) -> pd.DataFrame:
+    """RANK_COLUMNS, then rank_change (places gained since the period before), parent_code,
+    text, units, carried_units, excluded_units: one row per region of `level` inside region,
+    ranked (ties share a rank: 1, 2, 2, 4), those without a value last and unranked.
+    The period is cut at the region's newest data and compared like for like
+    (periods.comparable). per: divide by that stock of the same region and period (PER)."""
+    if per is not None and per not in per_options(catalog, indicator_id):
+        raise ValueError(f"{catalog[indicator_id].name_zh}不能按每{PER.get(per, per)}折算")
+    shown = view_period(con, tree, region, chosen)
+    now = _ranked(con, tree, catalog, region, indicator_id, shown, level, per)
+    before = comparable(chosen, shown, catalog[indicator_id].kind)
+    then = _ranked(con, tree, catalog, region, indicator_id, before, level, per)
+    now["prev_rank"] = now["region_code"].map(then.set_index("region_code")["rank"]).astype("Int64")
+    now["rank_change"] = now["prev_rank"] - now["rank"]
+    now["parent_code"] = [tree.parent[c] for c in now["region_code"]]
+    now["parent_name"] = [tree.name[p] for p in now["parent_code"]]
+    unit, base = unit_of(catalog, indicator_id, per), catalog[indicator_id].unit
+    now["text"] = [fmt_value(v, base) + ("" if is_missing(v) else unit.removeprefix(base))
+                   for v in now["value"]]
+    now = now.sort_values(["rank", "region_code"], na_position="last", ignore_index=True)
+    now.attrs.update(period=shown, before=before, unit=unit)
+    return now[RANK_COLUMNS + ["rank_change", "parent_code", "text", "units", "carried_units",
+                               "excluded_units"]]
+
+
+def _ranked(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, period: Period,
+            level: int, per: str | None) -> pd.DataFrame:
+    t = indicator_table(con, tree, catalog, region, indicator_id, period, level=level)
+    if per is not None:
+        d = indicator_table(con, tree, catalog, region, per, period, level=level)
+        den = d["value"].where(d["value"] > 0)   # no villages: no value per village
+        t["numerator"], t["denominator"] = t["value"], den.to_numpy()
+        t["value"] = t["value"] / t["denominator"]
+    t["rank"] = t["value"].rank(method="min", ascending=False).astype("Int64")
+    return t
