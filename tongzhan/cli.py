@@ -142,8 +142,9 @@ def run_rank(args) -> None:
         level = LEVELS[args.level]
         if level <= tree.level[args.region]:
             raise StoreError(f"{tree.name[args.region]}之下没有{LEVEL_NAMES[level]}一级")
-        if args.per and args.per not in per_options(catalog, args.indicator):
-            raise StoreError(f"{catalog[args.indicator].name_zh}不能按每{PER[args.per]}折算（只用于流量和存量指标）")
+        if args.per and args.per not in per_options(catalog, args.indicator, level):
+            raise StoreError(f"{LEVEL_NAMES[level]}的{catalog[args.indicator].name_zh}不能按每{PER[args.per]}折算"
+                             "（只用于流量和存量指标，且只折算到更低一级）")
         table = league(con, tree, catalog, args.region, args.indicator, parse_period(args.period),
                        level, args.per)
     finally:

@@ -15,8 +15,10 @@ from .rollup import indicator_table
 RANK_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "value", "numerator",
                 "denominator", "prev_rank"]
 LEVELS = {"province": 1, "city": 2, "county": 3, "township": 4, "village": 5}   # CLI --level
-# Stocks that a flow or stock may be divided by, and what the value is then per.
+# Stocks that a flow or stock may be divided by, what the value is then per, and the level of
+# what is counted (a township is not divided by its number of townships).
 PER = {"villages_total": "村(社区)", "townships_total": "乡镇(街道)"}
+_PER_LEVEL = {"villages_total": 5, "townships_total": 4}
 
 
 def levels_below(tree: Tree, region: str) -> list[int]:
@@ -25,10 +27,11 @@ def levels_below(tree: Tree, region: str) -> list[int]:
             if tree.at_level(region, lv)]
 
 
-def per_options(catalog: Catalog, indicator_id: str) -> list[str]:
-    """The stocks this indicator can be divided by: flows and counts, not rates or scores."""
+def per_options(catalog: Catalog, indicator_id: str, level: int) -> list[str]:
+    """The stocks a flow or a count of regions at `level` can be divided by (not rates or
+    scores): villages for townships and above, townships for counties and above."""
     return [p for p in PER if p in catalog and catalog[indicator_id].kind in ("flow", "stock")
-            and p != indicator_id]
+            and p != indicator_id and level < _PER_LEVEL[p]]
 
 
 def unit_of(catalog: Catalog, indicator_id: str, per: str | None) -> str:
@@ -44,7 +47,7 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
     ranked (ties share a rank: 1, 2, 2, 4), those without a value last and unranked.
     The period is cut at the region's newest data and compared like for like
     (periods.comparable). per: divide by that stock of the same region and period (PER)."""
-    if per is not None and per not in per_options(catalog, indicator_id):
+    if per is not None and per not in per_options(catalog, indicator_id, level):
         raise ValueError(f"{catalog[indicator_id].name_zh}不能按每{PER.get(per, per)}折算")
     shown = view_period(con, tree, region, chosen)
     now = _ranked(con, tree, catalog, region, indicator_id, shown, level, per)

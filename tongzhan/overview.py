@@ -74,12 +74,13 @@ def children(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str,
                          ignore_index=True)
 
 
-def value_axis(fig: go.Figure, values, unit: str) -> go.Figure:
-    """Count the y axis in 万/亿 like the labels (fmt.axis_ticks), never in plotly's k/M. Every
-    chart of a value goes through it; hover texts should show fmt_value texts."""
+def value_axis(fig: go.Figure, values, unit: str, axis: str = "y") -> go.Figure:
+    """Count the value axis (y, or x for horizontal bars) in 万/亿 like the labels
+    (fmt.axis_ticks), never in plotly's k/M. Every chart of a value goes through it; hover
+    texts should show fmt_value texts."""
     tickvals, ticktext, title = axis_ticks(values, unit)
-    return fig.update_yaxes(tickmode="array", tickvals=tickvals, ticktext=ticktext,
-                            title_text=title)
+    return fig.update(layout={f"{axis}axis": dict(tickmode="array", tickvals=tickvals,
+                                                  ticktext=ticktext, title_text=title)})
 
 
 def bar_figure(table: pd.DataFrame, title: str, unit: str) -> go.Figure:

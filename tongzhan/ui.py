@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import overview
+from . import league, overview
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
 from .periods import Period, as_kind, cut_note, plausible_window
-from .regions import ROOT_CODE, Tree
+from .regions import LEVEL_NAMES, ROOT_CODE, Tree
 from .store import StoreError, connect, cursor, db_path, file_changed, query, read_only
 
 ENTRY_POINT = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -165,6 +165,14 @@ def children(_ctx: Context, path: str, version: str, region: str, indicator_id: 
                                  Period.parse(period_key))
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def league_table(_ctx: Context, path: str, version: str, region: str, indicator_id: str,
+                 period_key: str, level: int, per: str | None) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return league.league(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
+                             Period.parse(period_key), level, per)
+
+
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
     """The data span, and the region and period from the URL (else this session's last choice)
     and the sidebar pickers; stops the page when there is no data at all. Default period: the
@@ -217,6 +225,26 @@ def _keep(param: str, value: str) -> None:
 def url_region(tree: Tree) -> str:
     """The region of the URL, else the one last shown in this session, else 全国."""
     return _kept("region", lambda code: code in tree, ROOT_CODE)
+
+
+def chosen_period(shown: Period) -> Period:
+    """The period as chosen in the picker (the URL's), before it was cut at the newest data."""
+    return Period.parse(st.query_params.get("period", shown.key))
+
+
+def level_picker(tree: Tree, region: str) -> int | None:
+    """The administrative level of a league table inside region, from the URL's `level`, else
+    this session's last choice, else the level of region's children; only levels present
+    (None when there is none: a village)."""
+    levels = league.levels_below(tree, region)
+    if not levels:
+        return None
+    default = str(tree.level[tree.children(region)[0]]) if tree.children(region) else None
+    chosen = _kept("level", lambda v: v.isdigit() and int(v) in levels, default or str(levels[0]))
+    st.session_state["level"] = int(chosen)
+    st.sidebar.selectbox("排名层级", levels, key="level", format_func=LEVEL_NAMES.get,
+                         on_change=lambda: _keep("level", str(st.session_state["level"])))
+    return st.session_state["level"]
 
 
 def clicked_points(chart_key: str) -> list:

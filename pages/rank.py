@@ -1,0 +1,82 @@
+"""排名: every region of one level inside the selected region, ranked by an indicator, with the
+change of rank since the comparable period before, top and bottom N marked, Excel download."""
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tongzhan import exports, ui
+from tongzhan.league import PER, per_options
+from tongzhan.markup import md, plot_text
+from tongzhan.overview import value_axis
+from tongzhan.regions import LEVEL_NAMES
+
+ctx = ui.context()
+tree, catalog = ctx.tree, ctx.catalog
+info, region, period = ui.region_and_period(ctx)
+indicator = ui.indicator_picker(catalog, catalog.headline()[0])
+level = ui.level_picker(tree, region)
+ind = catalog[indicator]
+per = None
+if level is not None and (options := per_options(catalog, indicator, level)):
+    per = st.sidebar.radio("折算", [None, *options], horizontal=True, key="rank_per",
+                           format_func=lambda p: "不折算" if p is None else f"每{PER[p]}")
+n = st.sidebar.number_input("标出前后名次数", 1, 50, 5, key="rank_n")
+
+if level is None:
+    ui.page_header(ctx, info, "同心数据看板 · 排名", region, period)
+    st.info(f"{md(tree.name[region])}没有下级区域，无法排名。")
+    st.stop()
+table = ui.league_table(ctx, ctx.path, ctx.version, region, indicator, ui.chosen_period(period).key,
+                        level, per)
+shown, before, unit = table.attrs["period"], table.attrs["before"], table.attrs["unit"]
+ui.page_header(ctx, info, "同心数据看板 · 排名", region, shown)
+what = f"{tree.name[region]}各{LEVEL_NAMES[level]} · {ind.name_zh}" + (f"（每{PER[per]}）" if per else "")
+
+parents = table.drop_duplicates("parent_code")
+if len(parents) > 1:
+    keep = st.multiselect("按上级筛选", parents["parent_code"], key=f"rank_parents_{region}_{level}",
+                          format_func=tree.name.get, placeholder="全部")
+    if keep:
+        table = table[table["parent_code"].isin(keep)]
+ranked = table.dropna(subset=["rank"])
+if ranked.empty:
+    st.info(f"本期尚无上报数据：{md(tree.name[region])}的{LEVEL_NAMES[level]}在{shown.label}没有{ind.name_zh}数据。")
+    st.stop()
+st.caption(f"{len(ranked)} 个{LEVEL_NAMES[level]}有数据，共 {len(table)} 个；名次变化与{before.label}相比"
+           f"（{'同样月数' if ind.kind == 'flow' else '期末数'}），并列同名次。")
+
+codes = ranked["region_code"].tolist()
+top, bottom = set(codes[:n]), set(codes[max(n, len(codes) - n):])
+bars = ranked[ranked["region_code"].isin(top | bottom)]
+fig = go.Figure(go.Bar(
+    y=[f"{r.rank}. {plot_text(r.region_name)}" for r in bars.itertuples()], x=bars["value"].tolist(),
+    orientation="h", text=bars["text"].tolist(), textposition="outside", cliponaxis=False,
+    marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
+    hovertemplate="%{y}<br>%{text}<extra></extra>"))
+fig.update_layout(title=plot_text(f"{what} · {shown.label} · 前{len(top)}名（绿）与后{len(bottom)}名（红）"),
+                  height=120 + 28 * len(bars), margin=dict(t=60, b=40, l=10, r=60),
+                  yaxis_autorange="reversed", font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
+value_axis(fig, bars["value"], ind.unit, axis="x")
+st.plotly_chart(fig, key=f"rank_{region}_{indicator}_{level}")
+
+
+def change(c) -> str:
+    return "—" if pd.isna(c) else "持平" if c == 0 else f"↑{c}" if c > 0 else f"↓{-c}"
+
+
+value_col = f"{ind.name_zh}（{unit}）"
+out = pd.DataFrame({"名次": table["rank"], "区域": table["region_name"], "上级": table["parent_name"],
+                    value_col: table["value"].round(4)})
+if ind.kind == "ratio" or per:
+    out["分子"], out["分母"] = table["numerator"], table["denominator"]
+out["上期名次"] = table["prev_rank"]
+out["名次变化"] = [change(c) for c in table["rank_change"]]
+out["代码"] = table["region_code"]
+colour = {c: "background-color: #e8f5e9" for c in top} | {c: "background-color: #fdecea" for c in bottom}
+styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=1).format(
+    {value_col: lambda v: "—" if pd.isna(v) else f"{v:,.2f}"})
+st.dataframe(styled, hide_index=True, width="stretch")
+st.download_button(
+    "下载 Excel", exports.xlsx_bytes(out, "排名"), key="rank_xlsx",
+    file_name=f"{tree.name[region]}_{LEVEL_NAMES[level]}_{ind.name_zh}_{shown.label}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
