@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tongzhan import exports, ui
-from tongzhan.league import PER, per_options
+from tongzhan.league import PER, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
 from tongzhan.regions import LEVEL_NAMES
@@ -50,7 +50,7 @@ top, bottom = set(codes[:n]), set(codes[max(n, len(codes) - n):])
 bars = ranked[ranked["region_code"].isin(top | bottom)]
 fig = go.Figure(go.Bar(
     y=[f"{r.rank}. {plot_text(r.region_name)}" for r in bars.itertuples()], x=bars["value"].tolist(),
-    orientation="h", text=bars["text"].tolist(), textposition="outside", cliponaxis=False,
+    orientation="h", text=[value_text(v, catalog, indicator, per) for v in bars["value"]], textposition="outside", cliponaxis=False,
     marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
     hovertemplate="%{y}<br>%{text}<extra></extra>"))
 fig.update_layout(title=plot_text(f"{what} · {shown.label} · 前{len(top)}名（绿）与后{len(bottom)}名（红）"),

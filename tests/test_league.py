@@ -9,7 +9,7 @@ import pytest
 
 from facts import add, fact
 from test_cli import assert_user_error, run
-from tongzhan.league import RANK_COLUMNS, league
+from tongzhan.league import RANK_COLUMNS, league, value_text
 from tongzhan.periods import Period
 
 SHIYAN, MAOJIAN, GUANGDONG, DONGGUAN = "420300", "420302", "440000", "441900"
@@ -80,9 +80,11 @@ def test_per_village_and_rates_with_their_parts(con, schema_db):
     # T2 6 / 2 = 3 per village, T1 10 / 4 = 2.5; T3 has no village count: no value, unranked.
     assert ranked(t) == {T2: (1, 3.0, None), T1: (2, 2.5, None)}
     row = t.set_index("region_code").loc[T2]
-    assert (row["numerator"], row["denominator"], row["text"]) == (6, 2, "3.00万元/村(社区)")
+    assert (row["numerator"], row["denominator"]) == (6, 2)
+    _, _, catalog = schema_db
+    assert value_text(row["value"], catalog, "funds_raised", "villages_total") == "3.00万元/村(社区)"
     assert t.attrs["unit"] == "万元/村(社区)"
-    assert t.set_index("region_code").loc[T3, "text"] == "—"
+    assert value_text(t.set_index("region_code").loc[T3, "value"], catalog, "funds_raised", "villages_total") == "—"
     # Rate: T2 2/2 = 100 %, T1 3/4 = 75 %, with numerator and denominator.
     t = table(con, schema_db, MAOJIAN, "village_org_coverage", "2026-10", TOWNSHIP)
     assert ranked(t) == {T2: (1, 100.0, None), T1: (2, 75.0, None)}

@@ -43,7 +43,7 @@ def unit_of(catalog: Catalog, indicator_id: str, per: str | None) -> str:
 def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, chosen: Period,
            level: int, per: str | None = None) -> pd.DataFrame:
     """RANK_COLUMNS, then rank_change (places gained since the period before), parent_code,
-    text, units, carried_units, excluded_units: one row per region of `level` inside region,
+    units, carried_units, excluded_units: one row per region of `level` inside region,
     ranked (ties share a rank: 1, 2, 2, 4), those without a value last and unranked.
     The period is cut at the region's newest data and compared like for like
     (periods.comparable). per: divide by that stock of the same region and period (PER)."""
@@ -53,17 +53,22 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
     now = _ranked(con, tree, catalog, region, indicator_id, shown, level, per)
     before = comparable(chosen, shown, catalog[indicator_id].kind)
     then = _ranked(con, tree, catalog, region, indicator_id, before, level, per)
-    now["prev_rank"] = now["region_code"].map(then.set_index("region_code")["rank"]).astype("Int64")
+    codes = now["region_code"].tolist()   # (lists and dicts: pandas' arrow strings map slowly)
+    prev = dict(zip(then["region_code"].tolist(), then["rank"]))
+    now["prev_rank"] = pd.array([prev.get(c) for c in codes], dtype="Int64")
     now["rank_change"] = now["prev_rank"] - now["rank"]
-    now["parent_code"] = [tree.parent[c] for c in now["region_code"]]
-    now["parent_name"] = [tree.name[p] for p in now["parent_code"]]
-    unit, base = unit_of(catalog, indicator_id, per), catalog[indicator_id].unit
-    now["text"] = [fmt_value(v, base) + ("" if is_missing(v) else unit.removeprefix(base))
-                   for v in now["value"]]
+    now["parent_code"] = parents = [tree.parent[c] for c in codes]
+    now["parent_name"] = [tree.name[c] for c in parents]
     now = now.sort_values(["rank", "region_code"], na_position="last", ignore_index=True)
-    now.attrs.update(period=shown, before=before, unit=unit)
-    return now[RANK_COLUMNS + ["rank_change", "parent_code", "text", "units", "carried_units",
+    now.attrs.update(period=shown, before=before, unit=unit_of(catalog, indicator_id, per))
+    return now[RANK_COLUMNS + ["rank_change", "parent_code", "units", "carried_units",
                                "excluded_units"]]
+
+
+def value_text(v, catalog: Catalog, indicator_id: str, per: str | None) -> str:
+    """A ranked value as labels show it: 15.61万元, 3.00万元/村(社区)."""
+    unit = catalog[indicator_id].unit
+    return fmt_value(v, unit) + ("" if per is None or is_missing(v) else f"/{PER[per]}")
 
 
 def _ranked(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, period: Period,
