@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tongzhan import build, store
-from tongzhan.periods import Period, month_end
+from tongzhan.periods import Period, comparable, month_end
 from tongzhan.regions import ROOT_CODE, Tree
 
 
@@ -69,6 +69,30 @@ def test_months_constructor():
 ])
 def test_last_year(text, expected):
     assert Period.parse(text).last_year() == expected
+
+
+@pytest.mark.parametrize("text, length, before", [
+    ("2026-01", 1, "2025-12"),                  # across the year boundary
+    ("2026Q1", 3, "2025Q4"),
+    ("2026", 12, "2025"),
+    ("2025-11~2026-02", 4, "2025-07~2025-10"),  # a range: as many months just before
+])
+def test_length_and_before(text, length, before):
+    p = Period.parse(text)
+    assert p.length == length and p.before().key == before
+
+
+@pytest.mark.parametrize("chosen, last, kind, expected", [
+    ("2026", "2026-10", "flow", "2025-01~2025-10"),     # a year in progress: the same months
+    ("2026", "2026-10", "stock", "2025"),               # a stock: the end of the year before
+    ("2026Q4", "2026-10", "flow", "2026-07"),           # a quarter's first month ↔ the first month before
+    ("2026Q4", "2026-10", "ratio", "2026Q3"),
+    ("2026-10", "2026-10", "flow", "2026-09"),
+    ("2026Q3", "2026-10", "flow", "2026Q2"),            # a whole quarter: the whole quarter before
+])
+def test_comparable_period_like_for_like(chosen, last, kind, expected):
+    c = Period.parse(chosen)
+    assert comparable(c, c.clamp(Period.parse(last).end), kind).key == expected
 
 
 # --------------------------------------------------------------------------- division tree
