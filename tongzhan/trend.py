@@ -1,0 +1,134 @@
+"""趋势: a region's indicator as a time series by month, quarter or year, with 同比, 环比 and
+本年累计 (flows), for the region itself or for each of its children. Every point is a roll-up of
+rollup.indicator_table, one call per period; this module only picks the periods and compares."""
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalog import Catalog
+from .fmt import axis_ticks, fmt_delta, fmt_value
+from .markup import plot_text
+from .overview import value_axis, view_period
+from .periods import Period, month_end, months_before
+from .regions import Tree
+from .rollup import indicator_table
+
+GRAINS = {"month": ("M", 1), "quarter": ("Q", 3), "year": ("Y", 12)}   # pandas frequency, months
+GRAIN_NAMES = {"month": "月度", "quarter": "季度", "year": "年度"}
+SPAN_MONTHS = 24
+COLUMNS = ["period", "label", "start", "end", "region_code", "region_name", "value", "yoy", "mom",
+           "ytd", "yoy_text", "mom_text", "carried_units", "excluded_units", "partial"]
+
+
+def default_span(last: date, months: int = SPAN_MONTHS) -> Period:
+    """The `months` months up to the month of `last` (the newest data)."""
+    return Period(months_before(last, months - 1).replace(day=1), month_end(last.year, last.month))
+
+
+def grain_periods(span: Period, grain: str) -> list[Period]:
+    """The calendar months, quarters or years that overlap span, whole."""
+    return [Period(p.start_time.date(), p.end_time.date())
+            for p in pd.period_range(span.start, span.end, freq=GRAINS[grain][0])]
+
+
+def previous(shown: Period, grain: str, kind: str) -> Period:
+    """The period 环比 compares with: the previous month or quarter. For a flow cut at the newest
+    data (2026Q4 through October) the previous quarter cut to as many months (2026-07); stocks,
+    rates and scores compare end values, so the previous quarter is whole."""
+    n = GRAINS[grain][1]
+    start = months_before(shown.start, n).replace(day=1)
+    if kind == "flow":
+        return Period(start, months_before(shown.end, n))
+    return Period(start, months_before(start, -(n - 1)))
+
+
+def change(now: pd.Series, before: pd.Series) -> np.ndarray:
+    """Relative change now / before - 1 as a fraction; NaN when before is missing or 0."""
+    b = before.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isnan(b) | (b == 0), np.nan, (now.to_numpy(dtype=float) - b) / np.abs(b))
+
+
+def series(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, span: Period,
+           grain: str = "month", by: str = "self") -> pd.DataFrame:
+    """COLUMNS, one row per period of `grain` overlapping span (whole periods) and per target:
+    the region itself (by="self") or each of its children (by="children", villages of a township
+    where present). Periods after the newest data in region's subtree are left out and the last
+    one is cut there (partial, start/end say what is shown), like for like:
+    yoy  同比 against the same months a year earlier;
+    mom  环比 against the previous period (see previous); empty for years, where it is the 同比;
+    ytd  本年累计 of a flow: January through the end of the period.
+    Comparisons are empty, never 0 or inf, when the earlier value is missing or 0."""
+    kind, unit = catalog[indicator_id].kind, catalog[indicator_id].unit
+    periods = grain_periods(span, grain)
+    end = view_period(con, tree, region, Period(periods[0].start, periods[-1].end)).end
+
+    @functools.cache
+    def table(p: Period) -> pd.DataFrame:
+        return indicator_table(con, tree, catalog, region, indicator_id, p, by).set_index("region_code")
+
+    frames = []
+    for full in (p for p in periods if p.start <= end):
+        shown = full.clamp(end)
+        now = table(shown)
+        then = table(shown.last_year())["value"].reindex(now.index)
+        prev = (table(previous(shown, grain, kind))["value"].reindex(now.index) if grain != "year"
+                else pd.Series(np.nan, index=now.index))
+        frames.append(pd.DataFrame({
+            "period": full.key, "label": full.label, "start": shown.start, "end": shown.end,
+            "region_code": now.index, "region_name": now["region_name"].to_numpy(),
+            "value": now["value"].to_numpy(), "yoy": change(now["value"], then),
+            "mom": change(now["value"], prev),
+            "ytd": (table(Period(date(shown.end.year, 1, 1), shown.end))["value"].reindex(now.index).to_numpy()
+                    if kind == "flow" else np.nan),
+            "yoy_text": [fmt_delta(v, b, unit) for v, b in zip(now["value"], then)],
+            "mom_text": [fmt_delta(v, b, unit) for v, b in zip(now["value"], prev)],
+            "carried_units": now["carried_units"].array, "excluded_units": now["excluded_units"].array,
+            "partial": shown != full}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def ranked_regions(frame: pd.DataFrame) -> list[str]:
+    """The regions of a series by their value in the latest period with any data, highest first
+    (those without a value there last, by code): the page draws the first few as lines."""
+    known = frame.dropna(subset=["value"])
+    latest = frame[frame["period"] == known["period"].iloc[-1]] if len(known) else frame
+    latest = latest.drop_duplicates("region_code", keep="last")
+    return latest.sort_values(["value", "region_code"], ascending=[False, True],
+                              na_position="last")["region_code"].tolist()
+
+
+def span_label(frame: pd.DataFrame) -> str:
+    """What a series covers, as shown: 2024年11月—2026年10月."""
+    return Period(frame["start"].min(), frame["end"].max()).label
+
+
+def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
+    """One line per region of frame (in frame's order), x the period labels, hovers in fmt texts,
+    the y axis in 万/亿 (overview.value_axis). Region names are data: plot_text."""
+    fig = go.Figure()
+    for code, rows in frame.groupby("region_code", sort=False):
+        fig.add_trace(go.Scatter(
+            x=rows["label"].tolist(), y=rows["value"].tolist(), mode="lines+markers",
+            name=plot_text(rows["region_name"].iloc[0]),
+            text=[fmt_value(v, unit) for v in rows["value"]],
+            customdata=[[c or "—", m or "—"] for c, m in zip(rows["yoy_text"], rows["mom_text"])],
+            hovertemplate="%{fullData.name} · %{x}<br>%{text}<br>同比 %{customdata[0]}"
+                          "　环比 %{customdata[1]}<extra></extra>"))
+    fig.update_layout(
+        title=plot_text(title), margin=dict(t=60, b=40, l=40, r=20), height=420,
+        hovermode="closest", legend=dict(orientation="h", y=-0.15),
+        font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=list(dict.fromkeys(frame["label"])))
+    return value_axis(fig, frame["value"], unit)
+
+
+def axis_unit(frame: pd.DataFrame, unit: str) -> str:
+    """The unit the y axis counts in (万元 or 亿元, 人次 or 万人次), for the chart's title."""
+    return axis_ticks(frame["value"], unit)[2]
