@@ -110,25 +110,61 @@ def span_label(frame: pd.DataFrame) -> str:
 
 def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
     """One line per region of frame (in frame's order), x the period labels, hovers in fmt texts,
-    the y axis in 万/亿 (overview.value_axis). Region names are data: plot_text."""
+    the y axis in 万/亿 (overview.value_axis), a hollow marker where a period is cut at the newest
+    data. Region names are data: plot_text."""
     fig = go.Figure()
     for code, rows in frame.groupby("region_code", sort=False):
         fig.add_trace(go.Scatter(
-            x=rows["label"].tolist(), y=rows["value"].tolist(), mode="lines+markers",
+            x=rows["label"].tolist(), y=rows["value"].tolist(), mode="lines+markers", cliponaxis=False,
+            marker_symbol=["circle-open" if cut else "circle" for cut in rows["partial"]],
             name=plot_text(rows["region_name"].iloc[0]),
             text=[fmt_value(v, unit) for v in rows["value"]],
             customdata=[[c or "—", m or "—"] for c, m in zip(rows["yoy_text"], rows["mom_text"])],
             hovertemplate="%{fullData.name} · %{x}<br>%{text}<br>同比 %{customdata[0]}"
                           "　环比 %{customdata[1]}<extra></extra>"))
     fig.update_layout(
-        title=plot_text(title), margin=dict(t=60, b=40, l=40, r=20), height=420,
+        title=plot_text(title), margin=dict(t=50, b=30, l=40, r=20), height=380,
         hovermode="closest", legend=dict(orientation="h", y=-0.15),
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
-    fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=list(dict.fromkeys(frame["label"])))
-    return value_axis(fig, frame["value"], unit)
+    labels = list(dict.fromkeys(frame["label"]))
+    periods = [Period.parse(k) for k in dict.fromkeys(frame["period"])]
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels,
+                     tickmode="array", tickvals=labels,
+                     ticktext=[tick_text(p, i == 0) for i, p in enumerate(periods)])
+    value_axis(fig, frame["value"], unit)
+    ticks = fig.layout.yaxis.tickvals   # from 0 (or below) up past the highest value
+    return fig.update_yaxes(range=[ticks[0], ticks[-1]])
+
+
+def tick_text(p: Period, first: bool) -> str:
+    """A short x tick: the year only on the first tick and where a year begins (2025年1月, 2月, …;
+    2025年一季度, 二季度, …; 2025年)."""
+    year = f"{p.start.year}年" if first or p.start.month == 1 else ""
+    if "Q" in p.key:
+        return f"{year}{'一二三四'[(p.start.month - 1) // 3]}季度"
+    return f"{year}{p.start.month}月" if "-" in p.key else f"{p.start.year}年"
 
 
 def axis_unit(frame: pd.DataFrame, unit: str) -> str:
     """The unit the y axis counts in (万元 or 亿元, 人次 or 万人次), for the chart's title."""
     return axis_ticks(frame["value"], unit)[2]
+
+
+def display_table(frame: pd.DataFrame, unit: str, kind: str) -> pd.DataFrame:
+    """The series as the page's table, newest first: 期间, 区域, the value, 同比 and 环比 in fmt
+    texts (个百分点 for rates, like the overview's cards), 本年累计 for flows, and the units
+    carried forward or left out where there are any."""
+    f = frame.sort_values("start", ascending=False, kind="stable")
+    out = pd.DataFrame({
+        "期间": [f"{lb}（{Period(a, b).months_label}）" if cut else lb
+                 for lb, a, b, cut in zip(f["label"], f["start"], f["end"], f["partial"])],
+        "区域": f["region_name"].to_numpy(),
+        "数值": [fmt_value(v, unit) for v in f["value"]],
+        "同比": f["yoy_text"].fillna("—").to_numpy(), "环比": f["mom_text"].fillna("—").to_numpy()})
+    if kind == "flow":
+        out["本年累计"] = [fmt_value(v, unit) for v in f["ytd"]]
+    if f["carried_units"].fillna(0).gt(0).any():
+        out["沿用上期的单位"] = f["carried_units"].to_numpy()
+    if f["excluded_units"].fillna(0).gt(0).any():
+        out["只报分子或分母（未计入）"] = f["excluded_units"].to_numpy()
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import overview
+from . import overview, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -163,6 +163,14 @@ def children(_ctx: Context, path: str, version: str, region: str, indicator_id: 
     with cursor(_ctx.con) as cur:
         return overview.children(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
                                  Period.parse(period_key))
+
+
+@st.cache_data(max_entries=256, show_spinner="正在计算趋势…")
+def trend_series(_ctx: Context, path: str, version: str, region: str, indicator_id: str,
+                 span_key: str, grain: str, by: str) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return trend.series(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
+                            Period.parse(span_key), grain, by)
 
 
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
