@@ -63,7 +63,7 @@ if st.sidebar.toggle("显示下级", key="trend_children", disabled=not kids,
     lines = below[below["region_code"].isin(picked)].sort_values(
         "region_code", key=lambda codes: codes.map(picked.index), kind="stable")
     if lines["value"].isna().all():
-        st.info("所选下级区域在本期尚无上报数据。")
+        st.info("所选下级区域在本期尚无上报数据，下图为本级。")
         lines = own
 
 who = tree.name[region] if lines is own else f"{tree.name[region]}各下级"

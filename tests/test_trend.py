@@ -291,6 +291,10 @@ def test_page_draws_what_the_cli_says(app, demo_db):
     table = at.dataframe[0].value
     assert list(table.columns[:6]) == ["期间", "区域", "数值", "同比", "环比", "本年累计"]
     assert table.iloc[0]["期间"] == "2026年10月"
+    at.select_slider(key="trend_span").set_range("2025-01", "2026-10").run()
+    at.radio(key="trend_grain").set_value("year").run()
+    assert (at.query_params["span"], at.query_params["grain"]) == ("2025-01~2026-10", "year")
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"] == ["2025年", "2026年"]
 
 
 def test_page_children_lines_and_grain_in_the_url(app, demo_db):
