@@ -72,20 +72,22 @@ def series(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, sp
     def table(p: Period) -> pd.DataFrame:
         return indicator_table(con, tree, catalog, region, indicator_id, p, by).set_index("region_code")
 
+    def values(p: Period | None, index: pd.Index) -> pd.Series:
+        return pd.Series(np.nan, index=index) if p is None else table(p)["value"].reindex(index)
+
     frames = []
     for full in (p for p in periods if p.start <= end):
         shown = full.clamp(end)
         now = table(shown)
-        then = table(shown.last_year())["value"].reindex(now.index)
-        prev = (table(previous(shown, grain, kind))["value"].reindex(now.index) if grain != "year"
-                else pd.Series(np.nan, index=now.index))
+        then = values(shown.last_year(), now.index)
+        prev = values(previous(shown, grain, kind) if grain != "year" else None, now.index)
+        ytd = values(Period(date(shown.end.year, 1, 1), shown.end) if kind == "flow" else None,
+                     now.index)
         frames.append(pd.DataFrame({
             "period": full.key, "label": full.label, "start": shown.start, "end": shown.end,
             "region_code": now.index, "region_name": now["region_name"].to_numpy(),
             "value": now["value"].to_numpy(), "yoy": change(now["value"], then),
-            "mom": change(now["value"], prev),
-            "ytd": (table(Period(date(shown.end.year, 1, 1), shown.end))["value"].reindex(now.index).to_numpy()
-                    if kind == "flow" else np.nan),
+            "mom": change(now["value"], prev), "ytd": ytd.to_numpy(),
             "yoy_text": [fmt_delta(v, b, unit) for v, b in zip(now["value"], then)],
             "mom_text": [fmt_delta(v, b, unit) for v, b in zip(now["value"], prev)],
             "carried_units": now["carried_units"].array, "excluded_units": now["excluded_units"].array,
