@@ -1,4 +1,5 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | rank | import | batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | import | batches
+| undo."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ from .regions import LEVEL_NAMES, ROOT_CODE, Tree
 from .fmt import is_missing
 from .overview import KPI_COLUMNS, kpis
 from .rollup import indicator_table
+from .trend import GRAINS, series
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
@@ -53,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     r.add_argument("--per", choices=list(PER), help="按村(社区)或乡镇(街道)数折算（流量和存量指标）")
     r.add_argument("--format", choices=["csv", "json"], default="csv")
+    t = sub.add_parser("trend", help="趋势：按月、季度或年度的数值、同比、环比、本年累计（流量）")
+    t.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    t.add_argument("--indicator", required=True, help="指标 id，如 funds_raised")
+    t.add_argument("--from", dest="start", required=True, help="起始月份 YYYY-MM")
+    t.add_argument("--to", dest="end", required=True, help="结束月份 YYYY-MM")
+    t.add_argument("--grain", choices=list(GRAINS), default="month", help="粒度：月、季度或年度")
+    t.add_argument("--by", choices=["self", "children"], default="self")
+    t.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -150,6 +160,22 @@ def run_rank(args) -> None:
     finally:
         con.close()
     write(table[RANK_COLUMNS], args.format)
+
+
+TREND_COLUMNS = ["period", "region_code", "region_name", "value", "yoy", "mom", "ytd", "label",
+                 "partial"]
+
+
+def run_trend(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        check_indicator(catalog, args.indicator)
+        span = parse_period(args.start, args.end)
+        table = series(con, tree, catalog, args.region, args.indicator, span, args.grain, args.by)
+    finally:
+        con.close()
+    write(table[TREND_COLUMNS], args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -257,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             run_kpis(args)
         elif args.command == "rank":
             run_rank(args)
+        elif args.command == "trend":
+            run_trend(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

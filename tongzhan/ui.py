@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import league, overview
+from . import league, overview, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -173,6 +173,14 @@ def league_table(_ctx: Context, path: str, version: str, region: str, indicator_
                              Period.parse(period_key), level, per)
 
 
+@st.cache_data(max_entries=256, show_spinner="正在计算趋势…")
+def trend_series(_ctx: Context, path: str, version: str, region: str, indicator_id: str,
+                 span_key: str, grain: str, by: str) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return trend.series(cur, _ctx.tree, _ctx.catalog, region, indicator_id,
+                            Period.parse(span_key), grain, by)
+
+
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
     """The data span, and the region and period from the URL (else this session's last choice)
     and the sidebar pickers; stops the page when there is no data at all. Default period: the
@@ -206,7 +214,7 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
         st.caption(note)
 
 
-def _kept(param: str, valid, default: str) -> str:
+def kept(param: str, valid, default: str) -> str:
     """The URL's `param` when valid, else the one last chosen in this session (switching pages
     keeps it), else default; written back to both (the URL is for bookmarks)."""
     for value in (st.query_params.get(param), st.session_state.get(f"kept_{param}")):
@@ -214,17 +222,17 @@ def _kept(param: str, valid, default: str) -> str:
             break
     else:
         value = default
-    _keep(param, value)
+    keep(param, value)
     return value
 
 
-def _keep(param: str, value: str) -> None:
+def keep(param: str, value: str) -> None:
     st.session_state[f"kept_{param}"] = st.query_params[param] = value
 
 
 def url_region(tree: Tree) -> str:
     """The region of the URL, else the one last shown in this session, else 全国."""
-    return _kept("region", lambda code: code in tree, ROOT_CODE)
+    return kept("region", lambda code: code in tree, ROOT_CODE)
 
 
 def chosen_period(shown: Period) -> Period:
@@ -240,10 +248,10 @@ def level_picker(tree: Tree, region: str) -> int | None:
     if not levels:
         return None
     default = str(tree.level[tree.children(region)[0]]) if tree.children(region) else None
-    chosen = _kept("level", lambda v: v.isdigit() and int(v) in levels, default or str(levels[0]))
+    chosen = kept("level", lambda v: v.isdigit() and int(v) in levels, default or str(levels[0]))
     st.session_state["level"] = int(chosen)
     st.sidebar.selectbox("排名层级", levels, key="level", format_func=LEVEL_NAMES.get,
-                         on_change=lambda: _keep("level", str(st.session_state["level"])))
+                         on_change=lambda: keep("level", str(st.session_state["level"])))
     return st.session_state["level"]
 
 
@@ -289,7 +297,7 @@ def _months(first: date, last: date) -> list[str]:
         f"{last.year}-{last.month:02d}"]
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
     try:
         Period.parse(text)
     except ValueError:
@@ -306,13 +314,13 @@ def _switch_kind(last: date) -> None:
     kind = MODES[st.session_state["period_mode"]]
     st.session_state["kept_period_kind"] = kind
     current = st.query_params.get("period") or st.session_state.get("kept_period")
-    if current and _parses(current):
-        _keep("period", as_kind(Period.parse(current), kind, last).key)
+    if current and parses(current):
+        keep("period", as_kind(Period.parse(current), kind, last).key)
 
 
 def _pick(widget: str) -> None:
     value = st.session_state[widget]
-    _keep("period", Period.parse("~".join(value) if isinstance(value, tuple) else value).key)
+    keep("period", Period.parse("~".join(value) if isinstance(value, tuple) else value).key)
 
 
 def period_picker(first: date, last: date, default: str) -> Period:
@@ -323,7 +331,7 @@ def period_picker(first: date, last: date, default: str) -> Period:
     options = {"month": months[::-1],
                "quarter": sorted({f"{m[:4]}Q{(int(m[5:]) + 2) // 3}" for m in months}, reverse=True),
                "year": sorted({m[:4] for m in months}, reverse=True)}
-    key = _kept("period", _parses, default)
+    key = kept("period", parses, default)
     kind = _kind_of(key)
     if st.session_state.get("kept_period_kind") == "range":  # a range may name a month, a year
         kind = "range"
@@ -351,9 +359,9 @@ def period_picker(first: date, last: date, default: str) -> Period:
 def indicator_picker(catalog: Catalog, default: str) -> str:
     """The chart's indicator: from the URL, else this session's last choice, else default."""
     ids = catalog.ids()
-    st.session_state["indicator"] = _kept("ind", lambda i: i in ids, default)
+    st.session_state["indicator"] = kept("ind", lambda i: i in ids, default)
     st.sidebar.selectbox("图表指标", ids, key="indicator",
-                         on_change=lambda: _keep("ind", st.session_state["indicator"]),
+                         on_change=lambda: keep("ind", st.session_state["indicator"]),
                          format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
     return st.session_state["indicator"]
 
