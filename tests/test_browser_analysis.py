@@ -38,3 +38,18 @@ def test_league_table_of_shiyan_townships_from_a_deep_link(streamlit_server, dem
     assert f"{len(ranked)} 个乡镇(街道)有数据，共 {len(rows)} 个" in main.inner_text()
     assert "十堰市各乡镇(街道) · 募集资金 · 2026年10月" in page.locator(".js-plotly-plot .gtitle").text_content()
     screenshot(main, "rank-shiyan-townships")
+
+
+def test_trend_of_shiyan_from_a_deep_link(streamlit_server, demo_db, page, app_ready, screenshot):
+    page.goto(f"{streamlit_server.url}/trend?region=420300&ind=people_served&grain=quarter"
+              "&span=2025-01~2026-10")
+    app_ready(page, timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .point")
+    rows = cli(demo_db, "trend", "--region", "420300", "--indicator", "people_served",
+               "--from", "2025-01", "--to", "2026-10", "--grain", "quarter")
+    line = plot_data(page)
+    assert line["x"] == [r["label"] for r in rows]
+    for shown, r in zip(line["y"], rows):
+        assert abs(shown - float(r["value"])) < 1e-6
+    assert rows[-1]["partial"] == "True" and line["marker"]["symbol"][-1] == "circle-open"
+    screenshot(page.locator('[data-testid="stMain"]'), "trend-shiyan-quarters")
