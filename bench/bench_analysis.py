@@ -1,0 +1,221 @@
+"""The analysis pages' queries at national scale (issue 10): league tables (排名) and trends (趋势).
+
+    python bench/bench_analysis.py [--repeat 10]
+
+Uses bench/national.duckdb (bench_overview.py builds it: every township × 17 monthly indicators
+× 36 months + quarterly scores; every fact sits on a township).
+
+- league: `tongzhan.league.league`, the 排名 page's one call (the cut at the newest data, the
+  roll-up of the period and of the comparable period before, the ranks), for the townships of
+  全国 (38,723), 湖北省 and 十堰市 and the counties of 全国, × a flow, a stock, a rate and a
+  score, × 2026-10 and 2026. At township level it is checked against, and timed beside, a
+  hand-written DuckDB query (one statement: both periods, rank() windows) and pandas over the
+  facts loaded once; both are written for this data, where a township's figure is its own facts.
+- trend: `tongzhan.trend.series`, the 趋势 page's call, for 全国, 十堰市 and a township over 24
+  months, a flow and a rate; it runs one roll-up per point (and per comparison), so the budget
+  applies to each statement; the whole call is reported too.
+
+Budget (issue 10): p95 ≤ 50 ms per query (a league table, a trend statement), the league table
+of all 38,723 townships ≤ 150 ms; pkg ≤ 1.3× hand and ≥ 20× faster than pandas (medians).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from overview_reference import Frames, rule  # noqa: E402
+from tongzhan import build, rollup, store  # noqa: E402
+from tongzhan.catalog import Catalog  # noqa: E402
+from tongzhan.league import league  # noqa: E402
+from tongzhan.periods import Period, comparable  # noqa: E402
+from tongzhan.regions import Tree  # noqa: E402
+from tongzhan.trend import series  # noqa: E402
+
+NATIONAL = HERE / "national.duckdb"
+INDICATORS = ["funds_raised", "org_count", "village_org_coverage", "assessment_score"]
+LEAGUES = [("000000", 4), ("420000", 4), ("420300", 4), ("000000", 3)]
+PERIODS = ["2026-10", "2026"]
+TRENDS = [("000000", "funds_raised"), ("420300", "funds_raised"), ("420300", "village_org_coverage"),
+          ("420302001", "funds_raised")]
+BUDGET_MS, ALL_TOWNSHIPS_MS, BUDGET_RATIO, PANDAS_RATIO = 50.0, 150.0, 1.3, 20.0
+STATEMENT_MS: list[float] = []
+
+
+def _timed(fetch):
+    def run(con, name, **params):
+        t0 = time.perf_counter()
+        try:
+            return fetch(con, name, **params)
+        finally:
+            STATEMENT_MS.append((time.perf_counter() - t0) * 1000)
+    return run
+
+
+rollup.rows, rollup.query = _timed(rollup.rows), _timed(rollup.query)
+
+
+def timings(fn, n: int, warm: int = 2) -> np.ndarray:
+    for _ in range(warm):
+        fn()
+    gc.collect()
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t0) * 1000)
+    return np.array(ms)
+
+
+# ------------------------------------------------------------- references (township level)
+def _where(cat, ind: str, p: Period, scope: str) -> str:
+    """The facts a township's figure rests on: a flow's months in p; a stock's, rate's or score's
+    values in effect at p.end (not expired: rule() worked out in overview_reference)."""
+    i = cat[ind]
+    ids = [i.numerator, i.denominator] if i.kind == "ratio" else [ind]
+    lits = ", ".join(f"'{x}'" for x in ids)
+    if i.kind == "flow":
+        return f"indicator_id IN ({lits}) AND period_start >= DATE '{p.start}' AND period_end <= DATE '{p.end}' {scope}"
+    _, oldest = rule(cat, ids[0], p.end)
+    return (f"indicator_id IN ({lits}) AND period_end BETWEEN DATE '{oldest}' AND DATE '{p.end}' "
+            f"AND (valid_to IS NULL OR valid_to > DATE '{p.end}') {scope}")
+
+
+def _value(cat, ind: str) -> str:
+    i = cat[ind]
+    if i.kind != "ratio":
+        return "sum(value)::DOUBLE"
+    n, d = (f"sum(value) FILTER (indicator_id = '{x}')" for x in (i.numerator, i.denominator))
+    return f"CASE WHEN {n} IS NOT NULL AND {d} IS NOT NULL THEN 100.0 * {n} / nullif({d}, 0) END"
+
+
+def hand_league(con, cat, region: str, ind: str, chosen: Period) -> pd.DataFrame:
+    scope = "" if region == "000000" else f"AND d{1 if region.endswith('0000') else 2} = '{region}'"
+    last = con.sql(f"SELECT (SELECT period_end FROM facts WHERE TRUE {scope} "
+                   "ORDER BY period_end DESC LIMIT 1)").fetchall()[0][0]
+    shown = chosen.clamp(last)
+    before = comparable(chosen, shown, cat[ind].kind)
+    sql = f"""
+    WITH now AS (SELECT region_code, {_value(cat, ind)} AS value FROM facts
+                 WHERE {_where(cat, ind, shown, scope)} GROUP BY region_code),
+         prev AS (SELECT region_code, {_value(cat, ind)} AS value FROM facts
+                  WHERE {_where(cat, ind, before, scope)} GROUP BY region_code),
+         r AS (SELECT region_code, value, rank() OVER (ORDER BY value DESC) AS rank FROM now WHERE value IS NOT NULL),
+         q AS (SELECT region_code, rank() OVER (ORDER BY value DESC) AS prev_rank FROM prev WHERE value IS NOT NULL)
+    SELECT r.region_code, r.value, r.rank, q.prev_rank FROM r LEFT JOIN q USING (region_code)"""
+    return con.sql(sql).df()
+
+
+def pandas_league(fr: Frames, cat, region: str, ind: str, chosen: Period) -> pd.DataFrame:
+    df, i = fr.df, cat[ind]
+    inside = np.ones(len(df), bool)
+    if region != "000000":
+        inside = (df[f"d{1 if region.endswith('0000') else 2}"] == region).to_numpy()
+    last = df.loc[inside, "period_end"].max()
+    shown = chosen.clamp(last.date())
+
+    def ranked(p: Period) -> pd.DataFrame:
+        ids = [i.numerator, i.denominator] if i.kind == "ratio" else [ind]
+        pe = df["period_end"].to_numpy()
+        m = inside & df["indicator_id"].isin(ids).to_numpy() & (pe <= np.datetime64(p.end))
+        if i.kind == "flow":
+            m &= df["period_start"].to_numpy() >= np.datetime64(p.start)
+        else:
+            m &= (pe >= np.datetime64(rule(cat, ids[0], p.end)[1])) & ~(df["valid_to"].to_numpy() <= np.datetime64(p.end))
+        s = df.loc[m, ["region_code", "indicator_id", "micro"]]
+        if i.kind == "ratio":
+            w = s.pivot_table(index="region_code", columns="indicator_id", values="micro", aggfunc="sum",
+                              observed=True).dropna()
+            v = 100.0 * w[i.numerator] / w[i.denominator].replace(0, np.nan)
+        else:
+            v = s.groupby("region_code", observed=True)["micro"].sum() / 1e6
+        v = v.dropna()
+        return pd.DataFrame({"value": v, "rank": v.rank(method="min", ascending=False)})
+
+    now, prev = ranked(shown), ranked(comparable(chosen, shown, i.kind))
+    now["prev_rank"] = prev["rank"].reindex(now.index)
+    return now.rename_axis("region_code").reset_index()
+
+
+def same(pkg: pd.DataFrame, ref: pd.DataFrame, what: str) -> None:
+    a = pkg.dropna(subset=["rank"]).set_index("region_code")[["value", "rank", "prev_rank"]].astype(float)
+    b = ref.set_index("region_code")[["value", "rank", "prev_rank"]].astype(float)
+    a["region_code"] = b["region_code"] = 0   # the index holds the codes
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index().astype(float), rtol=1e-9, obj=what,
+                                  check_names=False)
+
+
+# ------------------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=10)
+    a = ap.parse_args()
+    if not NATIONAL.exists():
+        sys.exit(f"{NATIONAL} is missing: run bench/bench_overview.py first (it builds it)")
+    build.ensure_db(NATIONAL)
+    con = store.connect(NATIONAL, read_only=True)
+    print("load average at start", os.getloadavg(), flush=True)
+    tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    fr = Frames(con)
+    med, p95 = (lambda x: float(np.median(x))), (lambda x: float(np.percentile(x, 95)))
+    rows = []
+    for region, level in LEAGUES:
+        for pk in PERIODS:
+            for ind in INDICATORS:
+                p = Period.parse(pk)
+                what = f"排名 {tree.name[region]} L{level} {pk} {ind}"
+                pkg = lambda: league(con, tree, cat, region, ind, p, level)   # noqa: E731
+                t_pkg = timings(pkg, a.repeat)
+                limit = ALL_TOWNSHIPS_MS if (region, level) == ("000000", 4) else BUDGET_MS
+                row = {"what": what, "pkg med": med(t_pkg), "pkg p95": p95(t_pkg), "limit": limit}
+                if level == 4:
+                    same(pkg(), hand_league(con, cat, region, ind, p), what + " hand")
+                    same(pkg(), pandas_league(fr, cat, region, ind, p), what + " pandas")
+                    t_hand = timings(lambda: hand_league(con, cat, region, ind, p), a.repeat)
+                    t_pd = timings(lambda: pandas_league(fr, cat, region, ind, p), max(3, a.repeat // 3), warm=1)
+                    row.update({"hand med": med(t_hand), "pandas med": med(t_pd)})
+                rows.append(row)
+                print(f"  {what:48} " + "  ".join(f"{k} {v:7.1f}" for k, v in row.items()
+                                                  if k not in ("what", "limit")), flush=True)
+    trend_rows = []
+    for region, ind in TRENDS:
+        span = Period.parse("2024-11~2026-10")
+        STATEMENT_MS.clear()
+        t = timings(lambda: series(con, tree, cat, region, ind, span), max(3, a.repeat // 2))
+        stmts = np.array(STATEMENT_MS)
+        trend_rows.append((f"趋势 {tree.name[region]} {ind} 24 个月", med(t), p95(stmts), len(stmts)))
+        print(f"  {trend_rows[-1][0]:48} call med {med(t):7.1f} ms  statement p95 {p95(stmts):6.1f} ms "
+              f"({len(stmts)} statements)", flush=True)
+    con.close()
+    print("load average at end", os.getloadavg())
+    verdicts(rows, trend_rows)
+
+
+def verdicts(rows: list[dict], trend_rows: list[tuple]) -> None:
+    ok = lambda c: "PASS" if c else "FAIL"   # noqa: E731
+    over = [r for r in rows if r["pkg p95"] > r["limit"]]
+    worst = max(rows, key=lambda r: r["pkg p95"] / r["limit"])
+    print(f"\n{ok(not over)}  排名 p95 ≤ {BUDGET_MS:.0f} ms（全国乡镇 ≤ {ALL_TOWNSHIPS_MS:.0f} ms）："
+          f"{len(rows) - len(over)}/{len(rows)}，最接近上限 {worst['pkg p95']:.1f} ms（{worst['what']}）")
+    hand = [r for r in rows if "hand med" in r]
+    slow = [r for r in hand if r["pkg med"] > BUDGET_RATIO * r["hand med"]]
+    print(f"{ok(not slow)}  排名 ≤ {BUDGET_RATIO}× 手写 SQL（中位数）：{len(hand) - len(slow)}/{len(hand)}，"
+          f"最大 {max(r['pkg med'] / r['hand med'] for r in hand):.2f}×")
+    ratio = float(np.median([r["pandas med"] / r["pkg med"] for r in hand]))
+    print(f"{ok(ratio >= PANDAS_RATIO)}  排名比 pandas 快 ≥ {PANDAS_RATIO:.0f}×（中位数）：{ratio:.1f}×")
+    worst = max(trend_rows, key=lambda r: r[2])
+    print(f"{ok(worst[2] <= BUDGET_MS)}  趋势 每条查询 p95 ≤ {BUDGET_MS:.0f} ms：最慢 {worst[2]:.1f} ms（{worst[0]}；"
+          f"整页调用 {worst[1]:.0f} ms，{worst[3]} 条查询）")
+
+
+if __name__ == "__main__":
+    main()
