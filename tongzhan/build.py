@@ -112,8 +112,14 @@ def upgrade(con) -> None:
     """Bring a database of an earlier version up to this schema (exact DECIMAL values; the
     catalog with reporting frequency and carry-forward; facts in the order of insert_facts.sql),
     then fill the county sums: two transactions, since reading 23 M rows inserted in the same
-    transaction took DuckDB 50-90 s a province (0.7 s once committed). No-op when current."""
-    outdated, unbuilt = rows(con, "schema_outdated")[0]
+    transaction took DuckDB 50-90 s a province (0.7 s once committed). A database made before
+    targets gets their tables and the batches' kind first (no fact read). No-op when current."""
+    outdated, unbuilt, untargeted = rows(con, "schema_outdated")[0]
+    if untargeted:
+        con.execute("BEGIN")
+        execute(con, "upgrade_targets")
+        create_schema(con)
+        con.execute("COMMIT")
     if outdated:
         con.execute("BEGIN")
         execute(con, "upgrade_schema")
