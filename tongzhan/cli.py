@@ -1,9 +1,10 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | import | batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | targets | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from .fmt import is_missing
 from .overview import KPI_COLUMNS, kpis
 from .rollup import indicator_table
 from .store import StoreError, connect, db_path, max_upload_bytes, query
+from . import targets
 
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
                "carried_units", "excluded_units", "oldest"]
@@ -44,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     k.add_argument("--format", choices=["csv", "json"], default="csv")
+    t = sub.add_parser("targets", help="目标完成情况：目标、实际、应完成、完成率、进度灯")
+    t.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    t.add_argument("--year", required=True, help="目标年度，如 2026")
+    t.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度目标（默认年度目标）")
+    t.add_argument("--indicator", help="只看一个指标 id，如 funds_raised")
+    t.add_argument("--by", choices=["self", "children"], default="self")
+    t.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -119,6 +128,21 @@ def run_kpis(args) -> None:
         con.close()
     write(table.assign(**{c: [d.isoformat() for d in table[c]]
                           for c in ("from", "to", "compare_from", "compare_to")}), args.format)
+
+
+def run_targets(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        if args.indicator is not None and args.indicator not in catalog:
+            raise StoreError(f"未知的指标：{args.indicator}（可用：{', '.join(catalog.ids())}）")
+        if not re.fullmatch(r"[0-9]{4}", args.year):
+            raise StoreError(f"年度有误：「{args.year}」，应为四位数字，如 2026")
+        table = targets.completion(con, tree, catalog, args.region, int(args.year), args.quarter,
+                                   args.indicator, args.by)
+    finally:
+        con.close()
+    write(table[targets.COLUMNS], args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -224,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             run_query(args)
         elif args.command == "kpis":
             run_kpis(args)
+        elif args.command == "targets":
+            run_targets(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

@@ -24,13 +24,13 @@ from decimal import ROUND_FLOOR, Decimal
 
 import pandas as pd
 
-from . import batches
+from . import batches, demo
 from .catalog import Catalog
 from .fmt import COUNT_UNITS
 from .importer import parse_file
 from .overview import view_period
 from .periods import Period
-from .regions import Tree
+from .regions import ROOT_CODE, Tree
 from .rollup import compute
 from .store import ROOT, StoreError, query, rows
 
@@ -139,22 +139,37 @@ def red_units(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter
     return out[out["light"] == "red"].sort_values(["progress", "region_code"], ignore_index=True)
 
 
-def _targets_file(region_values: list[tuple[str, object]], indicator: str, period: Period) -> bytes:
-    """A targets CSV (区划代码, 指标, 期间, 目标值) of the given regions and values."""
+def targets_file(rows: list[tuple]) -> bytes:
+    """A targets CSV (区划代码, 指标, 期间, 目标值) of rows (region code, indicator id, period key, value)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["区划代码", "指标", "期间", "目标值"])
-    w.writerows([code, indicator, period.key, value] for code, value in region_values)
+    w.writerows(rows)
     return buf.getvalue().encode("utf-8")
 
 
 def _commit_file(con, tree: Tree, catalog: Catalog, data: bytes, name: str, scope: str,
-                 uploader: str, today: date) -> int | None:
+                 uploader: str, today: date, dedupe: bool = False) -> int | None:
     """Parse and commit a targets file made here: the importer's checks, one targets batch."""
     parsed = parse_file(data, name, tree, catalog, today=today, scope=scope)
     if parsed.problems:
         raise StoreError("；".join(p.message for p in parsed.problems[:3]))
-    return batches.commit(con, parsed, data, name, uploader, dedupe=False)
+    return batches.commit(con, parsed, data, name, uploader, dedupe=dedupe)
+
+
+DEMO_ANCHORS = [("420000", "self"), ("420000", "children"), ("330800", "self"), ("330800", "children"),
+                ("370400", "self"), ("370400", "children"), ("420300", "children")]
+
+
+def add_demo_targets(con, tree: Tree, catalog: Catalog, today: date) -> int | None:
+    """The demo database's 2026 targets (province, cities, the counties of the demo cities),
+    made from the 2025 roll-ups (demo.targets), committed like an uploaded targets file."""
+    last_year = target_period(2025)
+    actual = pd.concat([compute(con, tree, catalog, region, list(demo.TARGET_STEPS), last_year, by)
+                        for region, by in DEMO_ANCHORS], ignore_index=True)
+    rows_ = demo.targets(actual[["region_code", "indicator_id", "value"]].drop_duplicates())
+    data = targets_file(list(rows_.itertuples(index=False, name=None)))
+    return _commit_file(con, tree, catalog, data, "演示目标（自动生成）.csv", ROOT_CODE, "system", today, dedupe=True)
 
 
 def enter(con, tree: Tree, catalog: Catalog, region: str, indicator: str, year: int,
@@ -162,7 +177,7 @@ def enter(con, tree: Tree, catalog: Catalog, region: str, indicator: str, year: 
     """One target typed on the page (value as a cell may be written: 120, 1.2亿, 95%), committed
     as a one-row targets batch; the batch id, or None when it already holds that value."""
     period = target_period(year, quarter)
-    data = _targets_file([(region, value)], indicator, period)
+    data = targets_file([(region, indicator, period.key, value)])
     name = f"页面录入：{tree.name[region]} {catalog[indicator].name_zh} {period.label}目标"
     return _commit_file(con, tree, catalog, data, name, region, uploader, today)
 
@@ -200,6 +215,6 @@ def split_target(con, tree: Tree, catalog: Catalog, region: str, indicator: str,
         values = split_values(total, list(shares.values()), ind.unit in COUNT_UNITS)
     else:
         values = [total] * len(shares)
-    data = _targets_file([(c, f"{v.normalize():f}") for c, v in zip(shares, values)], indicator, period)
+    data = targets_file([(c, indicator, period.key, f"{v.normalize():f}") for c, v in zip(shares, values)])
     name = f"目标分解：{tree.name[region]} {ind.name_zh} {period.label}"
     return _commit_file(con, tree, catalog, data, name, region, uploader, today)
