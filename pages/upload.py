@@ -106,6 +106,9 @@ with upload_tab:
             b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{file.name}.csv",
                               key="problems_csv")
         else:
+            if p.kind == "targets":
+                st.info("这是一份**目标值**文件：导入的是各单位的目标，不是实际数据，不参与任何汇总；"
+                        "导入后在“目标”页查看完成情况，也可在“导入记录”中撤销。")
             if p.duplicate_of is not None:
                 st.warning(batches.duplicate_message(p.duplicate_of))
             if p.warnings:

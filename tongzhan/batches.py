@@ -134,6 +134,7 @@ class Preview:
     duplicate_of: int | None  # a batch still in effect that imported the same file
     problems: list[Problem]   # contradictions with stored data (see _conflicts)
     warnings: list[Problem]   # values far outside their unit's history (see _outliers): check, may import
+    kind: str = "facts"       # "targets" for a 目标值 file (ParseResult.kind)
 
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
@@ -264,7 +265,8 @@ def _preview_targets(con, parsed: ParseResult, data: bytes) -> Preview:
                    replace=cells[stored & ~cells["same"]].reset_index(drop=True),
                    unchanged=cells[cells["same"]].reset_index(drop=True),
                    villages=parsed.villages, skipped=parsed.skipped,
-                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None, problems=[], warnings=[])
+                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None, problems=[], warnings=[],
+                   kind="targets")
 
 
 def _commit_targets(con, parsed: ParseResult, data: bytes | None, file_name: str, uploader: str) -> int | None:

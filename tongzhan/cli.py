@@ -194,6 +194,8 @@ def run_import(args) -> int:
         p = batches.preview(con, parsed, data)
         if p.problems:
             return reject(path.name, p.problems)
+        if p.kind == "targets":
+            print("这是一份目标值文件：导入的是目标，不是实际数据，不参与汇总。")
         print(f"新增 {len(p.insert)} 条，覆盖 {len(p.replace)} 条，与现有相同 {len(p.unchanged)} 条，"
               f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
         for r in p.replace.head(20).itertuples():
