@@ -163,7 +163,7 @@ with history_tab:
     active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
     if len(active) and not ctx.read_only:
         a, b = st.columns([3, 1], vertical_alignment="bottom")
-        pick = a.selectbox("撤销批次", active.index.tolist(), key="undo_pick",
+        pick = a.selectbox("撤销批次", active.index.tolist(), key=f"undo_pick_{active.index[0]}",   # a new batch: offered first
                            format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")
         batch = active.loc[pick]
         with b.popover("撤销…"):
