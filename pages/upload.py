@@ -106,6 +106,9 @@ with upload_tab:
             b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{file.name}.csv",
                               key="problems_csv")
         else:
+            if p.kind == "targets":
+                st.info("这是一份**目标值**文件：导入的是各单位的目标，不是实际数据，不参与任何汇总；"
+                        "导入后在“目标”页查看完成情况，也可在“导入记录”中撤销。")
             if p.duplicate_of is not None:
                 st.warning(batches.duplicate_message(p.duplicate_of))
             if p.warnings:
@@ -160,7 +163,7 @@ with history_tab:
     active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
     if len(active) and not ctx.read_only:
         a, b = st.columns([3, 1], vertical_alignment="bottom")
-        pick = a.selectbox("撤销批次", active.index.tolist(), key="undo_pick",
+        pick = a.selectbox("撤销批次", active.index.tolist(), key=f"undo_pick_{active.index[0]}",   # a new batch: offered first
                            format_func=lambda b: f"批次 {b}：{active.at[b, 'file_name']}")
         batch = active.loc[pick]
         with b.popover("撤销…"):

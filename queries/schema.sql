@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS batches (
     replaced INTEGER,
     skipped INTEGER,
     villages INTEGER DEFAULT 0,
-    undone_at TIMESTAMP            -- set when the batch was undone
+    undone_at TIMESTAMP,           -- set when the batch was undone
+    kind VARCHAR DEFAULT 'facts'   -- facts, or targets (目标值)
 );
 
 -- Values a batch replaced, so that undoing it restores exactly what was there before.
@@ -104,4 +105,27 @@ CREATE TABLE IF NOT EXISTS unit_reports (
     period_start DATE NOT NULL,
     period_end DATE NOT NULL,
     mask UBIGINT NOT NULL
+);
+
+-- Targets (目标值) per region, indicator, year and optionally quarter (NULL: the year's target),
+-- in the catalog unit (ratios in %). Never facts: no roll-up, bucket or report reads them
+-- (targets.py compares them with the roll-ups). Written by targets batches (batches.kind).
+CREATE TABLE IF NOT EXISTS targets (
+    region_code VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    year SMALLINT NOT NULL,
+    quarter TINYINT,               -- 1-4, NULL for a year target
+    value DECIMAL(18, 6) NOT NULL,
+    batch_id INTEGER NOT NULL
+);
+
+-- Targets a batch replaced, so that undoing it restores them exactly (like fact_history).
+CREATE TABLE IF NOT EXISTS target_history (
+    batch_id INTEGER NOT NULL,
+    region_code VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    year SMALLINT NOT NULL,
+    quarter TINYINT,
+    value DECIMAL(18, 6) NOT NULL,
+    old_batch_id INTEGER NOT NULL
 );

@@ -72,7 +72,7 @@ def test_served_by_serve_py_the_database_is_held_from_the_start(demo_db, page, a
         open_upload_page(page, server.url, app_ready)
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
         page.get_by_role("button", name="确认导入").click()
-        page.get_by_text("已导入为批次 1").wait_for(timeout=60_000)
+        page.get_by_text("已导入为批次 2").wait_for(timeout=60_000)
         page.goto(f"{server.url}/?region=420302&period=2026-11")
         app_ready(page, timeout=60_000)
         assert page.locator('[data-testid="stMetric"]').count() > 0

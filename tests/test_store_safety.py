@@ -97,7 +97,7 @@ def test_commit_after_the_file_was_deleted_writes_nothing_and_says_so(db_copy):
         with pytest.raises(StoreError, match="未写入任何数据：数据库文件 .* 在打开之后被删除了") as e:
             batches.commit(con, parsed, data, "上报.csv", "t")
         assert str(db_copy) in str(e.value) and "python -m tongzhan init" in str(e.value)
-        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 1").fetchall() == [(0,)]
     finally:
         con.close()
 
@@ -112,11 +112,11 @@ def test_commit_after_the_file_was_replaced_writes_to_neither(db_copy, demo_db, 
             batches.commit(con, parsed, data, "上报.csv", "t")
         with pytest.raises(StoreError, match="被换成了另一个文件"):
             batches.undo(con, 0)
-        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 1").fetchall() == [(0,)]
     finally:
         con.close()
     con = store.connect(db_copy)
-    assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 0").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 1").fetchall() == [(0,)]
     con.close()
 
 

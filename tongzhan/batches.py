@@ -2,6 +2,8 @@
 
 Nothing lost, nothing doubled: a batch is written in one DuckDB transaction; a cell written again
 replaces the old value, which is kept in fact_history so that undoing the batch restores it.
+A targets file (ParseResult.kind "targets") is a batch of its own kind the same way: its targets
+replace stored ones, kept in target_history for undo; no fact, county sum or report is touched.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .store import StoreError, execute, query, registered, sql, transaction
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 VILLAGE_COLUMNS = ["code", "name", "parent_code"]
+TARGET_COLUMNS = ["region_code", "indicator_id", "year", "quarter", "value"]
 
 
 def sha256(data: bytes) -> str:
@@ -131,10 +134,13 @@ class Preview:
     duplicate_of: int | None  # a batch still in effect that imported the same file
     problems: list[Problem]   # contradictions with stored data (see _conflicts)
     warnings: list[Problem]   # values far outside their unit's history (see _outliers): check, may import
+    kind: str = "facts"       # "targets" for a 目标值 file (ParseResult.kind)
 
 
 def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     """What committing `parsed` would do, read from the database without writing to it."""
+    if parsed.kind == "targets":
+        return _preview_targets(con, parsed, data)
     with _upload(con, parsed):
         cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
         problems = _conflicts(con, parsed.allow_subtotals)
@@ -164,11 +170,15 @@ def _outliers(con) -> list[Problem]:
     return warnings
 
 
-def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str) -> int | None:
+def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str,
+           dedupe: bool = True) -> int | None:
     """Write a problem-free upload as one batch in one transaction; returns the batch id, or None
-    when every cell already holds the file's value (nothing written, no batch)."""
+    when every cell already holds the file's value (nothing written, no batch). dedupe=False (a
+    target entered on the page, not a file): no check for the same file imported before."""
     if parsed.problems:
         raise StoreError(f"文件有 {problem_count(parsed.problems):,} 处问题，未导入任何数据。")
+    if parsed.kind == "targets":
+        return _commit_targets(con, parsed, data if dedupe else None, file_name, uploader)
     with transaction(con):
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
@@ -203,10 +213,9 @@ def undo(con, batch_id: int) -> None:
             raise StoreError(f"没有批次 {batch_id}。")
         if pd.notna(batch["undone_at"].iloc[0]):
             raise StoreError(f"批次 {batch_id} 已于 {batch['undone_at'].iloc[0]:%Y-%m-%d %H:%M} 撤销。")
-        blockers = query(con, "batch_blockers", batch_id=batch_id)["batch_id"].tolist()
-        if blockers:
-            raise StoreError(f"批次 {batch_id} 的部分数据已被之后的批次 "
-                             f"{'、'.join(map(str, blockers))} 覆盖，请先撤销这些批次。")
+        if batch["kind"].iloc[0] == "targets":
+            return _undo_targets(con, batch_id)
+        _blocked(con, "batch_blockers", batch_id)
         touched = query(con, "batch_touched", batch_id=batch_id)
         restored = query(con, "batch_replaced", batch_id=batch_id)
         buckets.mark(con, touched)   # before the batch's villages are gone
@@ -227,3 +236,65 @@ def undo(con, batch_id: int) -> None:
 
 def history(con) -> pd.DataFrame:
     return query(con, "batches_all")
+
+
+def _blocked(con, name: str, batch_id: int) -> None:
+    """A StoreError when later batches still in effect replaced what batch_id wrote."""
+    if blockers := query(con, name, batch_id=batch_id)["batch_id"].tolist():
+        raise StoreError(f"批次 {batch_id} 的部分数据已被之后的批次 "
+                         f"{'、'.join(map(str, blockers))} 覆盖，请先撤销这些批次。")
+
+
+def _new_targets(facts: pd.DataFrame) -> pd.DataFrame:
+    """A targets file's rows (parsed like facts) as targets: year, quarter (NULL for a year)."""
+    start = pd.to_datetime(pd.Series(facts["period_start"], dtype=object))
+    quarter = ((start.dt.month - 1) // 3 + 1).astype("Int64").where(facts["months"].to_numpy() == 3)
+    return facts.assign(year=start.dt.year.astype(int).to_numpy(), quarter=quarter.to_numpy())
+
+
+def _target_cells(con, parsed: ParseResult) -> pd.DataFrame:
+    with registered(con, "new_targets", _new_targets(parsed.facts)):
+        return query(con, "preview_target_cells").sort_values(["row", "indicator_id"], ignore_index=True)
+
+
+def _preview_targets(con, parsed: ParseResult, data: bytes) -> Preview:
+    cells = _target_cells(con, parsed)
+    stored = cells["old_value"].notna()
+    dup = query(con, "batch_by_sha256", sha256=sha256(data))
+    return Preview(insert=cells[~stored].reset_index(drop=True),
+                   replace=cells[stored & ~cells["same"]].reset_index(drop=True),
+                   unchanged=cells[cells["same"]].reset_index(drop=True),
+                   villages=parsed.villages, skipped=parsed.skipped,
+                   duplicate_of=int(dup["batch_id"].iloc[0]) if len(dup) else None, problems=[], warnings=[],
+                   kind="targets")
+
+
+def _commit_targets(con, parsed: ParseResult, data: bytes | None, file_name: str, uploader: str) -> int | None:
+    """A targets batch (see commit); data None: no duplicate check, no sha256 kept."""
+    with transaction(con):
+        digest = data and sha256(data)
+        if digest and len(dup := query(con, "batch_by_sha256", sha256=digest)):
+            raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
+        cells = _target_cells(con, parsed)
+        insert, replace = cells["old_value"].isna(), cells["old_value"].notna() & ~cells["same"]
+        if not (insert.any() or replace.any()):
+            return None
+        batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
+        with registered(con, "new_targets", cells[insert | replace][TARGET_COLUMNS].assign(batch_id=batch_id)):
+            execute(con, "save_replaced_targets", batch_id=batch_id)
+            execute(con, "delete_replaced_targets")
+            execute(con, "insert_targets")
+        execute(con, "insert_target_batch", batch_id=batch_id, file_name=file_name, sha256=digest,
+                uploader=uploader, inserted=int(insert.sum()), replaced=int(replace.sum()),
+                skipped=int(cells["same"].sum()) + len(parsed.skipped))
+    return batch_id
+
+
+def _undo_targets(con, batch_id: int) -> None:
+    """Inside undo's transaction: remove a targets batch's targets, put back those it replaced."""
+    _blocked(con, "target_batch_blockers", batch_id)
+    restored = query(con, "target_batch_replaced", batch_id=batch_id)
+    for step in ("undo_delete_targets", "undo_forget_target_history", "undo_mark_batch"):
+        execute(con, step, batch_id=batch_id)
+    with registered(con, "new_targets", restored):
+        execute(con, "insert_targets")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from . import buckets, demo, store
-from .catalog import read_catalog_csv
-from .regions import official_divisions, with_paths
+from .catalog import Catalog, read_catalog_csv
+from .regions import Tree, official_divisions, with_paths
 from .store import StoreError, connect, create_schema, execute, query, registered, rows
 
 
@@ -55,6 +56,7 @@ def build_db(path: str | os.PathLike, demo: bool) -> Path:
         init_db(con)
         if demo:
             add_demo_facts(con)
+            add_demo_targets(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -74,6 +76,13 @@ def add_demo_facts(con) -> None:
     add_facts(con, facts, batch_id=0)
     execute(con, "set_meta", key="demo", value="1")
     con.execute("COMMIT")
+
+
+def add_demo_targets(con) -> None:
+    """The demo's 2026 targets, committed like an uploaded targets file (targets.add_demo_targets;
+    imported here, not at the top: targets → batches → build)."""
+    from .targets import add_demo_targets as add
+    add(con, Tree(query(con, "regions_all")), Catalog(query(con, "indicators_all")), date.today())
 
 
 def missing_message(path: Path) -> str:
@@ -112,8 +121,14 @@ def upgrade(con) -> None:
     """Bring a database of an earlier version up to this schema (exact DECIMAL values; the
     catalog with reporting frequency and carry-forward; facts in the order of insert_facts.sql),
     then fill the county sums: two transactions, since reading 23 M rows inserted in the same
-    transaction took DuckDB 50-90 s a province (0.7 s once committed). No-op when current."""
-    outdated, unbuilt = rows(con, "schema_outdated")[0]
+    transaction took DuckDB 50-90 s a province (0.7 s once committed). A database made before
+    targets gets their tables and the batches' kind first (no fact read). No-op when current."""
+    outdated, unbuilt, untargeted = rows(con, "schema_outdated")[0]
+    if untargeted:
+        con.execute("BEGIN")
+        execute(con, "upgrade_targets")
+        create_schema(con)
+        con.execute("COMMIT")
     if outdated:
         con.execute("BEGIN")
         execute(con, "upgrade_schema")

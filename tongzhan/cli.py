@@ -1,10 +1,11 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | import | batches
-| undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | import
+| batches | undo."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,19 +13,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches
+from . import batches, targets
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
-from .importer import name_problem, parse_file, problem_count, problems_frame
 from .catalog import Catalog
-from .fmt import exact
-from .periods import Period
+from .fmt import exact, is_missing
+from .importer import name_problem, parse_file, problem_count, problems_frame
 from .league import LEVELS, PER, RANK_COLUMNS, league, per_options
-from .regions import LEVEL_NAMES, ROOT_CODE, Tree
-from .fmt import is_missing
 from .overview import KPI_COLUMNS, kpis
+from .periods import Period
+from .regions import LEVEL_NAMES, ROOT_CODE, Tree
 from .rollup import indicator_table
-from .trend import GRAINS, series
 from .store import StoreError, connect, db_path, max_upload_bytes, query
+from .trend import GRAINS, series
 
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
                "carried_units", "excluded_units", "oldest"]
@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--grain", choices=list(GRAINS), default="month", help="粒度：月、季度或年度")
     t.add_argument("--by", choices=["self", "children"], default="self")
     t.add_argument("--format", choices=["csv", "json"], default="csv")
+    g = sub.add_parser("targets", help="目标完成情况：目标、实际、应完成、完成率、进度灯")
+    g.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    g.add_argument("--year", required=True, help="目标年度，如 2026")
+    g.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度目标（默认年度目标）")
+    g.add_argument("--indicator", help="只看一个指标 id，如 funds_raised")
+    g.add_argument("--by", choices=["self", "children"], default="self")
+    g.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -178,6 +185,21 @@ def run_trend(args) -> None:
     write(table[TREND_COLUMNS], args.format)
 
 
+def run_targets(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        if args.indicator is not None:
+            check_indicator(catalog, args.indicator)
+        if not re.fullmatch(r"[0-9]{4}", args.year):
+            raise StoreError(f"年度有误：「{args.year}」，应为四位数字，如 2026")
+        table = targets.completion(con, tree, catalog, args.region, int(args.year), args.quarter,
+                                   args.indicator, args.by)
+    finally:
+        con.close()
+    write(table[targets.COLUMNS], args.format)
+
+
 def write(table: pd.DataFrame, fmt: str) -> None:
     """A result table on stdout as CSV or JSON; numbers rounded to 6 decimals, blanks as null."""
     table = table.round(6)
@@ -227,6 +249,8 @@ def run_import(args) -> int:
         p = batches.preview(con, parsed, data)
         if p.problems:
             return reject(path.name, p.problems)
+        if p.kind == "targets":
+            print("这是一份目标值文件：导入的是目标，不是实际数据，不参与汇总。")
         print(f"新增 {len(p.insert)} 条，覆盖 {len(p.replace)} 条，与现有相同 {len(p.unchanged)} 条，"
               f"跳过 {len(p.skipped)} 行，新建村(社区) {len(p.villages)} 个。")
         for r in p.replace.head(20).itertuples():
@@ -285,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             run_rank(args)
         elif args.command == "trend":
             run_trend(args)
+        elif args.command == "targets":
+            run_targets(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

@@ -100,6 +100,25 @@ def generate(regions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+TARGET_STEPS = {"funds_raised": 1, "projects_landed": 1, "people_served": 100,   # targets are
+                "village_org_coverage": 1, "assessment_score": 0.5}          # rounded to these
+
+
+def targets(actual: pd.DataFrame) -> pd.DataFrame:
+    """Plausible 2026 targets (region_code, indicator_id, period, value) from 2025 roll-ups
+    (region_code, indicator_id, value): flows 15 % below to 30 % above 2025 (some units fall behind what is
+    due by October), village coverage 100 %, scores up to 6 points above 2025 (at most 98)."""
+    rng = np.random.default_rng(SEED + 2026)
+    a = actual[actual["indicator_id"].isin(list(TARGET_STEPS))].sort_values(["region_code", "indicator_id"])
+    v, ind = a["value"].to_numpy(dtype=float), a["indicator_id"].to_numpy()
+    raw = np.where(ind == "assessment_score", np.minimum(v + rng.uniform(0, 6, len(a)), 98),
+                   v * rng.uniform(0.85, 1.3, len(a)))
+    step = a["indicator_id"].map(TARGET_STEPS).to_numpy(dtype=float)
+    value = np.where(ind == "village_org_coverage", 100.0, np.round(raw / step) * step)
+    return pd.DataFrame({"region_code": a["region_code"].to_numpy(), "indicator_id": ind,
+                         "period": "2026", "value": [f"{x:g}" for x in value]})
+
+
 def _scores(rng, towns: pd.DataFrame, starts: pd.DatetimeIndex) -> pd.DataFrame:
     """Quarterly assessment scores for 90 % of townships, quarters that ended before the data end."""
     quarters = [s for s in starts if s.month % 3 == 1 and s + pd.DateOffset(months=2) <= starts[-1]]

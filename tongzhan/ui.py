@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import league, overview, trend
+from . import league, overview, targets, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -397,4 +397,50 @@ def batch_rows(history: pd.DataFrame) -> pd.DataFrame:
         "batch_id": "批次", "file_name": "文件", "uploader": "上传人", "created_at": "导入时间",
         "inserted": "新增", "replaced": "覆盖", "skipped": "相同或跳过", "villages": "新建村(社区)"})
     out["状态"] = ["已撤销" if pd.notna(u) else "有效" for u in history["undone_at"]]
-    return out.drop(columns=["undone_at", "sha256"])
+    out["类型"] = ["目标" if k == "targets" else "数据" for k in history["kind"]]
+    return out.drop(columns=["undone_at", "sha256", "kind"])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def target_table(_ctx: Context, path: str, version: str, region: str, year: int, quarter: int | None,
+                 by: str) -> pd.DataFrame:
+    """targets.completion of region (by self) or its children, cached per data version."""
+    with cursor(_ctx.con) as cur:
+        return targets.completion(cur, _ctx.tree, _ctx.catalog, region, year, quarter, by=by)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def red_targets(_ctx: Context, path: str, version: str, region: str, year: int,
+                quarter: int | None) -> pd.DataFrame:
+    with cursor(_ctx.con) as cur:
+        return targets.red_units(cur, _ctx.tree, _ctx.catalog, region, year, quarter)
+
+
+QUARTERS = {"全年": None, "第一季度": 1, "第二季度": 2, "第三季度": 3, "第四季度": 4}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def target_years(_ctx: Context, path: str, version: str, today: date) -> list[int]:
+    """The years with targets, and this year (where new targets usually go)."""
+    with cursor(_ctx.con) as cur:
+        return sorted({*query(cur, "target_years")["year"].astype(int), today.year})
+
+
+def _pick_target_period() -> None:
+    quarter = QUARTERS[st.session_state["target_quarter"]]
+    _keep("period", f"{st.session_state['target_year']}" + (f"Q{quarter}" if quarter else ""))
+
+
+def target_period_picker(years: list[int], default: int) -> tuple[int, int | None]:
+    """The targets' year and quarter (None: the year's targets) from the URL's `period` shared
+    with the other pages (2026, 2026Q1, or a month of 2026 means 2026), else this session's last
+    choice, else default; a change in the sidebar is written back to the URL."""
+    key = _kept("period", lambda k: _parses(k) and Period.parse(k).start.year in years, str(default))
+    p = Period.parse(key)
+    quarter = (p.start.month + 2) // 3 if "Q" in p.key else None
+    st.session_state["target_year"] = p.start.year
+    st.session_state["target_quarter"] = next(k for k, q in QUARTERS.items() if q == quarter)
+    st.sidebar.selectbox("目标年度", years, key="target_year", on_change=_pick_target_period)
+    st.sidebar.radio("目标期间", list(QUARTERS), horizontal=True, key="target_quarter",
+                     on_change=_pick_target_period)
+    return st.session_state["target_year"], QUARTERS[st.session_state["target_quarter"]]

@@ -42,7 +42,7 @@ from ..regions import ROOT_CODE, Tree
 from ..sheets import FileError, sheets
 from .header import HEADER_SEARCH_ROWS, _find_header, _unit_note, _Vocabulary
 from .parser import _Parser
-from .period_cells import PERIOD_HELP, _months, _not_over, granularity_reason, overlap_note, parse_period
+from .period_cells import PERIOD_HELP, _months, granularity_reason, overlap_note, parse_period
 from .region_names import _Regions
 from .result import FACT_COLUMNS, MAX_PROBLEMS, ParseResult, Problem, _empty_result, capped, problem_count, problems_frame
 from .text import _Cells, _is_blank, _objects, name_problem
@@ -60,7 +60,10 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
     period: the period of the whole file (same syntaxes as a period cell), for a file without a
     period column; scope: the uploader's region, names resolve only inside it and codes must lie
     in it; today: periods starting after today's month are rejected; allow_subtotals: accept a
-    parent and its descendant for the same indicator and period (the parent's own number)."""
+    parent and its descendant for the same indicator and period (the parent's own number).
+    A file whose value columns are headed as targets (目标值, 2026年目标, 募集资金目标) is a targets
+    file (kind "targets"): years or quarters, ratios as %, checked for regions, units, numbers
+    and duplicates only (a target is not a fact: nothing to contradict)."""
     def file_problem(message, sheet_name=None, layout=""):
         return _empty_result([Problem(None, None, message)], layout, sheet_name)
 
@@ -72,8 +75,6 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
             default_period = parse_period(period)
         except ValueError as e:
             return file_problem(f"所选期间无效：{e}")
-        if why := _not_over(default_period, today):
-            return file_problem(f"所选期间无效：{why}")
     try:
         candidates = sheets(data, file_name, max_bytes, sheet)
     except FileError as e:
@@ -89,8 +90,14 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
     body = grid[header_rows[-1] + 1:]
     while body and all(_is_blank(v) for v in body[-1]):
         body.pop()
+    try:
+        targets, default_period = _targets_of(columns, default_period)
+    except ValueError as e:
+        return file_problem(str(e), sheet_name)
     parser = _Parser(catalog, vocab, _Regions(tree, scope), today, default_period, allow_subtotals,
-                     sheet_unit=_unit_note(grid[:header_rows[0]]))
+                     sheet_unit=_unit_note(grid[:header_rows[0]]), targets=targets)
+    if default_period and (why := parser.period_problem(default_period)):
+        return file_problem(f"所选期间无效：{why}", sheet_name)
     parser.role = defaultdict(list)
     cells = _Cells(body, len(columns))
     for c in parser.settle_columns(columns, cells, header_row):
@@ -118,6 +125,9 @@ def _result(parser: _Parser, f: pd.DataFrame, catalog: Catalog, sheet_name: str 
     regions, periods, pid = parser.region_codes[f.rid], parser.periods, f.pid.to_numpy()
     used = set(regions)
     villages = [(code, name, parent) for code, (name, parent) in parser.regions.new_villages.items() if code in used]
+    if parser.targets and villages:
+        return _empty_result([Problem(None, None, f"目标值只能填写已有区域的：「{villages[0][1]}」等 {len(villages)} 个"
+                                      "村(社区)还不在系统中，请先随实际数据上报，再填写它们的目标。")], parser.layout, sheet_name)
     return ParseResult(
         facts=pd.DataFrame({"region_code": regions, "indicator_id": _objects(catalog.ids())[f.ind],
                             "period_start": _objects([p.start for p in periods])[pid],
@@ -127,7 +137,30 @@ def _result(parser: _Parser, f: pd.DataFrame, catalog: Catalog, sheet_name: str 
         villages=pd.DataFrame(villages, columns=["code", "name", "parent_code"]),
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
         problems=capped(parser.problems), layout=parser.layout, sheet=sheet_name,
-        allow_subtotals=allow_subtotals)
+        allow_subtotals=allow_subtotals, kind="targets" if parser.targets else "facts")
+
+
+def _targets_of(columns: list, default_period):
+    """(whether the columns are targets, the file's period): a period named by the target
+    headers (2026年目标) is the whole file's. ValueError (Chinese) for targets beside actual
+    values, headers naming different periods, or one other than the chosen period."""
+    marked = [c for c in columns if c.spec and c.spec.target]
+    if not marked:
+        return False, default_period
+    if plain := [c for c in columns if c.spec and c.spec.role in ("measure", "value") and not c.spec.target]:
+        raise ValueError(f"「{marked[0].label}」是目标值，「{plain[0].label}」是实际数：目标值与实际数请分两个文件上传。")
+    named = sorted({c.spec.period for c in marked if c.spec.period})
+    if len(named) > 1:
+        raise ValueError(f"目标列的表头写了不同的期间（{'、'.join(named)}）：一份文件请只填一个期间，或加一列「期间」。")
+    if not named:
+        return True, default_period
+    try:
+        period = parse_period(named[0])
+    except ValueError as e:
+        raise ValueError(f"表头「{marked[0].label}」中的期间无效：{e}") from None
+    if default_period is not None and default_period != period:
+        raise ValueError(f"所选期间「{default_period.label}」与表头「{marked[0].label}」的期间不一致：请只用其中一个。")
+    return True, period
 
 
 class _NoTable(Exception):

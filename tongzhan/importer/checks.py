@@ -25,6 +25,8 @@ class _Checks:
                              f"的「{self.indicator(x.ind).name_zh}」填了两个不同的数（{exact(dec[other.vg])} 和 "
                              f"{exact(dec[x.vg])}）：请只保留正确的一行。")
                 ok[[other.Index, x.Index]] = False
+        if self.targets:   # a year and its quarters, parents and children: targets side by side
+            return ok
         self.check_granularity(f[ok], ok)
         parts = f[ok]
         for ind in self.catalog.by_id.values():

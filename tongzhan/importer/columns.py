@@ -46,7 +46,7 @@ class _Columns:
                 seen[key] = c
             if spec.role == "measure":
                 ind = self.catalog[spec.indicator]
-                if ind.kind == "ratio":
+                if ind.kind == "ratio" and not self.targets:   # a ratio's target is a level (%)
                     if cells(c):
                         self.ratio_column(c, ind, columns, header_row)
                     continue

@@ -20,6 +20,8 @@ class _Spec:
     level: int | None = None        # region columns: 1 province … 5 village; None = any level
     indicator: str | None = None    # measure columns
     unit: str = ""                  # unit written in the header, e.g. 亿元 in 募集资金(亿元)
+    target: bool = False            # a column of targets (目标值, 募集资金目标, 2026年目标)
+    period: str = ""                # the period a target header names: 2026年 in 2026年目标
 
 
 _ROLE_WORDS = {
@@ -43,6 +45,8 @@ _ROLE_WORDS = {
 _CURRENT = {"本月", "当月", "本期", "当期", "本季", "本季度", "当季", "本年", "当年", "本年度", "全年",
             "数", "数量", "金额", "数值", "合计"}
 _UNIT_IN_BRACKETS = re.compile(r"(.+?)[(\[【](?:单位[:：]?)?([^()\[\]【】]*)[)\]】]")
+_TARGET = re.compile(r"([0-9]{4}年(?:第?[1-4一二三四]季度?|q[1-4])?|[0-9]{4}q[1-4])?(.*?)目标值?")
+_WHOLE_YEAR = {"", "全年", "年", "年度", "本年"}   # 全年目标 names no indicator
 
 
 class _Vocabulary:
@@ -82,10 +86,27 @@ class _Vocabulary:
             spec = self.words.get(k.removesuffix(suffix)) if k.endswith(suffix) else None
             if spec and spec.role in ("region", "region_or_unit"):
                 return _Spec(role or "region", spec.level if role is None else None)
+        if "目标" in k:
+            return self.target(k)
         if found := self.indicator(k):
             return _Spec("measure", indicator=found[0], unit=found[1])
         if (m := _UNIT_IN_BRACKETS.fullmatch(k)) and self.words.get(m.group(1)) == _Spec("value"):
             return _Spec("value", unit=m.group(2))        # 数值(万元)
+        return None
+
+    def target(self, k: str) -> _Spec | None:
+        """A header of targets: 目标值, 目标值(万元), 2026年目标 (a value column), 募集资金目标(亿元),
+        2026年第一季度募集资金目标 (one indicator's column); the period it names, if any."""
+        unit = ""
+        if m := _UNIT_IN_BRACKETS.fullmatch(k):
+            k, unit = m.groups()
+        if not (m := _TARGET.fullmatch(k.replace("年度", "年"))):
+            return None
+        period, name = m.group(1) or "", m.group(2)
+        if name in _WHOLE_YEAR:
+            return _Spec("value", unit=unit, target=True, period=period)
+        if found := self.indicator(name):
+            return _Spec("measure", indicator=found[0], unit=unit or found[1], target=True, period=period)
         return None
 
     def classify_pair(self, top: str, bottom: str) -> _Spec | None:

@@ -9,6 +9,7 @@ from ..periods import Period
 from .checks import _Checks
 from .columns import _Columns
 from .header import _Column, _Vocabulary
+from .period_cells import _not_over, _not_target_period
 from .region_names import _Regions
 from .result import Problem
 from .rows import _Rows
@@ -24,9 +25,15 @@ class _Parser(_Columns, _Rows, _Checks):
     default_period: Period | None
     allow_subtotals: bool
     sheet_unit: str = ""    # 单位：万元 written above the header: the unit of plain numbers where it fits
+    targets: bool = False   # a file of targets (目标值): years or quarters, ratios allowed, no cross-row checks
     role: dict[str, list[_Column]] = field(default_factory=dict)   # settled columns by role
     problems: list[Problem] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
     def problem(self, row, column, message):
         self.problems.append(Problem(row, column, message))
+
+    def period_problem(self, period: Period) -> str | None:
+        """Why the period of a cell cannot be imported: facts need a period that is over,
+        targets a year or a quarter (see period_cells)."""
+        return _not_target_period(period, self.today) if self.targets else _not_over(period, self.today)

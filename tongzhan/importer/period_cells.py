@@ -66,6 +66,17 @@ def _not_over(period: Period, today: dt.date) -> str | None:
             "或改按已经结束的月份填报。")
 
 
+def _not_target_period(period: Period, today: dt.date) -> str | None:
+    """Why a period cannot hold a target: a target is for a year or a calendar quarter, at most
+    next year's; None when it can."""
+    if "Q" not in period.key and "-" in period.key:
+        return (f"期间「{period.label}」不是年度或季度：目标值只能按年度（如 2026）或季度（如 2026Q1、"
+                "2026年第一季度）填写。")
+    if period.start.year > today.year + 1:
+        return f"期间「{period.label}」太远：目标值最多填到明年（{today.year + 1}年）。"
+    return None
+
+
 def _join_period_parts(parts: list[str]) -> str:
     """Separate year and month (or quarter) columns: ['2026', '3'] → '2026-3'."""
     if len(parts) == 2 and re.fullmatch(r"\d{4}年?", parts[0]) and re.fullmatch(r"\d{1,2}月?", parts[1]):

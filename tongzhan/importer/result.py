@@ -25,6 +25,7 @@ class ParseResult:
     layout: str             # "long" or "wide" ("" when no header was found)
     sheet: str | None       # the Excel sheet read (None for CSV)
     allow_subtotals: bool = False   # a parent and a descendant may both report (own numbers)
+    kind: str = "facts"     # "facts", or "targets": a 目标值 file (facts then holds targets)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .period_cells import _join_period_parts, _not_over, parse_period
+from .period_cells import _join_period_parts, parse_period
 from .region_names import _CODE, _RegionError
 from .text import _Cells, _key, _objects, _text
 from .values import BLANK_MARKS, _plain_number, parse_value
@@ -119,7 +119,7 @@ class _Rows:
                     "请使用指标目录中的名称（如「募集资金」「服务群众人次」）。")
             return None, (ind_col.label, f"无法识别的指标「{_text(name)}」。{hint}")
         ind = self.catalog[found[0]]
-        if ind.kind == "ratio":
+        if ind.kind == "ratio" and not self.targets:   # a ratio's target is a level (%)
             return None, (ind_col.label, self.ratio_message(ind, False))
         unit = next((u for u in (_key(g.raw[c.index][i]) for c in self.role["unit"][:1]) if u), "")
         return (ind.id, unit or found[1] or val_col.spec.unit or self.default_unit(ind)), None
@@ -149,7 +149,7 @@ class _Rows:
             period = parse_period(value)
         except ValueError as e:
             return None, (label, str(e))
-        if why := _not_over(period, self.today):
+        if why := self.period_problem(period):
             return None, (label, why)
         return period, None
 

@@ -72,7 +72,9 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
         raise ValueError(f"「{text}」不是整数：「{ind.name_zh}」是计数（单位{ind.unit}），应为整数。")
     if ind.kind == "score" and result > 100:
         raise ValueError(f"「{text}」超出范围：「{ind.name_zh}」应在 0—100 分之间。")
-    if result > ind.max_value:
+    if ind.kind == "ratio" and result > 100:   # a ratio's target, in %
+        raise ValueError(f"「{text}」超出范围：「{ind.name_zh}」的目标是百分比，应在 0—100% 之间。")
+    if ind.max_value is not None and result > ind.max_value:
         raise ValueError(f"「{text}」数值过大：「{ind.name_zh}」超过 {fmt_value(float(ind.max_value), ind.unit)}（全国一年的合计也到不了），"
                          "请核对数值和单位。")
     return result.quantize(DECIMALS, ROUND_HALF_UP)
@@ -82,8 +84,8 @@ def parse_value(value, ind: Indicator, unit: str = "") -> Decimal | None:
 def _plain_number(ind: Indicator, unit: str) -> re.Pattern | None:
     """The cells parse_value reads as the number itself: fewer digits than the indicator's
     maximum, with up to 6 decimals unless the indicator counts, where no unit
-    applies, no check can fail and nothing is rounded (None for scores)."""
-    if ind.kind == "score" or unit_scale(unit, ind.unit) != 1:
+    applies, no check can fail and nothing is rounded (None for scores and ratios' targets)."""
+    if ind.kind in ("score", "ratio") or unit_scale(unit, ind.unit) != 1:
         return None
     digits = len(str(int(ind.max_value))) - 1
     return re.compile(rf"[0-9]{{1,{digits}}}" if ind.unit in COUNT_UNITS else rf"[0-9]{{1,{digits}}}(?:\.[0-9]{{1,6}})?")

@@ -1,0 +1,136 @@
+"""目标: completion of the region's and its children's targets, lights, the red list, entering a
+target and splitting one to the children (each a targets batch, undoable in 导入记录)."""
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from tongzhan import targets, ui
+from tongzhan.fmt import fmt_value
+from tongzhan.markup import md
+from tongzhan.store import StoreError, cursor
+
+LIGHT_TEXT = {"green": "绿 · 达到进度", "amber": "黄 · 略落后", "red": "红 · 明显落后"}
+LIGHT_COLOUR = {"绿": "background-color:#d4efdf;color:#145a32", "黄": "background-color:#fcf3cf;color:#7d6608",
+                "红": "background-color:#f5b7b1;color:#78281f"}
+
+
+def shown(table: pd.DataFrame, with_region: bool):
+    """The completion rows as staff read them: texts in 万/亿 and %, the light as words and colour."""
+    out = pd.DataFrame({
+        "区域": table["region_name"], "指标": [catalog[i].name_zh for i in table["indicator_id"]],
+        "目标": [fmt_value(v, u) for v, u in zip(table["target"], table["unit"])],
+        "实际": [fmt_value(v, u) for v, u in zip(table["actual"], table["unit"])],
+        "应完成": [fmt_value(v, u) for v, u in zip(table["due"], table["unit"])],
+        "完成率": [fmt_value(None if pd.isna(c) else c * 100, "%") for c in table["completion"]],
+        "进度（实际÷应完成）": table["progress"].astype(float) * 100,
+        "灯": [LIGHT_TEXT.get(x, "— · 尚无数据") for x in table["light"]],
+    })
+    if not with_region:
+        out = out.drop(columns="区域")
+    return out.style.map(lambda t: LIGHT_COLOUR.get(t[:1], ""), subset=["灯"])
+
+
+def show_table(table: pd.DataFrame, with_region: bool) -> None:
+    st.dataframe(shown(table, with_region), hide_index=True, width="stretch", column_config={
+        "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
+
+
+ctx = ui.context()
+tree, catalog = ctx.tree, ctx.catalog
+region = ui.url_region(tree)
+info = ui.data_info(ctx.path, ctx.version, date.today())
+years = ui.target_years(ctx, ctx.path, ctx.version, date.today())
+year, quarter = ui.target_period_picker(years, info["last"].year if info["last"] else date.today().year)
+period = targets.target_period(year, quarter)
+lights = targets.read_thresholds()["*"]
+
+st.title("目标完成情况")
+if info["demo"]:
+    st.badge("演示数据", icon=":material/science:", color="orange")
+ui.breadcrumbs(tree, region)
+st.subheader(f"{md(tree.full_name(region))} · {period.label}目标")
+st.caption(f"流量指标（如募集资金）按已过月份折算应完成数：全年目标 × 已有数据的月数 ÷ 12（季度目标 ÷ 3）；存量、比率和得分"
+           f"以最新一期的数对照目标水平。进度 = 实际 ÷ 应完成：≥{lights.green:.0%} 为绿，≥{lights.amber:.0%} 为黄，"
+           "其余为红（阈值见 data/target_lights.csv）。没有本级目标的单位不显示，上级目标只有在明确“分解到下级”后才成为下级的目标。")
+
+own = ui.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "self")
+kids = ui.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "children")
+through = next((t for t in pd.concat([own["through"], kids["through"]]) if t), "")
+if through:
+    st.caption(f"实际数据截至 {through[:4]}年{int(through[5:])}月。")
+
+st.markdown("#### 本级目标")
+if own.empty:
+    st.info(f"{md(tree.name[region])}没有{period.label}的目标。可在下方“录入目标”中填写，或在“数据上报”页上传目标值文件。")
+else:
+    show_table(own, with_region=False)
+
+if tree.children(region):
+    st.markdown("#### 下级目标")
+    if kids.empty:
+        st.info(f"{md(tree.name[region])}的下级没有{period.label}的目标。")
+    else:
+        show_table(kids.sort_values(["indicator_id", "progress"], na_position="last"), with_region=True)
+
+red = ui.red_targets(ctx, ctx.path, ctx.version, region, year, quarter)
+st.markdown(f"#### 红灯单位（{len(red)} 项）")
+if red.empty:
+    st.success("本区域及下级没有进度为红灯的目标。")
+else:
+    show_table(red, with_region=True)
+
+writable = not ctx.read_only
+if ctx.read_only:
+    st.warning(f"数据库为只读（{ctx.read_only}），不能录入或分解目标。")
+
+with st.expander("录入目标（本级）", icon=":material/edit:"):
+    with st.form("target_entry", border=False):
+        a, b, c = st.columns(3)
+        ind = a.selectbox("指标", catalog.ids(), format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
+        value = b.text_input("目标值", placeholder="如 1200、1.2亿、95%")
+        who = c.text_input("填报人", placeholder="姓名或单位")
+        st.caption(f"为 {md(tree.full_name(region))} 录入{period.label}的目标（期间在左侧选择），保存为一个目标批次，"
+                   "可在“数据上报 › 导入记录”中撤销。比率指标的目标填百分比。")
+        if st.form_submit_button("保存目标", type="primary", disabled=not writable):
+            try:
+                with cursor(ctx.con) as cur:
+                    got = targets.enter(cur, tree, catalog, region, ind, year, quarter, value,
+                                        who.strip() or "未署名", date.today())
+            except StoreError as e:
+                st.error(md(e))
+            else:
+                st.toast("目标未变（与已有的相同）。" if got is None else f"已保存为批次 {got}。")
+                st.rerun()
+
+if len(own) and tree.children(region):
+    with st.expander("分解到下级", icon=":material/call_split:"):
+        pick = st.selectbox("要分解的本级目标", own["indicator_id"].tolist(), key="split_ind",
+                            format_func=lambda i: f"{catalog[i].name_zh}：{fmt_value(own.set_index('indicator_id').at[i, 'target'], catalog[i].unit)}")
+        level = catalog[pick].kind in ("ratio", "score")
+        children = tree.children(region)
+        shares = None
+        if level:
+            st.caption("比率和得分的目标是水平：每个下级得到同一目标。")
+            label = f"按同一水平（{fmt_value(own.set_index('indicator_id').at[pick, 'target'], catalog[pick].unit)}）分解到下级"
+        elif st.radio("份额", ["平均", "按份额"], horizontal=True, key="split_mode") == "按份额":
+            edited = st.data_editor(pd.DataFrame({"代码": children, "区域": [tree.name[c] for c in children], "份额": 1.0}),
+                                    disabled=["代码", "区域"], hide_index=True, key=f"split_shares_{region}")
+            shares = dict(zip(edited["代码"], edited["份额"].fillna(0).astype(float)))
+            label = "按份额分解到下级"
+        else:
+            label = f"按平均分解到下级（{len(children)} 个）"
+        st.caption("分解后下级的已有目标会被覆盖（原值可通过撤销该批次恢复）；计数指标按整数分配，各下级之和等于本级目标。")
+        if st.button(label, type="primary", disabled=not writable, key="split"):
+            try:
+                with cursor(ctx.con) as cur:
+                    got = targets.split_target(cur, tree, catalog, region, pick, year, quarter, shares,
+                                               "目标分解", date.today())
+            except StoreError as e:
+                st.error(md(e))
+            else:
+                st.toast("下级目标未变。" if got is None else f"已分解为批次 {got}。")
+                st.rerun()
+
+if tree.children(region):
+    ui.drill_down(tree, region, tree.children(region))

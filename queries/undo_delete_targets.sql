@@ -1,0 +1,2 @@
+-- Undo a targets batch: remove the targets it wrote.
+DELETE FROM targets WHERE batch_id = $batch_id
