@@ -428,14 +428,14 @@ def target_years(_ctx: Context, path: str, version: str, today: date) -> list[in
 
 def _pick_target_period() -> None:
     quarter = QUARTERS[st.session_state["target_quarter"]]
-    _keep("period", f"{st.session_state['target_year']}" + (f"Q{quarter}" if quarter else ""))
+    keep("period", f"{st.session_state['target_year']}" + (f"Q{quarter}" if quarter else ""))
 
 
 def target_period_picker(years: list[int], default: int) -> tuple[int, int | None]:
     """The targets' year and quarter (None: the year's targets) from the URL's `period` shared
     with the other pages (2026, 2026Q1, or a month of 2026 means 2026), else this session's last
     choice, else default; a change in the sidebar is written back to the URL."""
-    key = _kept("period", lambda k: _parses(k) and Period.parse(k).start.year in years, str(default))
+    key = kept("period", lambda k: parses(k) and Period.parse(k).start.year in years, str(default))
     p = Period.parse(key)
     quarter = (p.start.month + 2) // 3 if "Q" in p.key else None
     st.session_state["target_year"] = p.start.year
