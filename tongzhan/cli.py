@@ -1,4 +1,4 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | import | batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | index | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches
+from . import batches, index
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .importer import name_problem, parse_file, problem_count, problems_frame
 from .catalog import Catalog
@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     k.add_argument("--format", choices=["csv", "json"], default="csv")
+    x = sub.add_parser("index", help="综合指数（百分考核）：某一级全部单位的总分、分类得分与排名")
+    x.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    x.add_argument("--level", required=True,
+                   help="排名的层级：city 市(州)、county 县(市、区)、township 乡镇(街道)")
+    x.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    x.add_argument("--breakdown", action="store_true", help="每个单位每个计分项一行：数值、得分率、权重、得分、说明")
+    x.add_argument("--config", default=str(index.INDEX_CSV), help="计分配置（默认 data/index.csv）")
+    x.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -119,6 +127,22 @@ def run_kpis(args) -> None:
         con.close()
     write(table.assign(**{c: [d.isoformat() for d in table[c]]
                           for c in ("from", "to", "compare_from", "compare_to")}), args.format)
+
+
+def run_index(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        level = index.level_of(tree, args.region, args.level)
+        config = index.load_config(args.config, catalog)
+        period = parse_period(args.period)
+        parts = index.breakdown(con, tree, catalog, config, args.region, level, period)
+    finally:
+        con.close()
+    if args.breakdown:
+        write(parts.drop(columns="parent_name"), args.format)
+    else:
+        write(index.totals(parts).drop(columns="parent_name"), args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -224,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             run_query(args)
         elif args.command == "kpis":
             run_kpis(args)
+        elif args.command == "index":
+            run_index(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":
