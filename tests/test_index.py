@@ -44,8 +44,10 @@ FACTS = [
     # Z, in another county: far more funds, never the best peer of 茅箭区's townships
     fact(Z, "funds_raised", "2026-01", 1000), fact(Z, "projects_landed", "2026-01", 1),
 ]
-TARGETS = pd.DataFrame({"region_code": [A, B, D, A], "indicator_id": ["projects_landed"] * 3 + ["funds_raised"],
-                        "target": [4.0, 5.0, 2.0, 100.0]})   # the funds target is not used: rule best
+# C's target 0 is no target (it would make any value a full score); the funds target is not used
+# (funds_raised has the rule best).
+TARGETS = pd.DataFrame({"region_code": [A, B, C, D, A], "target": [4.0, 5.0, 0.0, 2.0, 100.0],
+                        "indicator_id": ["projects_landed"] * 4 + ["funds_raised"]})
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +141,17 @@ def test_weights_come_from_the_file(ro, schema_db, config_file):
     # no targets; assessment now 40 points: B 40 + 30 + 0 + 0 = 70; C 20 + 15 + 0 + 0.875 × 40 = 70;
     # A 20 + 15 + 0 + 0.5 × 40 = 55.
     assert rows(t.head(3), "rank", "region_code", "score") == approx([(1, B, 70.0), (1, C, 70.0), (3, A, 55.0)])
+
+
+def test_ties_ignore_float_noise(ro, schema_db, tmp_path):
+    path = tmp_path / "noise.csv"
+    path.write_text("category,indicator_id,weight,rule,low,high\n覆盖,village_org_coverage,0.1,linear,50,100\n"
+                    "资金,funds_raised,0.7,best,,\n考核,assessment_score,0.4,linear,60,95\n", encoding="utf-8")
+    t = ranking(ro, schema_db, index.load_config(path, schema_db[2]))
+    # B: 0.1 × 1 + 0.7 × 1 + 0.4 × 0 = 0.8 (in floats 0.7999999999999999);
+    # C: 0.1 × 0.5 + 0.7 × 0.5 + 0.4 × (95-60)/35 = 0.8 (0.8 in floats): a tie.
+    # A: 0.05 + 0.35 + 0.4 × (80-60)/35 = 0.628571…: third, not tied with them at a coarse rounding.
+    assert rows(t.head(3), "rank", "region_code", "score") == approx([(1, B, 0.8), (1, C, 0.8), (3, A, 0.4 + 8 / 35)])
 
 
 def test_county_level_uses_the_roll_up_rules(ro, schema_db, config):
