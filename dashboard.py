@@ -10,6 +10,7 @@ ICON = Path(__file__).resolve().parent / "assets" / "page_icon.png"
 st.set_page_config(page_title="同心数据看板", page_icon=str(ICON), layout="wide")
 nav = st.navigation([
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/index.py", title="综合指数", icon=":material/leaderboard:"),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
 ])

@@ -200,8 +200,23 @@ def test_breakdown_says_how_each_score_was_made(ro, schema_db, config):
     assert note[(D, "projects_landed")] == "无数据"            # has a target, no data
     assert note[(D, "funds_raised")] == "无数据"
     assert note[(EMPTY[0], "projects_landed")] == "无数据；无目标值"
+    shown = index.unit_rows(parts, A)   # as the page shows it
+    assert list(shown["数值"]) == ["75.0%", "30.00万元", "3个", "80.0分"]
+    assert list(shown["参照值"]) == ["50.0%→0，100.0%→满分", "最优 60.00万元", "目标 4个", "60.0分→0，100.0分→满分"]
+    assert list(shown["得分"]) == [20.0, 15.0, 7.5, 10.0]
     b = parts[(parts["region_code"] == B) & (parts["indicator_id"] == "projects_landed")].iloc[0]
     assert (b["value"], b["reference"], b["score"], b["points"]) == (6.0, 5.0, 1.0, 10.0)   # capped
+
+
+def test_bar_figure_stacks_categories_of_the_top_units(ro, schema_db, config):
+    t = ranking(ro, schema_db, config, region=SHIYAN, level=COUNTY)
+    fig = index.bar_figure(t, "十堰市各县", with_parent=False)
+    bars, total = fig.data[:3], fig.data[3]
+    assert [b.name for b in bars] == ["覆盖", "资金", "考核"] and len(fig.data) == 4
+    # best on top: plotly draws the first category at the bottom, so the order is reversed
+    assert list(bars[0].y)[-2:] == [ZHANGWAN, MAOJIAN] and list(bars[1].x)[-2:] == approx([30.0, 3.6])
+    assert list(total.text)[-2:] == ["30.0分", "35.1分"]
+    assert list(fig.layout.yaxis.ticktext)[-2:] == ["张湾区", "茅箭区"] and fig.layout.yaxis.type == "category"
 
 
 def test_breakdown_of_a_region_without_units(ro, schema_db, config):
@@ -276,7 +291,7 @@ def test_cli_index_csv_and_breakdown(db, config_file):
     assert len(parts) == 28 and parts[0] == {
         "rank": 1, "region_code": B, "region_name": "二堰街道", "category": "覆盖",
         "indicator_id": "village_org_coverage", "indicator": "村(社区)统战组织覆盖率", "value": 100.0,
-        "unit": "%", "rule": "linear", "reference": None, "score": 1.0, "weight": 40.0, "points": 40.0,
+        "unit": "%", "rule": "linear", "low": 50.0, "high": 100.0, "reference": None, "score": 1.0, "weight": 40.0, "points": 40.0,
         "note": ""}
     assert parts[2]["note"] == "无目标值" and parts[2]["points"] == 0
 

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from .catalog import Catalog
+from .fmt import axis_ticks, fmt_value
+from .markup import plot_text
 from .overview import view_period
 from .periods import Period
 from .regions import LEVEL_NAMES, Tree
@@ -28,9 +31,13 @@ INDEX_CSV = ROOT / "data" / "index.csv"
 CONFIG_COLUMNS = ["category", "indicator_id", "weight", "rule", "low", "high"]
 RULES = {"target": "目标完成率（封顶100%）", "best": "与最优单位之比", "linear": "线性（下限0分，上限满分）"}
 LEVELS = {"city": 2, "county": 3, "township": 4}   # the --level / URL names of administrative levels
+# One colour per category (ColorBrewer Set2, then Dark2): enough for the six of the default and a few more.
+COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3",
+           "#1b9e77", "#d95f02", "#7570b3", "#e7298a"]
+TOP = 20   # units in the bar chart
 NO_DATA, NO_TARGET, BEST_ZERO = "无数据", "无目标值", "各单位均为0"
 PART_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "category", "indicator_id",
-                "indicator", "value", "unit", "rule", "reference", "score", "weight", "points", "note"]
+                "indicator", "value", "unit", "rule", "low", "high", "reference", "score", "weight", "points", "note"]
 # targets: a frame region_code, indicator_id, target (the value due in the period), or a callable
 # (unit codes, indicator ids, period) -> such a frame.
 Targets = pd.DataFrame | Callable[[list[str], list[str], Period], pd.DataFrame] | None
@@ -172,8 +179,7 @@ def _score(grid: pd.DataFrame) -> None:
     grid["reference"] = np.select([rule == "target", rule == "best"], [grid["target"], best], np.nan)
     ref = grid["reference"].where(grid["reference"] > 0)
     linear = (value - grid["low"]) / (grid["high"] - grid["low"])
-    raw = np.select([rule == "target", rule == "best"], [value / ref, value / ref], linear)
-    grid["score"] = pd.Series(raw, index=grid.index).clip(0, 1).fillna(0.0)
+    grid["score"] = (value / ref).where(rule != "linear", linear).clip(0, 1).fillna(0.0)
     no_data = value.isna()
     no_target = (rule == "target") & ~(grid["target"] > 0)   # none, or not a positive number
     best_zero = (rule == "best") & ~no_data & (best <= 0)
@@ -204,3 +210,46 @@ def config_rows(config: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         "类别": config["category"], "指标": [catalog[i].name_zh for i in config["indicator_id"]],
         "单位": [catalog[i].unit for i in config["indicator_id"]], "权重（分）": config["weight"],
         "计分方法": [RULES[r] for r in config["rule"]], "下限": config["low"], "上限": config["high"]})
+
+
+def unit_rows(parts: pd.DataFrame, region_code: str) -> pd.DataFrame:
+    """How one unit's score was made, as the page shows it: one row per component."""
+    p = parts[parts["region_code"] == region_code]
+    return pd.DataFrame({
+        "类别": p["category"], "指标": p["indicator"],
+        "数值": [fmt_value(v, u) for v, u in zip(p["value"], p["unit"])],
+        "计分方法": [RULES[r] for r in p["rule"]],
+        "参照值": [_reference(*r) for r in zip(p["rule"], p["reference"], p["low"], p["high"], p["unit"])],
+        "得分率": p["score"] * 100, "权重（分）": p["weight"], "得分": p["points"], "说明": p["note"]})
+
+
+def _reference(rule: str, value: float, low: float, high: float, unit: str) -> str:
+    """目标 500.00万元, 最优 25个, or 60.0分→0，100.0分→满分."""
+    if rule == "linear":
+        return f"{fmt_value(low, unit)}→0，{fmt_value(high, unit)}→满分"
+    return "" if pd.isna(value) else f"{'目标' if rule == 'target' else '最优'} {fmt_value(value, unit)}"
+
+
+def bar_figure(table: pd.DataFrame, title: str, with_parent: bool) -> go.Figure:
+    """Stacked horizontal bars of the TOP units of a ranking (totals()), one colour per category,
+    the best on top, the total at the end of each bar. Names are data: plot_text; the axis is
+    keyed by code (two townships may share a name), with_parent adds the parent to the label."""
+    t = table.head(TOP).iloc[::-1]
+    labels = [plot_text(f"{n}（{p}）" if with_parent else n) for n, p in zip(t["region_name"], t["parent_name"])]
+    codes = t["region_code"].tolist()
+    fig = go.Figure()
+    for i, cat in enumerate(table.columns[5:]):
+        fig.add_bar(y=codes, x=t[cat].tolist(), orientation="h", name=plot_text(cat),
+                    marker_color=COLOURS[i % len(COLOURS)],
+                    customdata=[[lab, fmt_value(v, "分")] for lab, v in zip(labels, t[cat])],
+                    hovertemplate=f"%{{customdata[0]}}<br>{plot_text(cat)}：%{{customdata[1]}}<extra></extra>")
+    fig.add_scatter(y=codes, x=t["score"].tolist(), mode="text", showlegend=False, hoverinfo="skip",
+                    text=[fmt_value(v, "分") for v in t["score"]], textposition="middle right")
+    tickvals, ticktext, _ = axis_ticks(t["score"], "分")
+    fig.update_layout(
+        barmode="stack", title=plot_text(title), height=140 + 26 * len(t), bargap=0.25,
+        margin=dict(t=90, b=40, l=10, r=60), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, traceorder="normal"),
+        font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
+    fig.update_yaxes(type="category", tickmode="array", tickvals=codes, ticktext=labels, automargin=True)
+    return fig.update_xaxes(tickmode="array", tickvals=tickvals, ticktext=ticktext, title_text="得分（分）",
+                            range=[0, max(tickvals[-1], t["score"].max() * 1.12)])

@@ -330,6 +330,15 @@ def indicator_picker(catalog: Catalog, default: str) -> str:
     return st.session_state["indicator"]
 
 
+def level_picker(levels: list[str], labels: dict[str, str]) -> str:
+    """The administrative level to rank (one of levels, e.g. index.levels_below): from the URL's
+    `level`, else this session's last choice, else the first (the nearest below the region)."""
+    st.session_state["level"] = _kept("level", lambda v: v in levels, levels[0])
+    st.sidebar.radio("排名单位", levels, key="level", horizontal=True, format_func=labels.get,
+                     on_change=lambda: _keep("level", st.session_state["level"]))
+    return st.session_state["level"]
+
+
 def delta_args(delta, description: str = "同比") -> dict:
     """st.metric's delta arguments for a text from fmt_delta: nothing when there is nothing to
     compare (None, or NaN once it went through a DataFrame); 持平 without arrow, in grey."""
