@@ -131,71 +131,82 @@ def level_of(tree: Tree, region: str, name: str) -> int:
 def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
               period: Period, targets: Targets = None) -> pd.DataFrame:
     """PART_COLUMNS, one row per unit of `level` in region's subtree (tree.at_level, with or
-    without data) × component, best rank first, components in config order. The period is cut
-    at region's newest data (overview.view_period). value in the indicator's unit; reference:
-    the target (target) or the best value (best); score in [0, 1]; points = score × weight."""
+    without data) × component, best rank first (ties in tree order), components in config order.
+    The period is cut at region's newest data (overview.view_period). value in the indicator's
+    unit; reference: the target (target) or the best value (best); score in [0, 1]; points =
+    score × weight. Computed as units × components matrices, not row by row."""
     shown = view_period(con, tree, region, period)
-    units = tree.at_level(region, level)
-    grid = pd.DataFrame({"region_code": np.repeat(np.array(units, dtype=object), len(config)),
-                         "position": np.tile(np.arange(len(config)), len(units))})
-    grid = grid.join(config.reset_index(drop=True), on="position")
-    found = at_level(con, tree, catalog, region, list(config["indicator_id"]), shown, level)
-    found = found[["region_code", "indicator_id", "value"]].astype({"region_code": object,
-                                                                     "indicator_id": object})
-    grid = grid.merge(found, how="left",
-                      on=["region_code", "indicator_id"])
-    wanted = list(config.loc[config["rule"] == "target", "indicator_id"])
-    grid = grid.merge(_targets(targets, units, wanted, shown), how="left",
-                      on=["region_code", "indicator_id"])
-    _score(grid)
-    grid["points"] = grid["score"] * grid["weight"]
-    total = grid.groupby("region_code", sort=False)["points"].sum().round(6)   # float noise is no lead
-    grid["rank"] = grid["region_code"].map(total.rank(method="min", ascending=False)).astype(int)
-    grid["region_name"] = [tree.name[c] for c in grid["region_code"]]
-    grid["parent_name"] = [tree.name.get(tree.parent[c], "") for c in grid["region_code"]]
-    grid["indicator"] = [catalog[i].name_zh for i in grid["indicator_id"]]
-    grid["unit"] = [catalog[i].unit for i in grid["indicator_id"]]
-    grid["order"] = np.repeat(np.arange(len(units)), len(config))
-    return grid.sort_values(["rank", "order", "position"], ignore_index=True)[PART_COLUMNS]
+    units, ids = tree.at_level(region, level), list(config["indicator_id"])
+    value = _matrix(units, ids, at_level(con, tree, catalog, region, ids, shown, level), "value")
+    wanted = [i for i, r in zip(ids, config["rule"]) if r == "target"]
+    target = _matrix(units, ids, _targets(targets, units, wanted, shown), "target")
+    reference, score, note = _score(config, value, target)
+    points = score * config["weight"].to_numpy(float)
+    total = points.sum(axis=1).round(6)   # float noise is no lead
+    rank = pd.Series(total).rank(method="min", ascending=False).to_numpy(int)
+    rows = np.repeat(np.argsort(-total, kind="stable"), len(ids))   # the unit of each output row
+    cols = np.tile(np.arange(len(ids)), len(units))                  # its component
+    per_unit = {"region_code": units, "region_name": [tree.name[c] for c in units],
+                "parent_name": [tree.name.get(tree.parent[c], "") for c in units]}
+    per_component = {**{c: config[c].to_numpy() for c in CONFIG_COLUMNS},
+                     "indicator": [catalog[i].name_zh for i in ids], "unit": [catalog[i].unit for i in ids]}
+    return pd.DataFrame({
+        "rank": rank[rows], **{k: np.array(v, dtype=object)[rows] for k, v in per_unit.items()},
+        **{k: np.asarray(v)[cols] for k, v in per_component.items()},
+        "value": value[rows, cols], "reference": reference[rows, cols], "score": score[rows, cols],
+        "points": points[rows, cols], "note": note[rows, cols].astype(object)}, columns=PART_COLUMNS)
 
 
-def _targets(targets: Targets, units: list[str], ids: list[str], period: Period) -> pd.DataFrame:
-    """region_code, indicator_id, target for the components with the target rule."""
-    empty = pd.DataFrame({"region_code": [], "indicator_id": [], "target": []}).astype(
-        {"region_code": object, "indicator_id": object, "target": float})
+def _matrix(units: list[str], ids: list[str], frame: pd.DataFrame | None, column: str) -> np.ndarray:
+    """frame's column (rows region_code, indicator_id) as a units × ids matrix, NaN where absent."""
+    m = np.full((len(units), len(ids)), np.nan)
+    if frame is not None and len(frame):
+        r = pd.Index(units).get_indexer(frame["region_code"])
+        c = pd.Index(ids).get_indexer(frame["indicator_id"])
+        keep = (r >= 0) & (c >= 0)
+        m[r[keep], c[keep]] = pd.to_numeric(frame[column]).to_numpy(float)[keep]
+    return m
+
+
+def _targets(targets: Targets, units: list[str], ids: list[str], period: Period) -> pd.DataFrame | None:
+    """region_code, indicator_id, target for the components with the target rule (None: none)."""
     if targets is None or not ids:
-        return empty
+        return None
     frame = targets(units, ids, period) if callable(targets) else targets
-    frame = frame.loc[frame["indicator_id"].isin(ids), ["region_code", "indicator_id", "target"]]
+    frame = frame[frame["indicator_id"].isin(ids)]
     if frame.duplicated(["region_code", "indicator_id"]).any():
         raise ValueError("targets: more than one target for a region and indicator")
-    return pd.concat([empty, frame]).astype({"target": float})
+    return frame
 
 
-def _score(grid: pd.DataFrame) -> None:
-    """Add reference, score (0 when there is nothing to score) and note to the grid in place."""
-    value, rule = grid["value"], grid["rule"]
-    best = grid.groupby("indicator_id")["value"].transform("max")
-    grid["reference"] = np.select([rule == "target", rule == "best"], [grid["target"], best], np.nan)
-    ref = grid["reference"].where(grid["reference"] > 0)
-    linear = (value - grid["low"]) / (grid["high"] - grid["low"])
-    grid["score"] = (value / ref).where(rule != "linear", linear).clip(0, 1).fillna(0.0)
-    no_data = value.isna()
-    no_target = (rule == "target") & ~(grid["target"] > 0)   # none, or not a positive number
-    best_zero = (rule == "best") & ~no_data & (best <= 0)
-    grid["note"] = np.select([no_data & no_target, no_data, no_target, best_zero],
-                             [f"{NO_DATA}；{NO_TARGET}", NO_DATA, NO_TARGET, BEST_ZERO], "")
+def _score(config: pd.DataFrame, value: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, ...]:
+    """reference, score (0 when there is nothing to score) and note, units × components."""
+    rule = config["rule"].to_numpy()[None, :]
+    low, high = (config[c].to_numpy(float)[None, :] for c in ("low", "high"))
+    best = pd.DataFrame(value).max().to_numpy(float)[None, :]   # NaN where no unit has a value
+    reference = np.where(rule == "target", target, np.where(rule == "best", best, np.nan))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(rule == "linear", (value - low) / (high - low),
+                       value / np.where(reference > 0, reference, np.nan))
+    score = np.nan_to_num(np.clip(raw, 0, 1), nan=0.0)
+    no_data = np.isnan(value)
+    no_target = (rule == "target") & ~(target > 0)   # none, or not a positive number
+    best_zero = (rule == "best") & ~no_data & ~(best > 0)
+    note = np.select([no_data & no_target, no_data, no_target, best_zero],
+                     [f"{NO_DATA}；{NO_TARGET}", NO_DATA, NO_TARGET, BEST_ZERO], "")
+    return reference, score, note
 
 
 def totals(parts: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit of a breakdown: rank, region_code, region_name, parent_name, score (the
-    total points), then one column per category (its points), categories in config order."""
-    keys = ["rank", "region_code", "region_name", "parent_name"]
-    units = parts.drop_duplicates("region_code")[keys].set_index("region_code", drop=False)
-    by = parts.groupby(["region_code", "category"], sort=False)["points"].sum().unstack("category")
-    categories = list(dict.fromkeys(parts["category"]))
-    out = units.assign(score=parts.groupby("region_code")["points"].sum()).join(by[categories])
-    return out.reset_index(drop=True)
+    """One row per unit of a breakdown, in its order: rank, region_code, region_name, parent_name,
+    score (the total points), then one column per category (its points), in config order."""
+    unit, codes = pd.factorize(parts["region_code"])
+    categories = list(pd.unique(parts["category"]))
+    m = np.zeros((len(codes), len(categories)))
+    np.add.at(m, (unit, pd.Index(categories).get_indexer(parts["category"])), parts["points"].to_numpy(float))
+    first = np.unique(unit, return_index=True)[1]   # factorize numbers units in order of appearance
+    out = parts.iloc[first][["rank", "region_code", "region_name", "parent_name"]].reset_index(drop=True)
+    return out.assign(score=m.sum(axis=1), **dict(zip(categories, m.T)))
 
 
 def scores(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
