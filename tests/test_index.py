@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from test_cli import assert_user_error, run
 from tongzhan import index, store
 from tongzhan.periods import Period
 
+ROOT = Path(__file__).resolve().parent.parent
 MAOJIAN, ZHANGWAN, SHIYAN = "420302", "420303", "420300"   # 茅箭区, 张湾区 in 十堰市
 A, B, C = "420302001", "420302002", "420302003"              # 武当路街道, 二堰街道, 五堰街道
 D = "420302005"                                              # 白浪街道: no data, a target
@@ -309,3 +311,54 @@ def test_cli_index_bad_input(db, config_file, tmp_path):
     res = run(*index_args(config=bad), db=db)
     assert_user_error(res, "第3行：未知的计分方法（rule）“max”")
     assert res.returncode == 2
+
+
+# --------------------------------------------------------------------------- page
+
+@pytest.fixture
+def page(db, config_file, tmp_path, monkeypatch):
+    """Open pages/index.py (through dashboard.py) on a copy of the hand-made database, scored by
+    the test configuration."""
+    from streamlit.testing.v1 import AppTest
+    copy = tmp_path / "app.duckdb"
+    shutil.copyfile(db, copy)
+    monkeypatch.setenv("TONGZHAN_DB", str(copy))
+    monkeypatch.setattr(index, "INDEX_CSV", config_file)
+
+    def open_page(**params):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+        return at.switch_page("pages/index.py").run()
+    return open_page
+
+
+def test_page_ranks_breaks_down_and_keeps_the_level_in_the_url(page):
+    at = page(region=SHIYAN, period="2026Q1", level="county")
+    assert not at.exception
+    ranking = at.dataframe[0].value
+    # as test_county_level_uses_the_roll_up_rules
+    assert rows(ranking.head(2), "排名", "代码", "总分", "覆盖", "资金", "考核") == approx([
+        (1, MAOJIAN, 35.1, 24.0, 3.6, 7.5), (2, ZHANGWAN, 30.0, 0.0, 30.0, 0.0)])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [d.get("name") for d in spec["data"][:3]] == ["覆盖", "资金", "考核"]
+    detail = at.dataframe[1].value   # the best unit's breakdown
+    assert list(detail["得分"]) == approx([24.0, 3.6, 0.0, 7.5])
+    assert list(detail["说明"]) == ["", "", "无目标值", ""]
+    assert len(at.dataframe[2].value) == 4   # the configuration, read-only
+    at.radio(key="level").set_value("township").run()
+    assert at.query_params["level"] == "township"
+    # 十堰市's townships: Z's 1000 is now the best funds. B 40 + 30 × 60/1000 = 41.8;
+    # C 20 + 30 × 30/1000 + 17.5 = 38.4; A 20 + 0.9 + 10 = 30.9; Z 30.
+    ranking = at.dataframe[0].value
+    assert rows(ranking.head(4), "排名", "代码", "总分") == approx([(1, B, 41.8), (2, C, 38.4), (3, A, 30.9), (4, Z, 30.0)])
+    at.selectbox(key=f"unit_{SHIYAN}_4").set_value(A).run()
+    assert list(at.dataframe[1].value["得分"]) == approx([20.0, 0.9, 0.0, 10.0])
+
+
+def test_page_shows_a_bad_configuration(page, config_file):
+    config_file.write_text(CONFIG.replace("linear,50,100", "linear,50,"), encoding="utf-8")
+    at = page(region=MAOJIAN, period="2026Q1")
+    assert not at.exception
+    assert "第2行：计分方法 linear 需要数字的下限和上限" in at.error[0].value
