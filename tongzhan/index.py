@@ -29,7 +29,7 @@ from .store import ROOT, StoreError
 
 INDEX_CSV = ROOT / "data" / "index.csv"
 CONFIG_COLUMNS = ["category", "indicator_id", "weight", "rule", "low", "high"]
-RULES = {"target": "目标完成率（封顶100%）", "best": "与最优单位之比", "linear": "线性（下限0分，上限满分）"}
+RULES = {"target": "目标完成率", "best": "与最优之比", "linear": "线性"}
 LEVELS = {"city": 2, "county": 3, "township": 4}   # the --level / URL names of administrative levels
 # One colour per category (ColorBrewer Set2, then Dark2): enough for the six of the default and a few more.
 COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3",
@@ -220,7 +220,8 @@ def config_rows(config: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame({
         "类别": config["category"], "指标": [catalog[i].name_zh for i in config["indicator_id"]],
         "单位": [catalog[i].unit for i in config["indicator_id"]], "权重（分）": config["weight"],
-        "计分方法": [RULES[r] for r in config["rule"]], "下限": config["low"], "上限": config["high"]})
+        "计分方法": [RULES[r] for r in config["rule"]],
+        **{k: ["" if pd.isna(v) else f"{v:g}" for v in config[c]] for k, c in (("下限", "low"), ("上限", "high"))}})
 
 
 def unit_rows(parts: pd.DataFrame, region_code: str) -> pd.DataFrame:
