@@ -13,6 +13,7 @@ nav = st.navigation([
     st.Page("pages/trend.py", title="趋势", icon=":material/trending_up:"),
     st.Page("pages/rank.py", title="排名", icon=":material/format_list_numbered:"),
     st.Page("pages/targets.py", title="目标", icon=":material/flag:"),
+    st.Page("pages/index.py", title="综合指数", icon=":material/leaderboard:"),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
 ])

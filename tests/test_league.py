@@ -125,7 +125,7 @@ def test_rank_cli(rank_db):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["--region", MAOJIAN, "--level", "city"], "茅箭区之下没有市(州)一级"),
+    (["--region", MAOJIAN, "--level", "city"], "茅箭区是县(市、区)，其下没有市(州)一级"),
     (["--region", "999999", "--level", "county"], "未知的区划代码"),
     (["--region", SHIYAN, "--level", "county", "--per", "villages_total",
       "--indicator", "village_org_coverage"], "不能按每村(社区)折算"),

@@ -1,5 +1,5 @@
-"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | import
-| batches | undo."""
+"""Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | index
+| import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches, targets
+from . import batches, index, targets
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .catalog import Catalog
 from .fmt import exact, is_missing
@@ -26,6 +26,7 @@ from .rollup import indicator_table
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 from .trend import GRAINS, series
 
+LEVEL_HELP = "单位的层级：province 省、city 市(州)、county 县(市、区)、township 乡镇(街道)、village 村(社区)"
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
                "carried_units", "excluded_units", "oldest"]
 
@@ -49,8 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--format", choices=["csv", "json"], default="csv")
     r = sub.add_parser("rank", help="排名：区域内某一级的全部单位按指标排名，含上期名次")
     r.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
-    r.add_argument("--level", required=True, choices=list(LEVELS),
-                   help="排名的层级：province 省、city 市(州)、county 县(市、区)、township 乡镇(街道)、village 村(社区)")
+    r.add_argument("--level", required=True, choices=list(LEVELS), help=LEVEL_HELP)
     r.add_argument("--indicator", required=True, help="指标 id，如 funds_raised")
     r.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     r.add_argument("--per", choices=list(PER), help="按村(社区)或乡镇(街道)数折算（流量和存量指标）")
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--indicator", help="只看一个指标 id，如 funds_raised")
     g.add_argument("--by", choices=["self", "children"], default="self")
     g.add_argument("--format", choices=["csv", "json"], default="csv")
+    x = sub.add_parser("index", help="综合指数（百分考核）：某一级全部单位的总分、分类得分与排名")
+    x.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    x.add_argument("--level", required=True, choices=list(LEVELS), help=LEVEL_HELP)
+    x.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    x.add_argument("--breakdown", action="store_true", help="每个单位每个计分项一行：数值、得分率、权重、得分、说明")
+    x.add_argument("--config", default=str(index.INDEX_CSV), help="计分配置（默认 data/index.csv）")
+    x.add_argument("--format", choices=["csv", "json"], default="csv")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -107,6 +114,15 @@ def open_db(args, read_only: bool):
 def check_region(tree: Tree, code: str) -> None:
     if code not in tree:
         raise StoreError(f"未知的区划代码：{code}")
+
+
+def check_level(tree: Tree, region: str, name: str) -> int:
+    """The administrative level named by --level, which must lie below region."""
+    level = LEVELS[name]
+    if level <= tree.level[region]:
+        raise StoreError(f"{tree.name[region]}是{LEVEL_NAMES[tree.level[region]]}，"
+                         f"其下没有{LEVEL_NAMES[level]}一级")
+    return level
 
 
 def check_indicator(catalog: Catalog, indicator_id: str) -> None:
@@ -156,9 +172,7 @@ def run_rank(args) -> None:
     try:
         check_region(tree, args.region)
         check_indicator(catalog, args.indicator)
-        level = LEVELS[args.level]
-        if level <= tree.level[args.region]:
-            raise StoreError(f"{tree.name[args.region]}之下没有{LEVEL_NAMES[level]}一级")
+        level = check_level(tree, args.region, args.level)
         if args.per and args.per not in per_options(catalog, args.indicator, level):
             raise StoreError(f"{LEVEL_NAMES[level]}的{catalog[args.indicator].name_zh}不能按每{PER[args.per]}折算"
                              "（只用于流量和存量指标，且只折算到更低一级）")
@@ -198,6 +212,22 @@ def run_targets(args) -> None:
     finally:
         con.close()
     write(table[targets.COLUMNS], args.format)
+
+
+def run_index(args) -> None:
+    con, tree, catalog = open_db(args, read_only=True)
+    try:
+        check_region(tree, args.region)
+        level = check_level(tree, args.region, args.level)
+        config = index.load_config(args.config, catalog)
+        period = parse_period(args.period)
+        parts = index.breakdown(con, tree, catalog, config, args.region, level, period)
+    finally:
+        con.close()
+    if args.breakdown:
+        write(parts.drop(columns="parent_name"), args.format)
+    else:
+        write(index.totals(parts).drop(columns="parent_name"), args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -311,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
             run_trend(args)
         elif args.command == "targets":
             run_targets(args)
+        elif args.command == "index":
+            run_index(args)
         elif args.command == "import":
             return run_import(args)
         elif args.command == "batches":

@@ -81,6 +81,21 @@ def stored(con, regions: list[str], year: int, quarter: int | None = None,
     return query(con, "targets_for", regions=regions, year=year, quarter=quarter, indicator=indicator)
 
 
+def due(con, catalog: Catalog, regions: list[str], indicator_ids: list[str],
+        period: Period) -> pd.DataFrame:
+    """region_code, indicator_id, target: what the year targets of period's last year ask of
+    `period` (综合指数's target rule): a flow's target prorated to the months of period in that
+    year (a 120万元 year target asks 100万元 of January to October), a stock's, rate's or score's
+    target level as it is. Regions without a year target have no row."""
+    year = period.end.year
+    found = query(con, "targets_for", regions=regions, year=year, quarter=None, indicator=None)
+    found = found[found["indicator_id"].isin(indicator_ids)]
+    months = Period(max(period.start, target_period(year).start), period.end).length
+    share = [months / 12 if catalog[i].kind == "flow" else 1.0 for i in found["indicator_id"]]
+    return pd.DataFrame({"region_code": found["region_code"], "indicator_id": found["indicator_id"],
+                         "target": found["value"].astype(float).to_numpy() * share})
+
+
 def completion(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter: int | None = None,
                indicator: str | None = None, by: str = "self", thresholds=None) -> pd.DataFrame:
     """COLUMNS, then unit and kind, one row per target of region (by="self") or of its children

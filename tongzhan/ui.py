@@ -241,7 +241,7 @@ def chosen_period(shown: Period) -> Period:
 
 
 def level_picker(tree: Tree, region: str) -> int | None:
-    """The administrative level of a league table inside region, from the URL's `level`, else
+    """The administrative level ranked inside region (排名, 综合指数), from the URL's `level`, else
     this session's last choice, else the level of region's children; only levels present
     (None when there is none: a village)."""
     levels = league.levels_below(tree, region)
@@ -250,7 +250,7 @@ def level_picker(tree: Tree, region: str) -> int | None:
     default = str(tree.level[tree.children(region)[0]]) if tree.children(region) else None
     chosen = kept("level", lambda v: v.isdigit() and int(v) in levels, default or str(levels[0]))
     st.session_state["level"] = int(chosen)
-    st.sidebar.selectbox("排名层级", levels, key="level", format_func=LEVEL_NAMES.get,
+    st.sidebar.selectbox("排名单位", levels, key="level", format_func=LEVEL_NAMES.get,
                          on_change=lambda: keep("level", str(st.session_state["level"])))
     return st.session_state["level"]
 

@@ -1,0 +1,256 @@
+"""综合指数 (百分考核): weighted points per unit at one administrative level, configured in
+data/index.csv, one row per component: category, indicator_id, weight (points), rule, low, high.
+
+Component values are the catalog's roll-ups (rollup.at_level); this module only turns each into a
+score in [0, 1] and weighs it (points = score × weight):
+- target: min(value / target, 1); the stored year targets (targets.due: a flow's prorated to the
+  period) unless the caller gives others; a unit without one: 0 points, 无目标值;
+- best:   value / the largest value among the units ranked (1 for the best);
+- linear: low → 0, high → 1, linear between and clipped to [0, 1] (high < low: lower is better).
+A unit without a value for a component gets 0 points for it (无数据).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalog import Catalog
+from .fmt import axis_ticks, fmt_value
+from .markup import plot_text
+from .overview import view_period
+from .periods import Period
+from .regions import LEVEL_NAMES, Tree
+from .rollup import at_level
+from .store import ROOT, StoreError
+from .targets import due as stored_targets
+
+INDEX_CSV = ROOT / "data" / "index.csv"
+CONFIG_COLUMNS = ["category", "indicator_id", "weight", "rule", "low", "high"]
+RULES = {"target": "目标完成率", "best": "与最优之比", "linear": "线性"}
+# One colour per category (ColorBrewer Set2, then Dark2): enough for the six of the default and a few more.
+COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3",
+           "#1b9e77", "#d95f02", "#7570b3", "#e7298a"]
+TOP = 20   # units in the bar chart
+NO_DATA, NO_TARGET, BEST_ZERO = "无数据", "无目标值", "各单位均为0"
+PART_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "category", "indicator_id",
+                "indicator", "value", "unit", "rule", "low", "high", "reference", "score", "weight", "points", "note"]
+# targets: a frame region_code, indicator_id, target (the value due in the period), or a callable
+# (unit codes, indicator ids, period) -> such a frame.
+Targets = pd.DataFrame | Callable[[list[str], list[str], Period], pd.DataFrame] | None
+
+
+class ConfigError(StoreError):
+    """An index configuration that cannot be used; the message says where and why (Chinese)."""
+
+
+def load_config(path: str | Path, catalog: Catalog) -> pd.DataFrame:
+    """The components of the index file, checked: CONFIG_COLUMNS with weight, low and high as
+    numbers (NaN when blank). Every problem is listed in one ConfigError."""
+    name = Path(path).name
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as e:
+        raise ConfigError(f"找不到综合指数配置文件：{path}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"综合指数配置 {name} 不是 UTF-8 编码，请另存为 UTF-8 的 CSV。") from e
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
+        raise ConfigError(f"综合指数配置 {name} 不是有效的 CSV 表格（{type(e).__name__}）。") from e
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if missing := [c for c in CONFIG_COLUMNS if c not in raw.columns]:
+        raise ConfigError(f"综合指数配置 {name} 缺少列：{'、'.join(missing)}"
+                          f"（应有 {','.join(CONFIG_COLUMNS)}）。")
+    raw = raw[CONFIG_COLUMNS].apply(lambda s: s.str.strip())
+    if raw.empty:
+        raise ConfigError(f"综合指数配置 {name} 没有任何计分项。")
+    problems = _problems(raw, catalog)
+    if problems:
+        raise ConfigError(f"综合指数配置 {name} 有误：\n" + "\n".join(problems))
+    return raw.assign(**{c: pd.to_numeric(raw[c].replace("", None)).astype(float)
+                         for c in ("weight", "low", "high")})
+
+
+def _number(text: str) -> float | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _problems(raw: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """One line per problem, by line of the file (the header is line 1)."""
+    out, seen = [], {}
+    for line, r in enumerate(raw.to_dict("records"), start=2):
+        at = f"第{line}行："
+        if not r["category"]:
+            out.append(f"{at}类别（category）为空")
+        ind = r["indicator_id"]
+        if ind not in catalog:
+            out.append(f"{at}未知的指标“{ind}”（见 data/indicators.csv 的 id 列）")
+        elif ind in seen:
+            out.append(f"{at}指标“{ind}”已在第{seen[ind]}行出现")
+        seen.setdefault(ind, line)
+        weight = _number(r["weight"])
+        if weight is None or weight <= 0:
+            out.append(f"{at}权重（weight）“{r['weight']}”不是正数")
+        out += [at + p for p in _rule_problems(r)]
+    return out
+
+
+def _rule_problems(r: dict) -> list[str]:
+    rule, low, high = r["rule"], r["low"], r["high"]
+    if rule not in RULES:
+        return [f"未知的计分方法（rule）“{rule}”，可用：{'、'.join(RULES)}"]
+    if rule != "linear":
+        return [f"计分方法 {rule} 不用下限和上限（low、high），请留空"] if low or high else []
+    a, b = _number(low), _number(high)
+    if a is None or b is None:
+        return [f"计分方法 linear 需要数字的下限和上限（low、high），现为“{low}”“{high}”"]
+    return ["下限与上限（low、high）相同"] if a == b else []
+
+
+def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
+              period: Period, targets: Targets = None) -> pd.DataFrame:
+    """PART_COLUMNS, one row per unit of `level` in region's subtree (tree.at_level, with or
+    without data) × component, best rank first (ties in tree order), components in config order.
+    The period is cut at region's newest data (overview.view_period). value in the indicator's
+    unit; reference: the target (target) or the best value (best); score in [0, 1]; points =
+    score × weight. Computed as units × components matrices, not row by row."""
+    shown = view_period(con, tree, region, period)
+    units, ids = tree.at_level(region, level), list(config["indicator_id"])
+    value = _matrix(units, ids, at_level(con, tree, catalog, region, ids, shown, level), "value")
+    wanted = [i for i, r in zip(ids, config["rule"]) if r == "target"]
+    if targets is None:
+        targets = functools.partial(stored_targets, con, catalog)
+    target = _matrix(units, ids, _targets(targets, units, wanted, shown), "target")
+    reference, score, note = _score(config, value, target)
+    points = score * config["weight"].to_numpy(float)
+    total = points.sum(axis=1).round(6)   # float noise is no lead
+    rank = pd.Series(total).rank(method="min", ascending=False).to_numpy(int)
+    rows = np.repeat(np.argsort(-total, kind="stable"), len(ids))   # the unit of each output row
+    cols = np.tile(np.arange(len(ids)), len(units))                  # its component
+    per_unit = {"region_code": units, "region_name": [tree.name[c] for c in units],
+                "parent_name": [tree.name.get(tree.parent[c], "") for c in units]}
+    per_component = {**{c: config[c].to_numpy() for c in CONFIG_COLUMNS},
+                     "indicator": [catalog[i].name_zh for i in ids], "unit": [catalog[i].unit for i in ids]}
+    return pd.DataFrame({
+        "rank": rank[rows], **{k: np.array(v, dtype=object)[rows] for k, v in per_unit.items()},
+        **{k: np.asarray(v)[cols] for k, v in per_component.items()},
+        "value": value[rows, cols], "reference": reference[rows, cols], "score": score[rows, cols],
+        "points": points[rows, cols], "note": note[rows, cols].astype(object)}, columns=PART_COLUMNS)
+
+
+def _matrix(units: list[str], ids: list[str], frame: pd.DataFrame | None, column: str) -> np.ndarray:
+    """frame's column (rows region_code, indicator_id) as a units × ids matrix, NaN where absent."""
+    m = np.full((len(units), len(ids)), np.nan)
+    if frame is not None and len(frame):
+        r = pd.Index(units).get_indexer(frame["region_code"])
+        c = pd.Index(ids).get_indexer(frame["indicator_id"])
+        keep = (r >= 0) & (c >= 0)
+        m[r[keep], c[keep]] = pd.to_numeric(frame[column]).to_numpy(float)[keep]
+    return m
+
+
+def _targets(targets: Targets, units: list[str], ids: list[str], period: Period) -> pd.DataFrame | None:
+    """region_code, indicator_id, target for the components with the target rule (None: none)."""
+    if targets is None or not ids:
+        return None
+    frame = targets(units, ids, period) if callable(targets) else targets
+    frame = frame[frame["indicator_id"].isin(ids)]
+    if frame.duplicated(["region_code", "indicator_id"]).any():
+        raise ValueError("targets: more than one target for a region and indicator")
+    return frame
+
+
+def _score(config: pd.DataFrame, value: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, ...]:
+    """reference, score (0 when there is nothing to score) and note, units × components."""
+    rule = config["rule"].to_numpy()[None, :]
+    low, high = (config[c].to_numpy(float)[None, :] for c in ("low", "high"))
+    best = pd.DataFrame(value).max().to_numpy(float)[None, :]   # NaN where no unit has a value
+    reference = np.where(rule == "target", target, np.where(rule == "best", best, np.nan))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(rule == "linear", (value - low) / (high - low),
+                       value / np.where(reference > 0, reference, np.nan))
+    score = np.nan_to_num(np.clip(raw, 0, 1), nan=0.0)
+    no_data = np.isnan(value)
+    no_target = (rule == "target") & ~(target > 0)   # none, or not a positive number
+    best_zero = (rule == "best") & ~no_data & ~(best > 0)
+    note = np.select([no_data & no_target, no_data, no_target, best_zero],
+                     [f"{NO_DATA}；{NO_TARGET}", NO_DATA, NO_TARGET, BEST_ZERO], "")
+    return reference, score, note
+
+
+def totals(parts: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit of a breakdown, in its order: rank, region_code, region_name, parent_name,
+    score (the total points), then one column per category (its points), in config order."""
+    unit, codes = pd.factorize(parts["region_code"])
+    categories = list(pd.unique(parts["category"]))
+    m = np.zeros((len(codes), len(categories)))
+    np.add.at(m, (unit, pd.Index(categories).get_indexer(parts["category"])), parts["points"].to_numpy(float))
+    first = np.unique(unit, return_index=True)[1]   # factorize numbers units in order of appearance
+    out = parts.iloc[first][["rank", "region_code", "region_name", "parent_name"]].reset_index(drop=True)
+    return out.assign(score=m.sum(axis=1), **dict(zip(categories, m.T)))
+
+
+def scores(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
+           period: Period, targets: Targets = None) -> pd.DataFrame:
+    """The ranking: totals() of breakdown(), best first (ties share a rank: 1, 2, 2, 4)."""
+    return totals(breakdown(con, tree, catalog, config, region, level, period, targets))
+
+
+def config_rows(config: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The configuration as the page shows it (read-only), with Chinese headers."""
+    return pd.DataFrame({
+        "类别": config["category"], "指标": [catalog[i].name_zh for i in config["indicator_id"]],
+        "单位": [catalog[i].unit for i in config["indicator_id"]], "权重（分）": config["weight"],
+        "计分方法": [RULES[r] for r in config["rule"]],
+        **{k: ["" if pd.isna(v) else f"{v:g}" for v in config[c]] for k, c in (("下限", "low"), ("上限", "high"))}})
+
+
+def unit_rows(parts: pd.DataFrame, region_code: str) -> pd.DataFrame:
+    """How one unit's score was made, as the page shows it: one row per component."""
+    p = parts[parts["region_code"] == region_code]
+    return pd.DataFrame({
+        "类别": p["category"], "指标": p["indicator"],
+        "数值": [fmt_value(v, u) for v, u in zip(p["value"], p["unit"])],
+        "计分方法": [RULES[r] for r in p["rule"]],
+        "参照值": [_reference(*r) for r in zip(p["rule"], p["reference"], p["low"], p["high"], p["unit"])],
+        "得分率": p["score"] * 100, "权重（分）": p["weight"], "得分": p["points"], "说明": p["note"]})
+
+
+def _reference(rule: str, value: float, low: float, high: float, unit: str) -> str:
+    """目标 500.00万元, 最优 25个, or 60.0分→0，100.0分→满分."""
+    if rule == "linear":
+        return f"{fmt_value(low, unit)}→0，{fmt_value(high, unit)}→满分"
+    return "" if pd.isna(value) else f"{'目标' if rule == 'target' else '最优'} {fmt_value(value, unit)}"
+
+
+def bar_figure(table: pd.DataFrame, title: str, with_parent: bool) -> go.Figure:
+    """Stacked horizontal bars of the TOP units of a ranking (totals()), one colour per category,
+    the best on top, the total at the end of each bar. Names are data: plot_text; the axis is
+    keyed by code (two townships may share a name), with_parent adds the parent to the label."""
+    t = table.head(TOP).iloc[::-1]
+    labels = [plot_text(f"{n}（{p}）" if with_parent else n) for n, p in zip(t["region_name"], t["parent_name"])]
+    codes = t["region_code"].tolist()
+    fig = go.Figure()
+    for i, cat in enumerate(table.columns[5:]):
+        fig.add_bar(y=codes, x=t[cat].tolist(), orientation="h", name=plot_text(cat),
+                    marker_color=COLOURS[i % len(COLOURS)],
+                    customdata=[[lab, fmt_value(v, "分")] for lab, v in zip(labels, t[cat])],
+                    hovertemplate=f"%{{customdata[0]}}<br>{plot_text(cat)}：%{{customdata[1]}}<extra></extra>")
+    fig.add_scatter(y=codes, x=t["score"].tolist(), mode="text", showlegend=False, hoverinfo="skip",
+                    text=[fmt_value(v, "分") for v in t["score"]], textposition="middle right")
+    tickvals, ticktext, _ = axis_ticks(t["score"], "分")
+    fig.update_layout(
+        barmode="stack", title=plot_text(title), height=140 + 26 * len(t), bargap=0.25,
+        margin=dict(t=90, b=40, l=10, r=60), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, traceorder="normal"),
+        font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
+    fig.update_yaxes(type="category", tickmode="array", tickvals=codes, ticktext=labels, automargin=True)
+    return fig.update_xaxes(tickmode="array", tickvals=tickvals, ticktext=ticktext, title_text="得分（分）",
+                            range=[0, max(tickvals[-1], t["score"].max() * 1.12)])
