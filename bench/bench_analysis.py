@@ -11,6 +11,8 @@ Uses bench/national.duckdb (bench_overview.py builds it: every township × 17 mo
   score, × 2026-10 and 2026. At township level it is checked against, and timed beside, a
   hand-written DuckDB query (one statement: both periods, rank() windows) and pandas over the
   facts loaded once; both are written for this data, where a township's figure is its own facts.
+- index: `tongzhan.index.scores` (综合指数, data/index.csv) for the same units as the league
+  tables; one call per page view, timed against the same budget.
 - trend: `tongzhan.trend.series`, the 趋势 page's call, for 全国, 十堰市 and a township over 24
   months, a flow and a rate; it runs one roll-up per point (and per comparison), so the budget
   applies to each statement; the whole call is reported too.
@@ -34,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from overview_reference import Frames, rule  # noqa: E402
-from tongzhan import build, rollup, store  # noqa: E402
+from tongzhan import build, index, rollup, store  # noqa: E402
 from tongzhan.catalog import Catalog  # noqa: E402
 from tongzhan.league import league  # noqa: E402
 from tongzhan.periods import Period, comparable  # noqa: E402
@@ -186,6 +188,14 @@ def main() -> None:
                 rows.append(row)
                 print(f"  {what:48} " + "  ".join(f"{k} {v:7.1f}" for k, v in row.items()
                                                   if k not in ("what", "limit")), flush=True)
+    config = index.load_config(index.INDEX_CSV, cat)
+    for region, level in LEAGUES:
+        p = Period.parse("2026-10")
+        what = f"综合指数 {tree.name[region]} L{level} 2026-10"
+        t = timings(lambda: index.scores(con, tree, cat, config, region, level, p), max(3, a.repeat // 2))
+        rows.append({"what": what, "pkg med": med(t), "pkg p95": p95(t),
+                     "limit": ALL_TOWNSHIPS_MS if (region, level) == ("000000", 4) else BUDGET_MS})
+        print(f"  {what:48} pkg med {med(t):7.1f}  pkg p95 {p95(t):7.1f}", flush=True)
     trend_rows = []
     for region, ind in TRENDS:
         span = Period.parse("2024-11~2026-10")
@@ -204,7 +214,7 @@ def verdicts(rows: list[dict], trend_rows: list[tuple]) -> None:
     ok = lambda c: "PASS" if c else "FAIL"   # noqa: E731
     over = [r for r in rows if r["pkg p95"] > r["limit"]]
     worst = max(rows, key=lambda r: r["pkg p95"] / r["limit"])
-    print(f"\n{ok(not over)}  排名 p95 ≤ {BUDGET_MS:.0f} ms（全国乡镇 ≤ {ALL_TOWNSHIPS_MS:.0f} ms）："
+    print(f"\n{ok(not over)}  排名与综合指数 p95 ≤ {BUDGET_MS:.0f} ms（全国乡镇 ≤ {ALL_TOWNSHIPS_MS:.0f} ms）："
           f"{len(rows) - len(over)}/{len(rows)}，最接近上限 {worst['pkg p95']:.1f} ms（{worst['what']}）")
     hand = [r for r in rows if "hand med" in r]
     slow = [r for r in hand if r["pkg med"] > BUDGET_RATIO * r["hand med"]]
