@@ -149,11 +149,11 @@ def pandas_league(fr: Frames, cat, region: str, ind: str, chosen: Period) -> pd.
 
 
 def same(pkg: pd.DataFrame, ref: pd.DataFrame, what: str) -> None:
-    a = pkg.dropna(subset=["rank"]).set_index("region_code")[["value", "rank", "prev_rank"]].astype(float)
-    b = ref.set_index("region_code")[["value", "rank", "prev_rank"]].astype(float)
-    a["region_code"] = b["region_code"] = 0   # the index holds the codes
-    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index().astype(float), rtol=1e-9, obj=what,
-                                  check_names=False)
+    cols = ["value", "rank", "prev_rank"]
+    a = pkg.dropna(subset=["rank"]).set_index("region_code")[cols].astype(float).sort_index()
+    b = ref.set_index("region_code")[cols].astype(float).sort_index()
+    a.index, b.index = a.index.astype(str), b.index.astype(str)
+    pd.testing.assert_frame_equal(a, b, rtol=1e-9, obj=what)
 
 
 # ------------------------------------------------------------------------------------- main

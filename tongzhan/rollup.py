@@ -100,8 +100,10 @@ def _fetch_frame(con, name: str, **params) -> pd.DataFrame:
 
 
 def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
-             period: Period, by: str | int, fetch=rows) -> list:
-    """The results of the roll-up statements, each as `fetch` gives it (store.rows: tuples)."""
+             period: Period, by: str | int, fetch=None) -> list:
+    """The results of the roll-up statements, each as `fetch` gives it (default store.rows:
+    tuples; looked up at each call, so that bench scripts can time the statements)."""
+    fetch = fetch or rows
     kinds = {i: catalog[i].kind for i in indicator_ids}
     depth, at = int(tree.depth[region]), target_depth(tree, region, by)
     if at > MAX_DEPTH:   # a village's children
