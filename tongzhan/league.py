@@ -59,7 +59,7 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
     now["rank_change"] = now["prev_rank"] - now["rank"]
     now["parent_code"] = parents = [tree.parent[c] for c in codes]
     now["parent_name"] = [tree.name[c] for c in parents]
-    now = now.sort_values(["rank", "region_code"], na_position="last", ignore_index=True)
+    now = now.sort_values("rank", na_position="last", kind="stable", ignore_index=True)   # ties in tree order
     now.attrs.update(period=shown, before=before, unit=unit_of(catalog, indicator_id, per))
     return now[RANK_COLUMNS + ["rank_change", "parent_code", "units", "carried_units",
                                "excluded_units"]]

@@ -59,6 +59,7 @@ class Tree:
         self.depth = dict(zip(codes, frame["depth"].tolist()))
         self._children: dict[str, list[str]] = {}
         self._at_level: dict[tuple[str, int], list[str]] = {}
+        self._depths: dict[tuple[str, int], list[int]] = {}
         for code, par in zip(codes, parents):
             if par is not None:
                 self._children.setdefault(par, []).append(code)
@@ -83,7 +84,13 @@ class Tree:
                 elif self.level[c] < level:
                     todo.extend(reversed(self.children(c)))
             self._at_level[key] = found
+            self._depths[key] = sorted({int(self.depth[c]) for c in found})
         return self._at_level[key]
+
+    def depths_at_level(self, code: str, level: int) -> list[int]:
+        """The tree depths at which the regions of at_level(code, level) sit."""
+        self.at_level(code, level)
+        return self._depths[(code, level)]
 
     def ancestors(self, code: str) -> list[str]:
         """Root first, the region itself last."""
