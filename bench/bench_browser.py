@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

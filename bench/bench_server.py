@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.bench_browser import (NATIONAL, chromium, launch, load, national_copy, open_fresh,  # noqa: E402
-                                 stats, table, tour, verdict)
+                                 table, tour, verdict)
 from bench.bench_memory import status_mb  # noqa: E402
 
 

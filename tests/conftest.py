@@ -245,3 +245,15 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"streamlit_server", "browser", "page"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+def open_app(page: str | None = None, timeout: float = 30, **params):
+    """dashboard.py in AppTest with these URL parameters, run, then switched to `page` (e.g.
+    "pages/trend.py") when given. The caller points TONGZHAN_DB at its database."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                           default_timeout=timeout)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(page).run() if page else at

@@ -4,7 +4,6 @@ must leave them equal to a rebuild from scratch."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from facts import add, fact
 from test_batches import TODAY, csv_bytes

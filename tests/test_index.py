@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import open_app
 from facts import add, fact
 from test_cli import assert_user_error, run
 from tongzhan import index, store, targets
 from tongzhan.periods import Period
 
-ROOT = Path(__file__).resolve().parent.parent
 MAOJIAN, ZHANGWAN, SHIYAN = "420302", "420303", "420300"   # 茅箭区, 张湾区 in 十堰市
 A, B, C = "420302001", "420302002", "420302003"              # 武当路街道, 二堰街道, 五堰街道
 D = "420302005"                                              # 白浪街道: no data, a target
@@ -321,19 +320,11 @@ def test_cli_index_bad_input(db, config_file, tmp_path):
 def page(db, config_file, tmp_path, monkeypatch):
     """Open pages/index.py (through dashboard.py) on a copy of the hand-made database, scored by
     the test configuration."""
-    from streamlit.testing.v1 import AppTest
     copy = tmp_path / "app.duckdb"
     shutil.copyfile(db, copy)
     monkeypatch.setenv("TONGZHAN_DB", str(copy))
     monkeypatch.setattr(index, "INDEX_CSV", config_file)
-
-    def open_page(**params):
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        return at.switch_page("pages/index.py").run()
-    return open_page
+    return lambda **params: open_app("pages/index.py", **params)
 
 
 def test_page_ranks_breaks_down_and_keeps_the_level_in_the_url(page):

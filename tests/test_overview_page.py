@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app
 from tongzhan.catalog import Catalog
 from tongzhan.fmt import axis_ticks, fmt_delta, fmt_value
 from tongzhan.periods import Period
@@ -14,18 +13,12 @@ from tongzhan.regions import Tree
 from tongzhan.rollup import indicator_table
 from tongzhan.store import connect, query
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def app(db_copy, monkeypatch):
     monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
 
-    def open_app(**params) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at.run()
     return open_app
 
 

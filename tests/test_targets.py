@@ -2,8 +2,6 @@
 roll-ups with hand-computed expectations, lights from the config file, explicit splits, CLI."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 import subprocess

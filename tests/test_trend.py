@@ -11,25 +11,19 @@ import io
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from conftest import open_app
 from facts import add, fact
 from test_cli import assert_user_error, run
+from test_rollup import MAOJIAN, SHIYAN, T1, T2, ZHANGWAN   # 十堰市, 茅箭区 (武当路、二堰街道), 张湾区
 from tongzhan import batches, store, trend
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIYAN = "420300"     # 十堰市
-MAOJIAN = "420302"    # 茅箭区
-ZHANGWAN = "420303"   # 张湾区
-T1 = "420302001"      # 茅箭区 武当路街道
-T2 = "420302002"      # 茅箭区 二堰街道
 T3 = "420302003"      # 茅箭区 五堰街道
 Z1 = "420303001"      # 张湾区 花果街道
 
@@ -262,12 +256,7 @@ def test_cli_trend_rejects_a_span_that_ends_before_it_starts(small_db):
 def app(db_copy, monkeypatch):
     monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
 
-    def open_trend(**params) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at.run().switch_page("pages/trend.py").run()
-    return open_trend
+    return lambda **params: open_app("pages/trend.py", timeout=60, **params)
 
 
 def cli_values(db, *args):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import re
@@ -141,45 +142,44 @@ def parse_period(start: str, end: str | None = None) -> Period:
         raise StoreError(f"期间有误：{e}") from e
 
 
-def run_query(args) -> None:
+@contextlib.contextmanager
+def reading(args):
+    """The connection, tree and catalog of --db, read-only, with --region (and --indicator,
+    where the command has one and it is given) checked; closed afterwards."""
     con, tree, catalog = open_db(args, read_only=True)
     try:
         check_region(tree, args.region)
-        check_indicator(catalog, args.indicator)
-        period = parse_period(args.start, args.end)
-        table = indicator_table(con, tree, catalog, args.region, args.indicator, period, args.by)
+        if getattr(args, "indicator", None) is not None:
+            check_indicator(catalog, args.indicator)
+        yield con, tree, catalog
     finally:
         con.close()
+
+
+def run_query(args) -> None:
+    with reading(args) as (con, tree, catalog):
+        period = parse_period(args.start, args.end)
+        table = indicator_table(con, tree, catalog, args.region, args.indicator, period, args.by)
     table["oldest"] = [Period(a, b).key if pd.notna(b) else None
                        for a, b in zip(table["oldest_start"], table["oldest_end"])]
     write(table[OUT_COLUMNS], args.format)
 
 
 def run_kpis(args) -> None:
-    con, tree, catalog = open_db(args, read_only=True)
-    try:
-        check_region(tree, args.region)
-        period = parse_period(args.period)
-        table = kpis(con, tree, catalog, args.region, period)[KPI_COLUMNS]
-    finally:
-        con.close()
+    with reading(args) as (con, tree, catalog):
+        table = kpis(con, tree, catalog, args.region, parse_period(args.period))[KPI_COLUMNS]
     write(table.assign(**{c: [d.isoformat() for d in table[c]]
                           for c in ("from", "to", "compare_from", "compare_to")}), args.format)
 
 
 def run_rank(args) -> None:
-    con, tree, catalog = open_db(args, read_only=True)
-    try:
-        check_region(tree, args.region)
-        check_indicator(catalog, args.indicator)
+    with reading(args) as (con, tree, catalog):
         level = check_level(tree, args.region, args.level)
         if args.per and args.per not in per_options(catalog, args.indicator, level):
             raise StoreError(f"{LEVEL_NAMES[level]}的{catalog[args.indicator].name_zh}不能按每{PER[args.per]}折算"
                              "（只用于流量和存量指标，且只折算到更低一级）")
         table = league(con, tree, catalog, args.region, args.indicator, parse_period(args.period),
                        level, args.per)
-    finally:
-        con.close()
     write(table[RANK_COLUMNS], args.format)
 
 
@@ -188,46 +188,29 @@ TREND_COLUMNS = ["period", "region_code", "region_name", "value", "yoy", "mom", 
 
 
 def run_trend(args) -> None:
-    con, tree, catalog = open_db(args, read_only=True)
-    try:
-        check_region(tree, args.region)
-        check_indicator(catalog, args.indicator)
+    with reading(args) as (con, tree, catalog):
         span = parse_period(args.start, args.end)
         table = series(con, tree, catalog, args.region, args.indicator, span, args.grain, args.by)
-    finally:
-        con.close()
     write(table[TREND_COLUMNS], args.format)
 
 
 def run_targets(args) -> None:
-    con, tree, catalog = open_db(args, read_only=True)
-    try:
-        check_region(tree, args.region)
-        if args.indicator is not None:
-            check_indicator(catalog, args.indicator)
+    with reading(args) as (con, tree, catalog):
         if not re.fullmatch(r"[0-9]{4}", args.year):
             raise StoreError(f"年度有误：「{args.year}」，应为四位数字，如 2026")
         table = targets.completion(con, tree, catalog, args.region, int(args.year), args.quarter,
                                    args.indicator, args.by)
-    finally:
-        con.close()
     write(table[targets.COLUMNS], args.format)
 
 
 def run_index(args) -> None:
-    con, tree, catalog = open_db(args, read_only=True)
-    try:
-        check_region(tree, args.region)
+    with reading(args) as (con, tree, catalog):
         level = check_level(tree, args.region, args.level)
         config = index.load_config(args.config, catalog)
-        period = parse_period(args.period)
-        parts = index.breakdown(con, tree, catalog, config, args.region, level, period)
-    finally:
-        con.close()
-    if args.breakdown:
-        write(parts.drop(columns="parent_name"), args.format)
-    else:
-        write(index.totals(parts).drop(columns="parent_name"), args.format)
+        parts = index.breakdown(con, tree, catalog, config, args.region, level,
+                                parse_period(args.period))
+    table = parts if args.breakdown else index.totals(parts)
+    write(table.drop(columns="parent_name"), args.format)
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
@@ -323,6 +306,10 @@ def run_init(path: Path) -> None:
     print(f"空数据库已建立：{path}（只含区划和指标目录），可以导入数据了。")
 
 
+REPORTS = {"query": run_query, "kpis": run_kpis, "rank": run_rank, "trend": run_trend,
+           "targets": run_targets, "index": run_index, "batches": run_batches, "undo": run_undo}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -331,24 +318,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"演示数据库已生成：{path}")
         elif args.command == "init":
             run_init(db_path(args.db))
-        elif args.command == "query":
-            run_query(args)
-        elif args.command == "kpis":
-            run_kpis(args)
-        elif args.command == "rank":
-            run_rank(args)
-        elif args.command == "trend":
-            run_trend(args)
-        elif args.command == "targets":
-            run_targets(args)
-        elif args.command == "index":
-            run_index(args)
         elif args.command == "import":
             return run_import(args)
-        elif args.command == "batches":
-            run_batches(args)
         else:
-            run_undo(args)
+            REPORTS[args.command](args)
     except StoreError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2

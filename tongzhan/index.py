@@ -25,7 +25,7 @@ from .fmt import axis_ticks, fmt_value
 from .markup import plot_text
 from .overview import view_period
 from .periods import Period
-from .regions import LEVEL_NAMES, Tree
+from .regions import Tree
 from .rollup import at_level
 from .store import ROOT, StoreError
 from .targets import due as stored_targets
