@@ -53,7 +53,7 @@ fig = go.Figure(go.Bar(
     orientation="h", text=[value_text(v, catalog, indicator, per) for v in bars["value"]], textposition="outside", cliponaxis=False,
     marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
     hovertemplate="%{y}<br>%{text}<extra></extra>"))
-fig.update_layout(title=plot_text(f"{what} · {shown.label} · 前{len(top)}名（绿）与后{len(bottom)}名（红）"),
+fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{len(top)}名（绿）与后{len(bottom)}名（红）"),
                   height=120 + 28 * len(bars), margin=dict(t=60, b=40, l=10, r=60),
                   yaxis_autorange="reversed", font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
 value_axis(fig, bars["value"], ind.unit, axis="x")
