@@ -63,7 +63,7 @@ def _timed(fetch):
     return run
 
 
-rollup.rows, rollup.query = _timed(rollup.rows), _timed(rollup.query)
+rollup.rows, rollup.arrow_frame = _timed(rollup.rows), _timed(rollup.arrow_frame)
 
 
 def timings(fn, n: int, warm: int = 2) -> np.ndarray:

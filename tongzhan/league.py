@@ -10,7 +10,7 @@ from .fmt import fmt_value, is_missing
 from .overview import view_period
 from .periods import Period, comparable
 from .regions import LEVEL_NAMES, Tree
-from .rollup import indicator_table
+from .rollup import level_table, at_level
 
 RANK_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "value", "numerator",
                 "denominator", "prev_rank"]
@@ -50,9 +50,10 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
     if per is not None and per not in per_options(catalog, indicator_id, level):
         raise ValueError(f"{catalog[indicator_id].name_zh}不能按每{PER.get(per, per)}折算")
     shown = view_period(con, tree, region, chosen)
-    now = _ranked(con, tree, catalog, region, indicator_id, shown, level, per)
+    now = _ranked(level_table(tree, region, level, _values(con, tree, catalog, region,
+                                                           indicator_id, shown, level, per)))
     before = comparable(chosen, shown, catalog[indicator_id].kind)
-    then = _ranked(con, tree, catalog, region, indicator_id, before, level, per)
+    then = _ranked(_values(con, tree, catalog, region, indicator_id, before, level, per))
     codes = now["region_code"].tolist()   # (lists and dicts: pandas' arrow strings map slowly)
     prev = dict(zip(then["region_code"].tolist(), then["rank"]))
     now["prev_rank"] = pd.array([prev.get(c) for c in codes], dtype="Int64")
@@ -71,13 +72,19 @@ def value_text(v, catalog: Catalog, indicator_id: str, per: str | None) -> str:
     return fmt_value(v, unit) + ("" if per is None or is_missing(v) else f"/{PER[per]}")
 
 
-def _ranked(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, period: Period,
+def _values(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, period: Period,
             level: int, per: str | None) -> pd.DataFrame:
-    t = indicator_table(con, tree, catalog, region, indicator_id, period, level=level)
-    if per is not None:
-        d = indicator_table(con, tree, catalog, region, per, period, level=level)
-        den = d["value"].where(d["value"] > 0)   # no villages: no value per village
-        t["numerator"], t["denominator"] = t["value"], den.to_numpy()
-        t["value"] = t["value"] / t["denominator"]
-    t["rank"] = t["value"].rank(method="min", ascending=False).astype("Int64")
-    return t
+    """at_level's rows of the indicator (those with data); divided by `per` of the same region
+    and period (no value where it is missing or 0), with numerator and denominator."""
+    ids = [indicator_id] if per is None else [indicator_id, per]
+    found = at_level(con, tree, catalog, region, ids, period, level)
+    if per is None:
+        return found
+    t = found[found["indicator_id"] == indicator_id].set_index("region_code")
+    d = found[found["indicator_id"] == per].set_index("region_code")["value"]
+    den = d.where(d > 0).reindex(t.index)
+    return t.assign(numerator=t["value"], denominator=den, value=t["value"] / den).reset_index()
+
+
+def _ranked(t: pd.DataFrame) -> pd.DataFrame:
+    return t.assign(rank=t["value"].rank(method="min", ascending=False).astype("Int64"))

@@ -21,7 +21,7 @@ from . import buckets
 from .catalog import Catalog
 from .periods import Period, due_end, months_before
 from .regions import MAX_DEPTH, Tree
-from .store import query, rows
+from .store import arrow_frame, rows
 
 COLUMNS = ["region_code", "indicator_id", "value", "numerator", "denominator", "units",
            "carried_units", "excluded_units", "oldest_start", "oldest_end"]
@@ -93,7 +93,7 @@ def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
 
 
 def _fetch_frame(con, name: str, **params) -> pd.DataFrame:
-    out = query(con, name, **params)
+    out = arrow_frame(con, name, **params)
     out.columns = COLUMNS
     return out
 
@@ -146,7 +146,7 @@ def indicator_table(con, tree: Tree, catalog: Catalog, region: str, indicator_id
     (by="children"), or every region of administrative `level` in its subtree (at_level). Code,
     name and the columns of compute() from value on."""
     if level is not None:
-        return _level_table(tree, region, level,
+        return level_table(tree, region, level,
                             at_level(con, tree, catalog, region, [indicator_id], period, level))
     targets = tree.children(region) if by == "children" else [region]
     found = _compute(con, tree, catalog, region, [indicator_id], period, by)
@@ -156,7 +156,7 @@ def indicator_table(con, tree: Tree, catalog: Catalog, region: str, indicator_id
                   [(t, tree.name[t], *found.get(t, empty)) for t in targets])
 
 
-def _level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.DataFrame:
+def level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.DataFrame:
     """indicator_table's rows for every region of the level, from at_level's rows of one
     indicator: placed by position into arrays (38,723 townships; pandas' reindex on arrow
     strings took ~20 ms)."""

@@ -169,6 +169,12 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(sql(name), params or None).df()
 
 
+def arrow_frame(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """queries/<name>.sql as a frame by way of Arrow: for results of tens of thousands of rows
+    (every township), ~6 ms faster than query()'s .df() (bench/bench_analysis.py)."""
+    return con.sql(sql(name), params=params or None).to_arrow_table().to_pandas()
+
+
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[tuple]:
     """Run queries/<name>.sql and fetch the (small) result as tuples: the fastest way for the
     few rows a roll-up returns."""
