@@ -26,7 +26,7 @@ from .markup import plot_text
 from .overview import view_period
 from .periods import Period
 from .regions import Tree
-from .rollup import at_level
+from .rollup import at_level, positions
 from .store import ROOT, StoreError
 from .targets import due as stored_targets
 
@@ -139,19 +139,19 @@ def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: s
                 "parent_name": [tree.name.get(tree.parent[c], "") for c in units]}
     per_component = {**{c: config[c].to_numpy() for c in CONFIG_COLUMNS},
                      "indicator": [catalog[i].name_zh for i in ids], "unit": [catalog[i].unit for i in ids]}
+    text = lambda a: pd.Series(a, dtype=object)   # noqa: E731 (not pandas' arrow strings: 0.25 s for 38,723 × 11)
     return pd.DataFrame({
-        "rank": rank[rows], **{k: np.array(v, dtype=object)[rows] for k, v in per_unit.items()},
-        **{k: np.asarray(v)[cols] for k, v in per_component.items()},
+        "rank": rank[rows], **{k: text(np.array(v, dtype=object)[rows]) for k, v in per_unit.items()},
+        **{k: text(np.asarray(v, dtype=object)[cols]) for k, v in per_component.items()},
         "value": value[rows, cols], "reference": reference[rows, cols], "score": score[rows, cols],
-        "points": points[rows, cols], "note": note[rows, cols].astype(object)}, columns=PART_COLUMNS)
+        "points": points[rows, cols], "note": text(note[rows, cols])}, columns=PART_COLUMNS)
 
 
 def _matrix(units: list[str], ids: list[str], frame: pd.DataFrame | None, column: str) -> np.ndarray:
     """frame's column (rows region_code, indicator_id) as a units × ids matrix, NaN where absent."""
     m = np.full((len(units), len(ids)), np.nan)
     if frame is not None and len(frame):
-        r = pd.Index(units).get_indexer(frame["region_code"])
-        c = pd.Index(ids).get_indexer(frame["indicator_id"])
+        r, c = positions(frame["region_code"], units), positions(frame["indicator_id"], ids)
         keep = (r >= 0) & (c >= 0)
         m[r[keep], c[keep]] = pd.to_numeric(frame[column]).to_numpy(float)[keep]
     return m

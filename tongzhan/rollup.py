@@ -16,6 +16,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import buckets
 from .catalog import Catalog
@@ -84,8 +86,7 @@ def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     parts = [p for d in depths for p in _compute(con, tree, catalog, region, indicator_ids, period,
                                                  d, fetch=_fetch_frame) if len(p)]
     if len(depths) > 1:   # other regions at a shared depth: 十堰市 beside 仙桃市
-        keep = set(codes)   # (a set, not isin: 0.2 s for pandas' arrow strings at national scale)
-        parts = [p[[c in keep for c in p["region_code"].tolist()]] for p in parts]
+        parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]
     if not parts:
         return _frame(COLUMNS, [])
     out = pd.concat(parts, ignore_index=True)
@@ -161,8 +162,7 @@ def level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.
     indicator: placed by position into arrays (38,723 townships; pandas' reindex on arrow
     strings took ~20 ms)."""
     targets = tree.at_level(region, level)
-    where = {c: i for i, c in enumerate(targets)}
-    at = np.array([where[c] for c in found["region_code"].tolist()], dtype=int)
+    at = positions(found["region_code"], targets)
     out = {"region_code": targets, "region_name": [tree.name[t] for t in targets]}
     for c in COLUMNS[2:]:   # numbers as floats (counts then Int64), the oldest period's dates as datetime64
         kind = "float" if c in _FLOATS or c in _COUNTS else "datetime64[us]"
@@ -170,3 +170,10 @@ def level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.
         col[at] = (found[c] if kind == "float" else pd.to_datetime(found[c])).to_numpy(kind)
         out[c] = pd.array(col, dtype="Int64") if c in _COUNTS else col
     return pd.DataFrame(out)
+
+
+def positions(values: pd.Series, keys: list[str]) -> np.ndarray:
+    """The position of each value in keys, -1 where absent: a hash lookup in Arrow (a dict in
+    Python or pandas' get_indexer on arrow strings: ~0.1 s for 400,000 values)."""
+    found = pc.index_in(pa.array(values, type=pa.string()), value_set=pa.array(keys, type=pa.string()))
+    return found.fill_null(-1).to_numpy().astype(int)
