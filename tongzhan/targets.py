@@ -28,7 +28,6 @@ from . import batches, demo
 from .catalog import Catalog
 from .fmt import COUNT_UNITS
 from .importer import parse_file
-from .overview import view_period
 from .periods import Period
 from .regions import ROOT_CODE, Tree
 from .rollup import compute
@@ -106,7 +105,15 @@ def completion(con, tree: Tree, catalog: Catalog, region: str, year: int, quarte
     found = stored(con, regions, year, quarter, indicator)
     if found.empty:
         return pd.DataFrame(columns=[*COLUMNS, "unit", "kind"])
-    shown, elapsed = _shown(con, tree, region, period)
+    return _judged(con, tree, catalog, region, by, found, period,
+                   *_shown(con, tree, region, period), quarter, thresholds)
+
+
+def _judged(con, tree: Tree, catalog: Catalog, region: str, by: str | int, found: pd.DataFrame,
+            period: Period, shown: Period, elapsed: int, quarter: int | None,
+            thresholds) -> pd.DataFrame:
+    """completion()'s rows for the targets `found` (of regions among compute(region, by)'s), the
+    target's period as shown with `elapsed` months of data."""
     actual = {}
     if elapsed:
         got = compute(con, tree, catalog, region, sorted(set(found["indicator_id"])), shown, by)
@@ -130,8 +137,8 @@ def _shown(con, tree: Tree, region: str, period: Period) -> tuple[Period, int]:
     last = rows(con, "region_last_end", region=region, depth=int(tree.depth[region]))[0][0]
     if last is None or last < period.start:
         return period, 0
-    shown = view_period(con, tree, region, period)
-    return shown, (shown.end.year - shown.start.year) * 12 + shown.end.month - shown.start.month + 1
+    shown = period.clamp(last)   # as overview.view_period cuts it
+    return shown, shown.length
 
 
 def _ratio(a, b) -> float | None:
@@ -143,13 +150,22 @@ def _ratio(a, b) -> float | None:
 def red_units(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter: int | None = None,
               indicator: str | None = None, thresholds=None) -> pd.DataFrame:
     """The targets in red of region and every unit below it that has one (completion's columns),
-    worst progress first. Units below are evaluated beside their siblings (their parent's view)."""
+    worst progress first. Units below are evaluated beside their siblings (their parent's view,
+    cut at the parent's newest data); parents with the same cut and depth share one roll-up of
+    region at their children's depth (a province's cities and counties: a few roll-ups, not one
+    per parent: 9.4 s → 0.7 s for 全国 with targets for every province, city and county)."""
+    period = target_period(year, quarter)
     parts = [completion(con, tree, catalog, region, year, quarter, indicator, "self", thresholds)]
     below = query(con, "targets_below", region=region, depth=int(tree.depth[region]), year=year,
                   quarter=quarter, indicator=indicator)
-    for parent, group in below.groupby("parent_code", sort=True):
-        t = completion(con, tree, catalog, parent, year, quarter, indicator, "children", thresholds)
-        parts.append(t[t["region_code"].isin(group["region_code"])])
+    groups: dict[tuple, list[str]] = {}
+    for parent in below["parent_code"].unique().tolist():
+        groups.setdefault((int(tree.depth[parent]) + 1, *_shown(con, tree, parent, period)), []).append(parent)
+    for (depth, shown, elapsed), parents in groups.items():
+        codes = below.loc[below["parent_code"].isin(parents), "region_code"].tolist()
+        found = stored(con, codes, year, quarter, indicator)
+        parts.append(_judged(con, tree, catalog, region, depth, found, period, shown, elapsed,
+                             quarter, thresholds))
     out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return out[out["light"] == "red"].sort_values(["progress", "region_code"], ignore_index=True)
 
