@@ -42,7 +42,7 @@ ranked = table.dropna(subset=["rank"])
 if ranked.empty:
     st.info(f"本期尚无上报数据：{md(tree.name[region])}的{LEVEL_NAMES[level]}在{shown.label}没有{ind.name_zh}数据。")
     st.stop()
-st.caption(f"{len(ranked)} 个{LEVEL_NAMES[level]}有数据，共 {len(table)} 个；名次变化与{before.label}相比"
+st.caption(f"{len(ranked):,} 个{LEVEL_NAMES[level]}有数据，共 {len(table):,} 个；名次变化与{before.label}相比"
            f"（{'同样月数' if ind.kind == 'flow' else '期末数'}），并列同名次。")
 
 codes = ranked["region_code"].tolist()

@@ -35,7 +35,7 @@ def test_league_table_of_shiyan_townships_from_a_deep_link(streamlit_server, dem
     assert bars["y"][0] == f"1. {first['region_name']}"
     assert abs(bars["x"][0] - float(first["value"])) < 1e-6
     main = page.locator('[data-testid="stMain"]')
-    assert f"{len(ranked)} 个乡镇(街道)有数据，共 {len(rows)} 个" in main.inner_text()
+    assert f"{len(ranked):,} 个乡镇(街道)有数据，共 {len(rows):,} 个" in main.inner_text()
     assert "十堰市各乡镇(街道) · 募集资金 · 2026年10月 · 万元" in page.locator(".js-plotly-plot .gtitle").text_content()
     screenshot(main, "rank-shiyan-townships")
 
