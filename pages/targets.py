@@ -45,7 +45,7 @@ year, quarter = ui.target_period_picker(years, info["last"].year if info["last"]
 period = targets.target_period(year, quarter)
 lights = targets.read_thresholds()["*"]
 
-st.title("目标完成情况")
+st.title("同心数据看板 · 目标")
 if info["demo"]:
     st.badge("演示数据", icon=":material/science:", color="orange")
 ui.breadcrumbs(tree, region)
