@@ -46,6 +46,12 @@ st.html(present.title_bar(f"{tree.full_name(code)} · {shown.label}", slide.titl
                           f"{newest.year}年{newest.month}月", info["demo"]))
 
 
+def chart(fig) -> None:
+    """fig in large type, in the page's theme (not Streamlit's), without plotly's toolbar."""
+    st.plotly_chart(present.large(fig, theme), theme=None, config={"displayModeBar": False},
+                    key="present_chart")
+
+
 def go(delta: int) -> None:
     st.query_params["slide"] = str(present.step(n, len(slides), delta))
 
@@ -64,7 +70,7 @@ def show_children() -> None:
         st.html(f'<p class="present-note">下级在{shown.label}没有{ind.name_zh}数据。</p>')
         return
     fig = overview.bar_figure(table, f"{tree.name[code]}各下级 · {ind.name_zh}", ind.unit)
-    st.plotly_chart(present.large(fig, theme), theme=None, config={"displayModeBar": False}, key="present_chart")
+    chart(fig)
 
 
 def show_trend() -> None:
@@ -74,8 +80,7 @@ def show_trend() -> None:
         st.html(f'<p class="present-note">{span.label}没有{ind.name_zh}数据。</p>')
         return
     title = f"{tree.name[code]} · {ind.name_zh} · {trend.span_label(own)} · {trend.axis_unit(own, ind.unit)}"
-    st.plotly_chart(present.large(trend.figure(own, title, ind.unit), theme),
-                    theme=None, config={"displayModeBar": False}, key="present_chart")
+    chart(trend.figure(own, title, ind.unit))
 
 
 def next_level(code: str) -> int:
@@ -119,7 +124,7 @@ def show_index() -> None:
         return
     title = f"{tree.name[code]}各{LEVEL_NAMES[level]}综合指数（前 {min(INDEX_BARS, len(table))} 名，分）"
     fig = index.bar_figure(table.head(INDEX_BARS), title, with_parent=level > tree.level[code] + 1)
-    st.plotly_chart(present.large(fig, theme), theme=None, config={"displayModeBar": False}, key="present_chart")
+    chart(fig)
 
 
 {"kpis": show_kpis, "children": show_children, "trend": show_trend, "league": show_league,

@@ -121,6 +121,7 @@ header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSideb
 .present-table {{border-collapse: collapse; width: 100%; font-size: {TABLE_FONT}px; font-family: {FONT}; color: {fg}}}
 .present-table th, .present-table td {{border-bottom: 1px solid {grid}; padding: 6px 14px; text-align: left}}
 .present-table .num {{text-align: right; font-variant-numeric: tabular-nums}}
+.stApp button {{background: transparent; color: {fg}; border-color: {muted}}}
 .stApp button p {{font-size: 22px}}
 </style>"""
 
