@@ -2,7 +2,7 @@
 type; ←/→/space move through the slides; ?present=1 on another page and theme=dark; print."""
 from __future__ import annotations
 
-import contextlib
+import re
 
 import pytest
 
@@ -76,3 +76,32 @@ def test_present_flag_on_any_page_and_dark_theme(streamlit_server, big_page, app
     assert rows.count() == 8    # 十堰市's eight counties
     assert page.evaluate(FONT_PX, ".present-table td") >= 20
     screenshot(page, "present-league-dark-1920")
+
+
+PAPER_PX = 1047   # A4 landscape less 10 mm margins: 277 mm at 96 px per inch
+
+
+def test_print_fits_charts_and_prints_whole_tables(streamlit_server, big_page, app_ready):
+    page = big_page
+    page.goto(streamlit_server.url + "/?region=420300&period=2026-10&ind=funds_raised")
+    app_ready(page, timeout=60_000)
+    page.locator(".js-plotly-plot .barlayer .point").first.wait_for()
+    page.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--screen-width')")
+    chart = page.locator(".js-plotly-plot")
+    assert chart.bounding_box()["width"] > PAPER_PX     # on a 1920 screen the chart is wider than paper
+    assert not page.locator(".print-only").is_visible()  # the table's twin is not on screen
+
+    page.emulate_media(media="print")
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stDataFrame"]').is_visible()
+    left = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["x"]
+    box = chart.bounding_box()
+    assert box["x"] + box["width"] - left <= PAPER_PX + 1   # zoomed to the paper's width, whole
+    twin = page.locator(".print-only table")
+    assert twin.is_visible()
+    names = twin.locator("tbody tr td:first-child").all_inner_texts()
+    assert len(names) == 8 and names[-1] == "茅箭区"      # every county, the smallest last
+
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    assert pdf.startswith(b"%PDF")
+    assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2

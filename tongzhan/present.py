@@ -4,6 +4,7 @@ from the other modules; this one only chooses slides and styles them."""
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,12 +90,26 @@ def table_html(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
     """frame as a plain HTML table in large type (CSS class present-table), every cell escaped
     (region names are data); the `numeric` columns right-aligned. Also what print shows whole."""
     def cell(tag: str, column: str, v) -> str:
-        align = ' class="num"' if column in numeric else ""
-        return f"<{tag}{align}>{html.escape('—' if pd.isna(v) else str(v))}</{tag}>"
+        align = ' class="num"' if column in numeric or is_number(v) else ""
+        return f"<{tag}{align}>{html.escape(text(v))}</{tag}>"
     head = "".join(cell("th", c, c) for c in frame.columns)
     body = "".join("<tr>" + "".join(cell("td", c, v) for c, v in zip(frame.columns, row)) + "</tr>"
                    for row in frame.itertuples(index=False))
     return f'<table class="present-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def text(v) -> str:
+    """A cell as printed: — for blanks, whole numbers with thousands separators, others with two
+    decimals; texts as they are."""
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+        return "—"
+    if is_number(v):
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+    return str(v)
+
+
+def is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 def css(theme: str) -> str:

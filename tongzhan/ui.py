@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import index, league, overview, targets, trend
+from . import index, league, overview, present, targets, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -460,3 +460,9 @@ def index_stamp() -> tuple | None:
     """data/index.csv's mtime and size (None when it is missing), for index_scores' cache."""
     path = index.INDEX_CSV
     return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+
+
+def print_table(frame) -> None:
+    """A static twin of the st.dataframe just above it (a DataFrame or a Styler), hidden on
+    screen and printed in its place with every row: the canvas grid prints only the rows in view."""
+    st.html(f'<div class="print-only">{present.table_html(getattr(frame, "data", frame))}</div>')
