@@ -105,3 +105,17 @@ def test_print_fits_charts_and_prints_whole_tables(streamlit_server, big_page, a
     pdf = page.pdf(format="A4", landscape=True, print_background=True)
     assert pdf.startswith(b"%PDF")
     assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
+
+
+def test_auto_advance_and_pause(streamlit_server, big_page, app_ready):
+    page = big_page
+    page.goto(streamlit_server.url + DEEP_LINK + "&auto=5")
+    app_ready(page, timeout=60_000)
+    page.get_by_text("每 5 秒翻页").wait_for()
+    page.wait_for_url("**slide=2**", timeout=12_000)    # after 5 s, by itself
+    page.get_by_text("第 2 / ").wait_for(timeout=10_000)
+    app_ready(page)
+    page.get_by_role("button", name="暂停").click()
+    page.get_by_text("（已暂停）").wait_for(timeout=10_000)
+    page.wait_for_timeout(7_000)
+    assert "slide=2" in page.url and slide_title(page) == "各下级对比"
