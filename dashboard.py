@@ -8,6 +8,46 @@ from tongzhan import ui
 # A file served by the app itself: a :material/…: or emoji page icon is fetched from the internet.
 ICON = Path(__file__).resolve().parent / "assets" / "page_icon.png"
 st.set_page_config(page_title="同心数据看板", page_icon=str(ICON), layout="wide")
+PRESENT = st.Page("pages/present.py", title="汇报模式", icon=":material/slideshow:")
+# Print and PDF (A4 landscape, whole): no chrome, sidebar or buttons; the page keeps the width it
+# has on screen (plotly draws its charts for that width) and is zoomed to the paper's 277 mm
+# (1047 px), so charts print whole and scaled; a table with a static twin (ui.print_table) prints
+# the twin, every row, instead of st.dataframe's canvas (which shows only the rows in view).
+PRINT_CSS = """
+[data-testid="stElementContainer"]:has(.print-only), [data-testid="stElementContainer"]:has(#print-fit) {display: none}
+@media print {
+  @page {size: A4 landscape; margin: 10mm}
+  header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], .stDownloadButton,
+  .stButton:not(:has([data-testid="stBaseButton-tertiary"])), .stSelectbox, .stMultiSelect,
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ * .print-only)
+  {display: none !important}
+  [data-testid="stElementContainer"]:has(.print-only) {display: block}
+  .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {position: static !important;
+    overflow: visible !important; height: auto !important}
+  [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: none !important;
+    width: calc(var(--screen-width, 1047) * 1px) !important; zoom: min(1, calc(1047 / var(--screen-width, 1047)))}
+  .stPlotlyChart, tr {break-inside: avoid}
+  thead {display: table-header-group}
+  .print-only table {border-collapse: collapse; width: 100%; font-size: 13px}
+  .print-only th, .print-only td {border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left}
+  .print-only .num {text-align: right}
+}"""
+# Remembers the main column's width on screen (--screen-width) for the print zoom above.
+PRINT_FIT_JS = """<span id="print-fit"></span><script>
+(() => {
+  const measure = () => {
+    const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+    if (!main || matchMedia("print").matches) return;
+    const pad = parseFloat(getComputedStyle(main).paddingLeft) + parseFloat(getComputedStyle(main).paddingRight);
+    document.documentElement.style.setProperty("--screen-width", Math.round(main.clientWidth - pad));
+  };
+  window.__printFit = window.__printFit || new ResizeObserver(measure);
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  if (main) window.__printFit.observe(main);
+  measure();
+})();
+</script>"""
 nav = st.navigation([
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/trend.py", title="趋势", icon=":material/trending_up:"),
@@ -16,9 +56,13 @@ nav = st.navigation([
     st.Page("pages/index.py", title="综合指数", icon=":material/leaderboard:"),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
+    PRESENT,
 ])
+if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  # ?present=1 on any page
+    st.switch_page(PRESENT, query_params=dict(st.query_params))
 st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
-        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}</style>")
+        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}" + PRINT_CSS + "</style>")
+st.html(PRINT_FIT_JS, unsafe_allow_javascript=True)
 ui.follow_new_data()
 nav.run()

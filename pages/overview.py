@@ -62,4 +62,5 @@ if ind.kind == "score":
                              for a, b in zip(shown["oldest_start"], shown["oldest_end"])]
     columns.append("最早得分期间")
 st.dataframe(shown[columns], hide_index=True, width="stretch")
+ui.print_table(shown[columns])
 ui.drill_down(tree, region, table["region_code"])

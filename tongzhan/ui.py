@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import league, overview, targets, trend
+from . import index, league, overview, present, targets, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -444,3 +444,25 @@ def target_period_picker(years: list[int], default: int) -> tuple[int, int | Non
     st.sidebar.radio("目标期间", list(QUARTERS), horizontal=True, key="target_quarter",
                      on_change=_pick_target_period)
     return st.session_state["target_year"], QUARTERS[st.session_state["target_quarter"]]
+
+
+@st.cache_data(max_entries=64, show_spinner="正在计算综合指数…")
+def index_scores(_ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
+                 stamp: tuple | None) -> pd.DataFrame:
+    """index.scores of region's units at level, by data/index.csv (stamp: its mtime and size, so
+    an edited file is read again); raises index.ConfigError when the file cannot be used."""
+    config = index.load_config(index.INDEX_CSV, _ctx.catalog)
+    with cursor(_ctx.con) as cur:
+        return index.scores(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
+
+
+def index_stamp() -> tuple | None:
+    """data/index.csv's mtime and size (None when it is missing), for index_scores' cache."""
+    path = index.INDEX_CSV
+    return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+
+
+def print_table(frame) -> None:
+    """A static twin of the st.dataframe just above it (a DataFrame or a Styler), hidden on
+    screen and printed in its place with every row: the canvas grid prints only the rows in view."""
+    st.html(f'<div class="print-only">{present.table_html(getattr(frame, "data", frame))}</div>')
