@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import targets
 from .catalog import Catalog
-from .exports import Table, number_format
+from .exports import Table, number_format, tables_xlsx
 from .fmt import scale
 from .league import league
 from .overview import children, kpis, view_period
@@ -129,6 +129,11 @@ def tables(snap: Snapshot) -> list[Table]:
     if len(snap.targets):
         out.append(_targets_table(snap))
     return out
+
+
+def workbook(snap: Snapshot) -> bytes:
+    """The view's tables as an .xlsx, one sheet each, titled with region, period and data time."""
+    return tables_xlsx(tables(snap), snap.title)
 
 
 def _trend_table(snap: Snapshot, head: str, fmt: str) -> Table:
