@@ -4,7 +4,6 @@ formats, codes and hostile names as text, title row, frozen header), file names,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import shutil
 import subprocess
@@ -186,12 +185,12 @@ def test_workbook_of_a_view(view):
     assert rows["募集资金"][2].value == 3630 and rows["募集资金"][5].number_format == "0.0%"
 
 
-def test_file_names_say_what_they_hold(view):
-    con, tree, catalog = view
-    snap = snapshot.take(con, tree, catalog, SHIYAN, Period.parse("2026-10"), "funds_raised")
-    assert snapshot.file_name(snap, "xlsx") == "十堰市_募集资金_2026年10月.xlsx"
-    odd = dataclasses.replace(snap, short_name='a/b\\c:d*e?f"g<h>i|j\x01')
-    assert snapshot.file_name(odd, "pptx") == "abcdefghij_募集资金_2026年10月.pptx"
+def test_file_names_say_what_they_hold():
+    october = Period.parse("2026-10")
+    assert snapshot.file_name("十堰市", "募集资金", october, "xlsx") == "十堰市_募集资金_2026年10月.xlsx"
+    odd = 'a/b\\c:d*e?f"g<h>i|j\x01'
+    assert snapshot.file_name(odd, "募集资金", october, "pptx") == "abcdefghij_募集资金_2026年10月.pptx"
+    assert snapshot.file_name("x", "y", Period.parse("2026"), "pptx") == "x_y_2026年.pptx"
 
 
 def test_export_cli(demo_db, tmp_path, capsys):

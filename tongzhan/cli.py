@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）或 Excel（各表一个工作表）")
     e.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     e.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
-    e.add_argument("--format", required=True, choices=list(EXPORTS), help="pptx 或 xlsx")
+    e.add_argument("--format", required=True, choices=list(deck.FORMATS), help="pptx 或 xlsx")
     e.add_argument("--out", required=True,
                    help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
     e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
@@ -220,9 +220,6 @@ def run_index(args) -> None:
     write(table.drop(columns="parent_name"), args.format)
 
 
-EXPORTS = {"pptx": deck.render, "xlsx": snapshot.workbook}
-
-
 def run_export(args) -> None:
     out = Path(args.out)
     folder = out if out.is_dir() else out.parent
@@ -230,9 +227,9 @@ def run_export(args) -> None:
         raise StoreError(f"输出文件夹不存在：{folder}")
     with reading(args) as (con, tree, catalog):
         snap = snapshot.take(con, tree, catalog, args.region, parse_period(args.period), args.indicator)
-    data = EXPORTS[args.format](snap)
+    data = deck.FORMATS[args.format](snap)
     if out.is_dir():
-        out = out / snapshot.file_name(snap, args.format)
+        out = out / snapshot.file_name(snap.short_name, snap.indicator_name, snap.period, args.format)
     try:
         out.write_bytes(data)
     except OSError as e:

@@ -24,7 +24,7 @@ from .catalog import Catalog
 from .exports import number_format
 from .periods import Period
 from .regions import Tree
-from .snapshot import LIGHT_NAMES, Snapshot, decimals, take
+from .snapshot import LIGHT_NAMES, Snapshot, decimals, take, workbook
 from .trend import span_label
 
 FONT = "Noto Sans CJK SC"
@@ -69,6 +69,11 @@ def render(snap: Snapshot) -> bytes:
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+FORMATS = {"pptx": render, "xlsx": workbook}   # export formats: a snapshot's file bytes
+MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _slide(prs, snap: Snapshot, title: str):

@@ -95,9 +95,9 @@ def decimals(unit: str) -> int:
     return scale(0, unit)[2]
 
 
-def file_name(snap: Snapshot, ext: str) -> str:
+def file_name(region_name: str, indicator_name: str, period: Period, ext: str) -> str:
     """十堰市_募集资金_2026年10月.xlsx, without the characters Windows forbids in file names."""
-    stem = "_".join([snap.short_name, snap.indicator_name, snap.period.label])
+    stem = "_".join([region_name, indicator_name, period.label])
     return _FORBIDDEN.sub("", stem).strip(" .") + "." + ext
 
 
