@@ -10,7 +10,6 @@ import subprocess
 import time
 
 import openpyxl
-import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
