@@ -16,6 +16,7 @@ chart_key = f"bars_{region}_{indicator}_{period.key}"
 if points := ui.clicked_points(chart_key):   # a bar was clicked: go down before computing this view
     ui.go_to_region(points[0]["customdata"])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
+ui.export_buttons(ctx, region, period, indicator)
 
 kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):

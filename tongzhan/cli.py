@@ -1,5 +1,5 @@
 """Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | index
-| import | batches | undo."""
+| export | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches, index, targets
+from . import batches, deck, index, snapshot, targets
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .catalog import Catalog
 from .fmt import exact, is_missing
@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--breakdown", action="store_true", help="每个单位每个计分项一行：数值、得分率、权重、得分、说明")
     x.add_argument("--config", default=str(index.INDEX_CSV), help="计分配置（默认 data/index.csv）")
     x.add_argument("--format", choices=["csv", "json"], default="csv")
+    e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）或 Excel（各表一个工作表）")
+    e.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    e.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    e.add_argument("--format", required=True, choices=list(deck.FORMATS), help="pptx 或 xlsx")
+    e.add_argument("--out", required=True,
+                   help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
+    e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -213,6 +220,23 @@ def run_index(args) -> None:
     write(table.drop(columns="parent_name"), args.format)
 
 
+def run_export(args) -> None:
+    out = Path(args.out)
+    folder = out if out.is_dir() else out.parent
+    if not folder.is_dir():
+        raise StoreError(f"输出文件夹不存在：{folder}")
+    with reading(args) as (con, tree, catalog):
+        snap = snapshot.take(con, tree, catalog, args.region, parse_period(args.period), args.indicator)
+    data = deck.FORMATS[args.format](snap)
+    if out.is_dir():
+        out = out / snapshot.file_name(snap.short_name, snap.indicator_name, snap.period, args.format)
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise StoreError(f"无法写入 {out}：{e.strerror or e}") from e
+    print(f"已导出：{out}（{len(data) / 1024:,.0f} KB）")
+
+
 def write(table: pd.DataFrame, fmt: str) -> None:
     """A result table on stdout as CSV or JSON; numbers rounded to 6 decimals, blanks as null."""
     table = table.round(6)
@@ -307,7 +331,8 @@ def run_init(path: Path) -> None:
 
 
 REPORTS = {"query": run_query, "kpis": run_kpis, "rank": run_rank, "trend": run_trend,
-           "targets": run_targets, "index": run_index, "batches": run_batches, "undo": run_undo}
+           "targets": run_targets, "index": run_index, "export": run_export, "batches": run_batches,
+           "undo": run_undo}
 
 
 def main(argv: list[str] | None = None) -> int:

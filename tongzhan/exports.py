@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 import pandas as pd
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from .markup import text_cells
 
@@ -29,17 +32,71 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     """One sheet: a frozen header row, fitted column widths, text cells as text (codes keep their
     leading digits and length in Excel). Characters an .xlsx cannot hold are dropped."""
-    frame = text_cells(frame, lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
+    frame = _storable(frame)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         frame.to_excel(xw, sheet_name=sheet[:31], index=False)
         ws = xw.sheets[sheet[:31]]
         ws.freeze_panes = "A2"
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str):
-                    c.data_type, c.number_format = "s", "@"
-        for i, col in enumerate(frame.columns, start=1):
-            longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(12, 2.2 * longest + 2))
+        _text_as_text(ws)
+        _fit_widths(ws, frame, header_row=1)
     return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class Table:
+    """One sheet of a workbook: its name, the table (headers say the unit), and the number format
+    of numeric columns: one for the column, or a list with one per row (rows of mixed units)."""
+    name: str
+    frame: pd.DataFrame
+    formats: dict[str, str | list[str]] = field(default_factory=dict)
+
+
+def number_format(decimals: int) -> str:
+    """#,##0 or #,##0.00 (two decimals): numbers stay numbers, shown as the labels write them."""
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def tables_xlsx(tables: list[Table], title: str) -> bytes:
+    """One sheet per table: the title in row 1 (region, period, data time), the header in row 2,
+    frozen below it; numbers as numbers with their formats, text cells as text."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for t in tables:
+        ws = wb.create_sheet(t.name[:31])
+        frame = _storable(t.frame)
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", title)])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append(list(frame.columns))
+        for row in frame.astype(object).itertuples(index=False):
+            ws.append([None if pd.isna(v) else v for v in row])
+        for i, col in enumerate(frame.columns, start=1):
+            fmt = t.formats.get(col)
+            for r in range(len(frame)) if fmt is not None else ():
+                ws.cell(r + 3, i).number_format = fmt[r] if isinstance(fmt, list) else fmt
+        ws.freeze_panes = "A3"
+        _text_as_text(ws)
+        _fit_widths(ws, frame, header_row=2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Without the characters an .xlsx cannot hold."""
+    return text_cells(frame, lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
+
+
+def _text_as_text(ws) -> None:
+    """Every text cell a string cell in text format: openpyxl makes any text starting with = a
+    formula."""
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str):
+                c.data_type, c.number_format = "s", "@"
+
+
+def _fit_widths(ws, frame: pd.DataFrame, header_row: int) -> None:
+    for i, col in enumerate(frame.columns, start=1):
+        longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
+        ws.column_dimensions[ws.cell(header_row, i).column_letter].width = min(60, max(12, 2.2 * longest + 2))

@@ -1,0 +1,158 @@
+"""What one view (region, period, indicator) holds for an export: the figures of 总览, 趋势, 排名 and
+目标, each taken from its own module (never computed here), with what a deck or a workbook prints
+around them: the region's full name, the period shown, the data time and the demo mark."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from . import targets
+from .catalog import Catalog
+from .exports import Table, number_format, tables_xlsx
+from .fmt import scale
+from .league import league
+from .overview import children, kpis, view_period
+from .periods import Period
+from .regions import LEVEL_NAMES, Tree
+from .store import query
+from .trend import default_span, series
+
+SOURCE = "同心数据看板"
+LIGHT_NAMES = {"green": "绿", "amber": "黄", "red": "红"}
+# Characters Windows forbids in file names (and control characters).
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    region: str
+    region_name: str          # the full name: 湖北省十堰市
+    short_name: str           # 十堰市
+    period: Period            # as shown: cut at the newest month with data in the region
+    indicator_id: str
+    indicator_name: str
+    unit: str
+    kind: str
+    demo: bool
+    made: datetime            # when the export was made
+    kpis: pd.DataFrame        # overview.kpis
+    children: pd.DataFrame    # overview.children; empty when the region has none
+    trend: pd.DataFrame       # trend.series of the region, the 24 months up to the period's end
+    level: int | None         # the level below the region (None: there is none)
+    league: pd.DataFrame      # league.league of that level; empty when there is none
+    targets: pd.DataFrame     # targets.completion of the region for the period's year
+
+    @property
+    def data_time(self) -> str:
+        return f"数据截至{self.period.end.year}年{self.period.end.month}月"
+
+    @property
+    def title(self) -> str:
+        """十堰市 · 2026年1月—2026年10月 · 数据截至2026年10月 (· 演示数据)."""
+        parts = [self.region_name, self.period.label, self.data_time] + (["演示数据"] if self.demo else [])
+        return " · ".join(parts)
+
+    @property
+    def footer(self) -> str:
+        return f"来源：{SOURCE} · {self.data_time} · 导出于 {self.made:%Y-%m-%d %H:%M}" + (
+            " · 演示数据" if self.demo else "")
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES.get(self.level, "")
+
+
+def take(con, tree: Tree, catalog: Catalog, region: str, period: Period,
+         indicator_id: str | None = None, made: datetime | None = None) -> Snapshot:
+    """The figures of a view: period as chosen (the figures cut it at the region's newest data
+    like the pages do); indicator_id defaults to the first headline indicator."""
+    ind = catalog[indicator_id or catalog.headline()[0]]
+    shown = view_period(con, tree, region, period)
+    has_children = bool(tree.children(region))
+    level = tree.level[region] + 1 if has_children else None
+    return Snapshot(
+        region=region, region_name=tree.full_name(region), short_name=tree.name[region],
+        period=shown, indicator_id=ind.id, indicator_name=ind.name_zh, unit=ind.unit,
+        kind=ind.kind, demo=bool(query(con, "is_demo").iloc[0]["demo"]),
+        made=made or datetime.now().replace(second=0, microsecond=0),
+        kpis=kpis(con, tree, catalog, region, period),
+        children=children(con, tree, catalog, region, ind.id, shown) if has_children else pd.DataFrame(),
+        trend=series(con, tree, catalog, region, ind.id, default_span(shown.end)),
+        level=level,
+        league=league(con, tree, catalog, region, ind.id, period, level) if level else pd.DataFrame(),
+        targets=_named(catalog, targets.completion(con, tree, catalog, region, shown.end.year)))
+
+
+def _named(catalog: Catalog, table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(name=[catalog[i].name_zh for i in table["indicator_id"]])
+
+
+def decimals(unit: str) -> int:
+    """Decimals of a value in its own unit, as fmt writes it unscaled: 万元 2, % and 分 1, counts 0."""
+    return scale(0, unit)[2]
+
+
+def file_name(region_name: str, indicator_name: str, period: Period, ext: str) -> str:
+    """十堰市_募集资金_2026年10月.xlsx, without the characters Windows forbids in file names."""
+    stem = "_".join([region_name, indicator_name, period.label])
+    return _FORBIDDEN.sub("", stem).strip(" .") + "." + ext
+
+
+def tables(snap: Snapshot) -> list[Table]:
+    """The view's tables for a workbook: numbers as numbers in the indicator's unit (the unit in
+    the header, or in a 单位 column where rows differ), codes as text."""
+    head = f"{snap.indicator_name}（{snap.unit}）"
+    fmt = number_format(decimals(snap.unit))
+    k = snap.kpis
+    out = [Table("指标概览", pd.DataFrame({
+        "指标": k["name"], "单位": k["unit"], "本期": k["value"].astype(float),
+        "去年同期": k["compare_value"].astype(float), "同比": k["delta_text"], "说明": k["note"]}),
+        {c: [number_format(decimals(u)) for u in k["unit"]] for c in ("本期", "去年同期")})]
+    if len(snap.children):
+        c = snap.children
+        frame = pd.DataFrame({"区域": c["region_name"], "代码": c["region_code"],
+                              head: c["value"].astype(float)})
+        if snap.kind == "ratio":
+            frame["分子"], frame["分母"] = c["numerator"].astype(float), c["denominator"].astype(float)
+        out.append(Table("下级对比", frame, {head: fmt, "分子": number_format(0), "分母": number_format(0)}))
+    if len(snap.league):
+        g = snap.league
+        out.append(Table(f"{snap.level_name}排名", pd.DataFrame({
+            "名次": g["rank"].astype(float), "区域": g["region_name"], "代码": g["region_code"],
+            "上级": g["parent_name"], head: g["value"].astype(float),
+            "上期名次": g["prev_rank"].astype(float)}),
+            {head: fmt, "名次": number_format(0), "上期名次": number_format(0)}))
+    out.append(_trend_table(snap, head, fmt))
+    if len(snap.targets):
+        out.append(_targets_table(snap))
+    return out
+
+
+def workbook(snap: Snapshot) -> bytes:
+    """The view's tables as an .xlsx, one sheet each, titled with region, period and data time."""
+    return tables_xlsx(tables(snap), snap.title)
+
+
+def _trend_table(snap: Snapshot, head: str, fmt: str) -> Table:
+    t = snap.trend
+    frame = pd.DataFrame({"期间": t["label"], head: t["value"].astype(float),
+                          "同比": t["yoy_text"], "环比": t["mom_text"]})
+    if snap.kind == "flow":
+        frame[f"本年累计（{snap.unit}）"] = t["ytd"].astype(float)
+    return Table("月度趋势", frame, {head: fmt, f"本年累计（{snap.unit}）": fmt})
+
+
+def _targets_table(snap: Snapshot) -> Table:
+    t = snap.targets
+    frame = pd.DataFrame({
+        "指标": t["name"], "单位": t["unit"],
+        "目标": t["target"].astype(float), "实际": t["actual"].astype(float),
+        "应完成": t["due"].astype(float), "完成率": t["completion"].astype(float),
+        "进度": t["progress"].astype(float), "进度灯": [LIGHT_NAMES.get(x, "—") for x in t["light"]]})
+    row_formats = [number_format(decimals(u)) for u in t["unit"]]
+    return Table(f"{snap.period.end.year}年目标", frame,
+                 {"目标": row_formats, "实际": row_formats, "应完成": row_formats,
+                  "完成率": "0.0%", "进度": "0.0%"})
