@@ -49,6 +49,25 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     k.add_argument("--format", choices=["csv", "json"], default="csv")
+    _analysis_parsers(sub)
+    i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
+    i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
+    i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
+    i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
+    i.add_argument("--sheet", help="Excel 工作表名称（默认第一个有表头的工作表）")
+    i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
+    i.add_argument("--scope", default=ROOT_CODE,
+                   help="导入范围的区划代码（默认全国）：文件中的区域须在其内，区域名称在其内查找")
+    i.add_argument("--allow-subtotals", action="store_true",
+                   help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
+    sub.add_parser("batches", help="列出导入批次")
+    u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值")
+    u.add_argument("batch_id", type=int)
+    return p
+
+
+def _analysis_parsers(sub) -> None:
+    """The leaders' analysis commands: rank, trend, targets, index, export."""
     r = sub.add_parser("rank", help="排名：区域内某一级的全部单位按指标排名，含上期名次")
     r.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     r.add_argument("--level", required=True, choices=list(LEVELS), help=LEVEL_HELP)
@@ -85,21 +104,6 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True,
                    help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
     e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
-    i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
-    i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
-    i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
-    i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
-    i.add_argument("--sheet", help="Excel 工作表名称（默认第一个有表头的工作表）")
-    i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
-    i.add_argument("--scope", default=ROOT_CODE,
-                   help="导入范围的区划代码（默认全国）：文件中的区域须在其内，区域名称在其内查找")
-    i.add_argument("--allow-subtotals", action="store_true",
-                   help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
-    sub.add_parser("batches", help="列出导入批次")
-    u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值")
-    u.add_argument("batch_id", type=int)
-    return p
-
 
 def open_db(args, read_only: bool):
     """The connection, tree and catalog of the database named by --db / TONGZHAN_DB."""
