@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import argparse
 import io
+import threading
 
 import openpyxl
 import pytest
+from PIL import Image
 from pptx import Presentation
 from pptx.oxml.ns import qn
 from pptx.util import Inches
 
 import hostile
-from tongzhan import cli, snapshot
+from tongzhan import cli, picture, snapshot
 from tongzhan.deck import FONT, deck, render
 from tongzhan.league import league
 from tongzhan.overview import kpis
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import indicator_table
-from tongzhan.store import query
+from tongzhan.store import StoreError, query
 from tongzhan.trend import default_span, series
 
 SHIYAN = "420300"
@@ -205,5 +207,22 @@ def test_export_cli(demo_db, tmp_path, capsys):
         args = base + ["--format", "pptx", "--out", str(out)] + [arg]
         assert cli.main(args) == 2, arg
         assert message in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        cli.main(base + ["--format", "png", "--out", str(out)])
+    with pytest.raises(SystemExit):   # argparse: not one of the formats
+        cli.main(base + ["--format", "gif", "--out", str(out)])
+
+
+def test_png_of_a_view(view, demo_db, tmp_path, monkeypatch):
+    con, tree, catalog = view
+    snap = snapshot.take(con, tree, catalog, SHIYAN, Period.parse("2026-10"), "funds_raised")
+    img = Image.open(io.BytesIO(picture.png(snap)))
+    assert (img.format, img.size) == ("PNG", (1920, 1080))
+    # The 8 counties' bars in the overview's red (#c0392b) fill a good part of the picture.
+    red = sum(n for n, c in img.convert("RGB").getcolors(1920 * 1080) if c == (0xC0, 0x39, 0x2B))
+    assert red > 0.1 * 1920 * 1080
+    assert cli.main(["--db", str(demo_db), "export", "--region", SHIYAN, "--period", "2026-10",
+                     "--format", "png", "--out", str(tmp_path)]) == 0
+    assert Image.open(tmp_path / "十堰市_村(社区)统战组织覆盖率_2026年10月.png").size == (1920, 1080)
+    monkeypatch.setattr(picture, "available", lambda: False)   # a server without Chromium
+    monkeypatch.setattr(picture, "_started", (threading.Lock(), []))
+    with pytest.raises(StoreError, match="apt-get install chromium"):
+        picture.png(snap)

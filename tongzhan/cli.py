@@ -97,13 +97,14 @@ def _analysis_parsers(sub) -> None:
     x.add_argument("--breakdown", action="store_true", help="每个单位每个计分项一行：数值、得分率、权重、得分、说明")
     x.add_argument("--config", default=str(index.INDEX_CSV), help="计分配置（默认 data/index.csv）")
     x.add_argument("--format", choices=["csv", "json"], default="csv")
-    e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）或 Excel（各表一个工作表）")
+    e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）、Excel（各表一个工作表）或 PNG 图片（1920×1080）")
     e.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     e.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
-    e.add_argument("--format", required=True, choices=list(deck.FORMATS), help="pptx 或 xlsx")
+    e.add_argument("--format", required=True, choices=list(deck.FORMATS), help="pptx、xlsx 或 png")
     e.add_argument("--out", required=True,
                    help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
     e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
+
 
 def open_db(args, read_only: bool):
     """The connection, tree and catalog of the database named by --db / TONGZHAN_DB."""

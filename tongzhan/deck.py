@@ -24,6 +24,7 @@ from .catalog import Catalog
 from .exports import number_format
 from .periods import Period
 from .regions import Tree
+from .picture import png
 from .snapshot import LIGHT_NAMES, Snapshot, decimals, take, workbook
 from .trend import span_label
 
@@ -71,9 +72,9 @@ def render(snap: Snapshot) -> bytes:
     return buf.getvalue()
 
 
-FORMATS = {"pptx": render, "xlsx": workbook}   # export formats: a snapshot's file bytes
+FORMATS = {"pptx": render, "xlsx": workbook, "png": png}   # export formats: a snapshot's file bytes
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "png": "image/png"}
 
 
 def _slide(prs, snap: Snapshot, title: str):

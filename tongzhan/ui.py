@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import deck, index, league, overview, present, snapshot, targets, trend
+from . import deck, index, league, overview, picture, present, snapshot, targets, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -184,23 +184,26 @@ def trend_series(_ctx: Context, path: str, version: str, region: str, indicator_
 @st.cache_data(max_entries=16, show_spinner=False)
 def export_bytes(_ctx: Context, path: str, version: str, region: str, period_key: str,
                  indicator_id: str, fmt: str) -> bytes:
-    """The view's deck (pptx) or workbook (xlsx), cached per data version."""
+    """The view's deck (pptx), workbook (xlsx) or picture (png), cached per data version."""
     with cursor(_ctx.con) as cur:
         snap = snapshot.take(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key), indicator_id)
     return deck.FORMATS[fmt](snap)
 
 
 def export_buttons(ctx: Context, region: str, period: Period, indicator_id: str) -> None:
-    """下载 PPT and 下载 Excel of the view; the file is made when the button is clicked. period:
+    """下载 PPT, 下载 Excel and 下载图片 (PNG) of the view; the file is made when the button is clicked
+    (without Chromium on the server, the picture's click says how to enable it). period:
     as shown (its name goes into the file name); the chosen one goes to the export."""
     names = (ctx.tree.name[region], ctx.catalog[indicator_id].name_zh, period)
     chosen = chosen_period(period).key
-    for col, (label, fmt) in zip(st.columns([1, 1, 6]), [("下载 PPT", "pptx"), ("下载 Excel", "xlsx")]):
+    formats = [("下载 PPT", "pptx"), ("下载 Excel", "xlsx"), ("下载图片", "png")]
+    for col, (label, fmt) in zip(st.columns([1, 1, 1, 5]), formats):
+        missing = fmt == "png" and not picture.available()
         col.download_button(
             label, data=lambda fmt=fmt: export_bytes(ctx, ctx.path, ctx.version, region, chosen,
                                                      indicator_id, fmt),
             file_name=snapshot.file_name(*names, fmt), mime=deck.MIME[fmt], on_click="ignore",
-            key=f"export_{fmt}")
+            key=f"export_{fmt}", disabled=missing, help=picture.CHROMIUM_MISSING if missing else None)
 
 
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
