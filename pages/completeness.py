@@ -4,22 +4,6 @@ import streamlit as st
 from tongzhan import completeness, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.markup import md
-from tongzhan.periods import Period
-from tongzhan.store import cursor
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def due_indicators(_ctx, path: str, version, period_key: str) -> list[str]:
-    with cursor(_ctx.con) as cur:
-        return completeness.due_indicators(cur, _ctx.catalog, Period.parse(period_key))
-
-
-@st.cache_data(max_entries=64, show_spinner="正在统计报送情况…")
-def report(_ctx, path: str, version, region: str, period_key: str,
-           indicators: tuple[str, ...]) -> completeness.Report:
-    with cursor(_ctx.con) as cur:
-        return completeness.report(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key),
-                                   list(indicators))
 
 
 ctx = ui.context()
@@ -29,7 +13,7 @@ only_due = st.sidebar.toggle("只统计本期应报的指标", value=True, key="
                              help="按季度或年度报送的指标（如考核得分），只在期间包含完整的季度或年度时计入。")
 
 stored = catalog.stored_ids()
-due = due_indicators(ctx, ctx.path, ctx.version, period.key)
+due = ui.due_indicators(ctx, ctx.path, ctx.version, period.key)
 indicators = [i for i in stored if i in due] if only_due else stored
 
 ui.page_header(ctx, info, "同心数据看板 · 报送情况", region, period)
@@ -40,7 +24,7 @@ if not indicators:
     st.info(f"{period.label}没有应报送的指标。")
     st.stop()
 
-rep = report(ctx, ctx.path, ctx.version, region, period.key, tuple(indicators))
+rep = ui.completeness_report(ctx, ctx.path, ctx.version, region, period.key, tuple(indicators))
 tot = rep.totals
 if not tot["units"]:
     st.info(f"{md(tree.name[region])}之下没有乡镇(街道)。")

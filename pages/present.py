@@ -127,8 +127,25 @@ def show_index() -> None:
     chart(fig)
 
 
+def show_completeness() -> None:
+    """报送情况 of the indicators due in the period: the totals, then the children lowest rate first."""
+    due = ui.due_indicators(ctx, ctx.path, ctx.version, shown.key)
+    ids = tuple(i for i in catalog.stored_ids() if i in due)
+    rep = ui.completeness_report(ctx, ctx.path, ctx.version, code, shown.key, ids)
+    t = rep.totals
+    for col, (label, text) in zip(st.columns(4, border=True), [
+            ("应报单位", f"{t['units']:,}个"), ("全部报送", f"{t['full']:,}个"),
+            ("报送率", fmt_value(t["rate"], "%")), ("全部未报", f"{t['none']:,}个")]):
+        col.metric(label, text)
+    worst = rep.summary.sort_values(["rate", "code"]).head(LEAGUE_ROWS)
+    out = pd.DataFrame({"区域": worst["name"], "应报单位": worst["units"], "全部报送": worst["full"],
+                        "全部未报": worst["none"], "报送率": [fmt_value(r, "%") for r in worst["rate"]]})
+    st.html(f'<p class="present-note">{len(ids)} 项本期应报指标；各下级按报送率从低到高</p>'
+            + present.table_html(out, numeric=("应报单位", "全部报送", "全部未报", "报送率")))
+
+
 {"kpis": show_kpis, "children": show_children, "trend": show_trend, "league": show_league,
- "targets": show_targets, "index": show_index}[slide.kind]()
+ "targets": show_targets, "index": show_index, "completeness": show_completeness}[slide.kind]()
 
 auto = present.seconds(st.query_params.get("auto"))
 paused = st.session_state.get("present_paused", False)

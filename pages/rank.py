@@ -76,6 +76,7 @@ colour = {c: "background-color: #e8f5e9" for c in top} | {c: "background-color: 
 styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=1).format(
     {value_col: lambda v: "—" if pd.isna(v) else f"{v:,.2f}"})
 st.dataframe(styled, hide_index=True, width="stretch")
+ui.print_table(out)
 st.download_button(
     "下载 Excel", exports.xlsx_bytes(out, "排名"), key="rank_xlsx",
     file_name=f"{tree.name[region]}_{LEVEL_NAMES[level]}_{ind.name_zh}_{shown.label}.xlsx",

@@ -32,8 +32,10 @@ def shown(table: pd.DataFrame, with_region: bool):
 
 
 def show_table(table: pd.DataFrame, with_region: bool) -> None:
-    st.dataframe(shown(table, with_region), hide_index=True, width="stretch", column_config={
+    styled = shown(table, with_region)
+    st.dataframe(styled, hide_index=True, width="stretch", column_config={
         "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
+    ui.print_table(styled)
 
 
 ctx = ui.context()

@@ -71,6 +71,8 @@ title = " · ".join([who, ind.name_zh, trend.span_label(own), trend.axis_unit(li
 st.plotly_chart(trend.figure(lines, title, ind.unit), key="trend_chart")
 if ind.kind != "flow":
     st.caption("存量、比率和得分取每期期末的值；同比为上年同期末、环比为上一期末的值。")
-st.dataframe(trend.display_table(lines, ind.unit, ind.kind), hide_index=True, width="stretch")
+table = trend.display_table(lines, ind.unit, ind.kind)
+st.dataframe(table, hide_index=True, width="stretch")
+ui.print_table(table)
 if kids:
     ui.drill_down(tree, region, kids)

@@ -58,8 +58,9 @@ def test_deep_link_large_type_and_keyboard(streamlit_server, big_page, app_ready
     assert slide_title(page) == "趋势"
     press(page, "ArrowLeft", 2, app_ready)
     press(page, "ArrowLeft", 1, app_ready)
-    press(page, "ArrowLeft", 6, app_ready)   # wraps round to the last slide
-    assert slide_title(page) == "综合指数"
+    press(page, "ArrowLeft", 7, app_ready)   # wraps round to the last slide
+    assert slide_title(page) == "报送情况"
+    assert "报送率" in page.locator('[data-testid="stMain"]').inner_text()
 
 
 def test_present_flag_on_any_page_and_dark_theme(streamlit_server, big_page, app_ready, screenshot):

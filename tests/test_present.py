@@ -28,9 +28,9 @@ def kinds(slides):
 def test_slides_of_a_city_and_of_a_township(schema_db):
     _, tree, _ = schema_db
     assert kinds(present.slides_of(tree, SHIYAN, has_targets=False)) == [
-        "kpis", "children", "trend", "league", "index"]
+        "kpis", "children", "trend", "league", "index", "completeness"]
     assert kinds(present.slides_of(tree, SHIYAN, has_targets=True)) == [
-        "kpis", "children", "trend", "league", "targets", "index"]
+        "kpis", "children", "trend", "league", "targets", "index", "completeness"]
     township = tree.children(MAOJIAN)[0]   # no villages in a database without uploads
     assert kinds(present.slides_of(tree, township, has_targets=True)) == ["kpis", "trend", "targets"]
 
@@ -47,10 +47,10 @@ def test_playlist_repeats_for_each_child_in_tree_order(schema_db):
     assert len(counties) == 8
     slides = present.playlist(tree, SHIYAN, has_targets, with_children=True)
     assert asked == [SHIYAN, *counties]
-    assert len(slides) == 5 + 5 * 8 + 1          # 茅箭区 alone has targets
-    assert [s.region for s in slides[:6]] == [SHIYAN] * 5 + [counties[0]]
+    assert len(slides) == 6 + 6 * 8 + 1          # 茅箭区 alone has targets
+    assert [s.region for s in slides[:7]] == [SHIYAN] * 6 + [counties[0]]
     own = [s for s in slides if s.region == MAOJIAN]
-    assert kinds(own) == ["kpis", "children", "trend", "league", "targets", "index"]
+    assert kinds(own) == ["kpis", "children", "trend", "league", "targets", "index", "completeness"]
     assert present.playlist(tree, SHIYAN, lambda c: False) == present.slides_of(tree, SHIYAN, False)
 
 
@@ -118,7 +118,7 @@ def test_page_kpis_then_children_by_the_next_button(app, db_copy):
 
     at.button(key="present_prev").click().run()
     at.button(key="present_prev").click().run()
-    assert at.query_params["slide"] == "6"     # wraps round to the last slide (综合指数)
+    assert at.query_params["slide"] == "7"     # wraps round to the last slide (报送情况)
 
 
 def test_present_flag_switches_any_page(app):

@@ -15,7 +15,7 @@ from .league import levels_below
 from .regions import Tree
 
 KINDS = {"kpis": "主要指标", "children": "各下级对比", "trend": "趋势", "league": "排名",
-         "targets": "目标完成情况", "index": "综合指数"}
+         "targets": "目标完成情况", "index": "综合指数", "completeness": "报送情况"}
 THEMES = {  # background, text, grid lines, secondary text
     "light": ("#ffffff", "#1a1a1a", "#dddddd", "#555555"),
     "dark": ("#111418", "#f2f2f2", "#3a3f47", "#b8bec8"),
@@ -41,11 +41,11 @@ class Slide:
 def slides_of(tree: Tree, region: str, has_targets: bool) -> list[Slide]:
     """The slides of one region, in order: KPIs; the children compared (when it has children);
     the trend; the league table of the next level and the index (when a level lies below);
-    targets (when it has any)."""
+    targets (when it has any); 报送情况 (above township level, where townships report)."""
     below = bool(levels_below(tree, region))
     kinds = ["kpis", *(["children"] if tree.children(region) else []), "trend",
              *(["league"] if below else []), *(["targets"] if has_targets else []),
-             *(["index"] if below else [])]
+             *(["index"] if below else []), *(["completeness"] if tree.level[region] < 4 else [])]
     return [Slide(k, region) for k in kinds]
 
 

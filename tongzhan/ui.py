@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import deck, index, league, overview, picture, present, snapshot, targets, trend
+from . import completeness, deck, index, league, overview, picture, present, snapshot, targets, trend
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -204,6 +204,20 @@ def export_buttons(ctx: Context, region: str, period: Period, indicator_id: str)
                                                      indicator_id, fmt),
             file_name=snapshot.file_name(*names, fmt), mime=deck.MIME[fmt], on_click="ignore",
             key=f"export_{fmt}", disabled=missing, help=picture.CHROMIUM_MISSING if missing else None)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def due_indicators(_ctx: Context, path: str, version: str, period_key: str) -> list[str]:
+    with cursor(_ctx.con) as cur:
+        return completeness.due_indicators(cur, _ctx.catalog, Period.parse(period_key))
+
+
+@st.cache_data(max_entries=64, show_spinner="正在统计报送情况…")
+def completeness_report(_ctx: Context, path: str, version: str, region: str, period_key: str,
+                        indicators: tuple[str, ...]) -> completeness.Report:
+    with cursor(_ctx.con) as cur:
+        return completeness.report(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key),
+                                   list(indicators))
 
 
 def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dict, str, Period]:
