@@ -1,7 +1,7 @@
 """报送情况: which townships (乡镇/街道) below a region reported which indicators in a period."""
 import streamlit as st
 
-from tongzhan import completeness, ui
+from tongzhan import completeness, figures, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.markup import md
 
@@ -13,7 +13,7 @@ only_due = st.sidebar.toggle("只统计本期应报的指标", value=True, key="
                              help="按季度或年度报送的指标（如考核得分），只在期间包含完整的季度或年度时计入。")
 
 stored = catalog.stored_ids()
-due = ui.due_indicators(ctx, ctx.path, ctx.version, period.key)
+due = figures.due_indicators(ctx, ctx.path, ctx.version, period.key)
 indicators = [i for i in stored if i in due] if only_due else stored
 
 ui.page_header(ctx, info, "同心数据看板 · 报送情况", region, period)
@@ -24,7 +24,7 @@ if not indicators:
     st.info(f"{period.label}没有应报送的指标。")
     st.stop()
 
-rep = ui.completeness_report(ctx, ctx.path, ctx.version, region, period.key, tuple(indicators))
+rep = figures.completeness_report(ctx, ctx.path, ctx.version, region, period.key, tuple(indicators))
 tot = rep.totals
 if not tot["units"]:
     st.info(f"{md(tree.name[region])}之下没有乡镇(街道)。")

@@ -3,7 +3,7 @@ total with points by category, the top units as stacked bars, one unit's breakdo
 import pandas as pd
 import streamlit as st
 
-from tongzhan import index, ui
+from tongzhan import figures, index, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.markup import md
 from tongzhan.periods import Period
@@ -32,7 +32,7 @@ def table_height(rows: int, most: int = 40) -> int:
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 info, region, period = ui.region_and_period(ctx)
-period = ui.view_period(ctx, region, period)   # like for like: cut at the region's newest data
+period = figures.view_period(ctx, region, period)   # like for like: cut at the region's newest data
 level = ui.level_picker(tree, region)
 ui.page_header(ctx, info, "同心数据看板 · 综合指数", region, period)
 if level is None:

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from tongzhan import ui
+from tongzhan import figures, ui
 from tongzhan.markup import md
 from tongzhan.overview import bar_figure
 from tongzhan.periods import Period
@@ -10,15 +10,15 @@ from tongzhan.periods import Period
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 info, region, period = ui.region_and_period(ctx)
-period = ui.view_period(ctx, region, period)   # like for like: cut at the region's newest data
+period = figures.view_period(ctx, region, period)   # like for like: cut at the region's newest data
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 chart_key = f"bars_{region}_{indicator}_{period.key}"
 if points := ui.clicked_points(chart_key):   # a bar was clicked: go down before computing this view
     ui.go_to_region(points[0]["customdata"])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
-ui.export_buttons(ctx, region, period, indicator)
+figures.export_buttons(ctx, region, period, indicator)
 
-kpi = ui.kpis(ctx, ctx.path, ctx.version, region, period.key)
+kpi = figures.kpis(ctx, ctx.path, ctx.version, region, period.key)
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     parts = f"{row.numerator:,.0f} / {row.denominator:,.0f}" if pd.notna(row.denominator) else None
     cut = row.compare_label != "同比"   # the compared months, e.g. 1—10月 同比: too long beside the delta
@@ -29,7 +29,7 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
             col.caption(line)
 
 ind = catalog[indicator]
-table = ui.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
+table = figures.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
 if table.empty:
     st.info(f"{md(tree.name[region])}没有下级区域。")
     st.stop()

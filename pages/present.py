@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from tongzhan import index, overview, present, trend, ui
+from tongzhan import figures, index, overview, present, trend, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.league import value_text
 from tongzhan.markup import md
@@ -28,11 +28,11 @@ st.html(present.css(theme))
 
 
 def year_of(code: str) -> int:
-    return ui.view_period(ctx, code, period).end.year
+    return figures.view_period(ctx, code, period).end.year
 
 
 def has_targets(code: str) -> bool:
-    return not ui.target_table(ctx, ctx.path, ctx.version, code, year_of(code), None, "self").empty
+    return not figures.target_table(ctx, ctx.path, ctx.version, code, year_of(code), None, "self").empty
 
 
 slides = present.playlist(tree, region, has_targets, st.query_params.get("children") == "1")
@@ -40,8 +40,8 @@ n = present.position(st.query_params.get("slide"), len(slides))
 st.query_params["slide"] = str(n)
 slide = slides[n - 1]
 code = slide.region
-shown = ui.view_period(ctx, code, period)
-newest = ui.view_period(ctx, code, Period(info["first"], info["last"])).end
+shown = figures.view_period(ctx, code, period)
+newest = figures.view_period(ctx, code, Period(info["first"], info["last"])).end
 st.html(present.title_bar(f"{tree.full_name(code)} · {shown.label}", slide.title,
                           f"{newest.year}年{newest.month}月", info["demo"]))
 
@@ -57,7 +57,7 @@ def go(delta: int) -> None:
 
 
 def show_kpis() -> None:
-    kpi = ui.kpis(ctx, ctx.path, ctx.version, code, shown.key)
+    kpi = figures.kpis(ctx, ctx.path, ctx.version, code, shown.key)
     rows = [kpi.iloc[i:i + 3] for i in range(0, len(kpi), 3)]
     for part in rows:
         for col, row in zip(st.columns(len(part), border=True), part.itertuples()):
@@ -65,7 +65,7 @@ def show_kpis() -> None:
 
 
 def show_children() -> None:
-    table = ui.children(ctx, ctx.path, ctx.version, code, indicator, shown.key)
+    table = figures.children(ctx, ctx.path, ctx.version, code, indicator, shown.key)
     if table["value"].isna().all():
         st.html(f'<p class="present-note">下级在{shown.label}没有{ind.name_zh}数据。</p>')
         return
@@ -75,7 +75,7 @@ def show_children() -> None:
 
 def show_trend() -> None:
     span = trend.default_span(newest)
-    own = ui.trend_series(ctx, ctx.path, ctx.version, code, indicator, span.key, "month", "self")
+    own = figures.trend_series(ctx, ctx.path, ctx.version, code, indicator, span.key, "month", "self")
     if own["value"].isna().all():
         st.html(f'<p class="present-note">{span.label}没有{ind.name_zh}数据。</p>')
         return
@@ -90,7 +90,7 @@ def next_level(code: str) -> int:
 
 def show_league() -> None:
     level = next_level(code)
-    table = ui.league_table(ctx, ctx.path, ctx.version, code, indicator, shown.key, level, None)
+    table = figures.league_table(ctx, ctx.path, ctx.version, code, indicator, shown.key, level, None)
     ranked = table.dropna(subset=["rank"]).head(LEAGUE_ROWS)
     out = pd.DataFrame({
         "名次": ranked["rank"], "区域": ranked["region_name"], "上级": ranked["parent_name"],
@@ -104,7 +104,7 @@ def show_league() -> None:
 
 
 def show_targets() -> None:
-    t = ui.target_table(ctx, ctx.path, ctx.version, code, year_of(code), None, "self")
+    t = figures.target_table(ctx, ctx.path, ctx.version, code, year_of(code), None, "self")
     out = pd.DataFrame({
         "指标": [catalog[i].name_zh for i in t["indicator_id"]],
         "年度目标": [fmt_value(v, u) for v, u in zip(t["target"], t["unit"])],
@@ -118,7 +118,7 @@ def show_targets() -> None:
 def show_index() -> None:
     level = next_level(code)
     try:
-        table = ui.index_scores(ctx, ctx.path, ctx.version, code, level, shown.key, ui.index_stamp())
+        table = figures.index_scores(ctx, ctx.path, ctx.version, code, level, shown.key, figures.index_stamp())
     except index.ConfigError as e:
         st.error(md(str(e)))
         return
@@ -129,9 +129,9 @@ def show_index() -> None:
 
 def show_completeness() -> None:
     """报送情况 of the indicators due in the period: the totals, then the children lowest rate first."""
-    due = ui.due_indicators(ctx, ctx.path, ctx.version, shown.key)
+    due = figures.due_indicators(ctx, ctx.path, ctx.version, shown.key)
     ids = tuple(i for i in catalog.stored_ids() if i in due)
-    rep = ui.completeness_report(ctx, ctx.path, ctx.version, code, shown.key, ids)
+    rep = figures.completeness_report(ctx, ctx.path, ctx.version, code, shown.key, ids)
     t = rep.totals
     for col, (label, text) in zip(st.columns(4, border=True), [
             ("应报单位", f"{t['units']:,}个"), ("全部报送", f"{t['full']:,}个"),

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tongzhan import exports, ui
+from tongzhan import exports, figures, ui
 from tongzhan.league import PER, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
@@ -26,7 +26,7 @@ if level is None:
     ui.page_header(ctx, info, "同心数据看板 · 排名", region, period)
     st.info(f"{md(tree.name[region])}没有下级区域，无法排名。")
     st.stop()
-table = ui.league_table(ctx, ctx.path, ctx.version, region, indicator, ui.chosen_period(period).key,
+table = figures.league_table(ctx, ctx.path, ctx.version, region, indicator, ui.chosen_period(period).key,
                         level, per)
 shown, before, unit = table.attrs["period"], table.attrs["before"], table.attrs["unit"]
 ui.page_header(ctx, info, "同心数据看板 · 排名", region, shown)

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from tongzhan import targets, ui
+from tongzhan import figures, targets, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.markup import md
 from tongzhan.store import StoreError, cursor
@@ -42,7 +42,7 @@ ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
 region = ui.url_region(tree)
 info = ui.data_info(ctx.path, ctx.version, date.today())
-years = ui.target_years(ctx, ctx.path, ctx.version, date.today())
+years = figures.target_years(ctx, ctx.path, ctx.version, date.today())
 year, quarter = ui.target_period_picker(years, info["last"].year if info["last"] else date.today().year)
 period = targets.target_period(year, quarter)
 lights = targets.read_thresholds()["*"]
@@ -56,8 +56,8 @@ st.caption(f"流量指标（如募集资金）按已过月份折算应完成数�
            f"以最新一期的数对照目标水平。进度 = 实际 ÷ 应完成：≥{lights.green:.0%} 为绿，≥{lights.amber:.0%} 为黄，"
            "其余为红（阈值见 data/target_lights.csv）。没有本级目标的单位不显示，上级目标只有在明确“分解到下级”后才成为下级的目标。")
 
-own = ui.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "self")
-kids = ui.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "children")
+own = figures.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "self")
+kids = figures.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "children")
 through = next((t for t in pd.concat([own["through"], kids["through"]]) if t), "")
 if through:
     st.caption(f"实际数据截至 {through[:4]}年{int(through[5:])}月。")
@@ -75,7 +75,7 @@ if tree.children(region):
     else:
         show_table(kids.sort_values(["indicator_id", "progress"], na_position="last"), with_region=True)
 
-red = ui.red_targets(ctx, ctx.path, ctx.version, region, year, quarter)
+red = figures.red_targets(ctx, ctx.path, ctx.version, region, year, quarter)
 st.markdown(f"#### 红灯单位（{len(red)} 项）")
 if red.empty:
     st.success("本区域及下级没有进度为红灯的目标。")

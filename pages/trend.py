@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from tongzhan import trend, ui
+from tongzhan import figures, trend, ui
 from tongzhan.markup import md
 from tongzhan.periods import Period, cut_note
 
@@ -44,7 +44,7 @@ st.title("同心数据看板 · 趋势")
 if info["demo"]:
     st.badge("演示数据", icon=":material/science:", color="orange")
 ui.breadcrumbs(tree, region)
-own = ui.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "self")
+own = figures.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "self")
 st.subheader(f"{md(tree.full_name(region))} · {ind.name_zh} · {trend.GRAIN_NAMES[grain]}")
 if own.empty or own["value"].isna().all():
     st.info(f"本期尚无上报数据：{md(tree.name[region])}在{span.label}没有{ind.name_zh}的数据。")
@@ -56,7 +56,7 @@ kids = tree.children(region)
 lines = own
 if st.sidebar.toggle("显示下级", key="trend_children", disabled=not kids,
              help=None if kids else "该区域没有下级区域（乡镇的村、社区由上报数据添加）。"):
-    below = ui.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "children")
+    below = figures.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "children")
     ranked = trend.ranked_regions(below)
     picked = st.multiselect("下级区域（默认为最新一期数值最高的5个）", ranked, default=ranked[:5],
                             format_func=tree.name.get, key=f"trend_pick_{region}_{indicator}")
