@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from tongzhan import figures, index, ui
-from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.exports import Table, csv_bytes, number_format, tables_xlsx
+from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 from tongzhan.periods import Period
 from tongzhan.regions import LEVEL_NAMES
@@ -76,7 +77,9 @@ name = f"综合指数_{tree.name[region]}_{unit_name}_{period.key}"
 row = st.container(horizontal=True, gap="small")
 row.download_button("下载 CSV", lambda: csv_bytes(shown), file_name=f"{name}.csv", mime="text/csv",
                     icon=":material/download:", on_click="ignore", key="dl_csv")
-row.download_button("下载 Excel", lambda: xlsx_bytes(shown, "综合指数"), file_name=f"{name}.xlsx",
+title = view_title(tree.full_name(region), period, info["demo"], f"各{unit_name}综合指数")
+sheet = Table("综合指数", shown, dict.fromkeys(["总分", *categories], number_format(1)))
+row.download_button("下载 Excel", lambda: tables_xlsx([sheet], title), file_name=f"{name}.xlsx",
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")
 

@@ -9,6 +9,7 @@ from tongzhan.league import PER, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
 from tongzhan.regions import LEVEL_NAMES
+from tongzhan.snapshot import decimals, view_title
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
@@ -77,7 +78,9 @@ styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=
     {value_col: lambda v: "—" if pd.isna(v) else f"{v:,.2f}"})
 st.dataframe(styled, hide_index=True, width="stretch")
 ui.print_table(out)
+sheet = exports.Table("排名", out, {value_col: exports.number_format(decimals(ind.unit))})
 st.download_button(
-    "下载 Excel", exports.xlsx_bytes(out, "排名"), key="rank_xlsx",
+    "下载 Excel", exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], what)),
+    key="rank_xlsx",
     file_name=f"{tree.name[region]}_{LEVEL_NAMES[level]}_{ind.name_zh}_{shown.label}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -51,9 +51,7 @@ class Snapshot:
 
     @property
     def title(self) -> str:
-        """十堰市 · 2026年1月—2026年10月 · 数据截至2026年10月 (· 演示数据)."""
-        parts = [self.region_name, self.period.label, self.data_time] + (["演示数据"] if self.demo else [])
-        return " · ".join(parts)
+        return view_title(self.region_name, self.period, self.demo)
 
     @property
     def footer(self) -> str:
@@ -63,6 +61,14 @@ class Snapshot:
     @property
     def level_name(self) -> str:
         return LEVEL_NAMES.get(self.level, "")
+
+
+def view_title(region_name: str, period: Period, demo: bool, what: str = "") -> str:
+    """湖北省十堰市 (· what) · 2026年1月—2026年10月 · 数据截至2026年10月 (· 演示数据): the title row of
+    an exported table; period as shown (cut at the newest data)."""
+    parts = [region_name, *([what] if what else []), period.label,
+             f"数据截至{period.end.year}年{period.end.month}月", *(["演示数据"] if demo else [])]
+    return " · ".join(parts)
 
 
 def take(con, tree: Tree, catalog: Catalog, region: str, period: Period,
