@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from tongzhan import figures, targets, ui
+from tongzhan import exports, figures, snapshot, targets, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.markup import md
 from tongzhan.store import StoreError, cursor
@@ -81,6 +81,15 @@ if red.empty:
     st.success("本区域及下级没有进度为红灯的目标。")
 else:
     show_table(red, with_region=True)
+
+sheets = [snapshot.targets_table(t, [catalog[i].name_zh for i in t["indicator_id"]], name)
+          for t, name in ((own, "本级目标"), (kids, "下级目标"), (red, "红灯单位")) if len(t)]
+if sheets:
+    title = f"{tree.full_name(region)} · {period.label}目标" + (f" · 实际数据截至{through}" if through else "") + (
+        " · 演示数据" if info["demo"] else "")
+    st.download_button("下载 Excel", lambda: exports.tables_xlsx(sheets, title), on_click="ignore",
+                       file_name=f"{tree.name[region]}_{period.label}目标.xlsx", key="targets_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 writable = not ctx.read_only
 if ctx.read_only:

@@ -4,7 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from tongzhan import figures, trend, ui
+from tongzhan import exports, figures, snapshot, trend, ui
+from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 from tongzhan.periods import Period, cut_note
 
@@ -74,5 +75,11 @@ if ind.kind != "flow":
 table = trend.display_table(lines, ind.unit, ind.kind)
 st.dataframe(table, hide_index=True, width="stretch")
 ui.print_table(table)
+shown = Period(lines["start"].min(), lines["end"].max())
+sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{trend.GRAIN_NAMES[grain]}趋势")
+st.download_button(
+    "下载 Excel", lambda: exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], who)),
+    file_name=f"{tree.name[region]}_{ind.name_zh}_{trend.GRAIN_NAMES[grain]}趋势_{shown.label}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", key="trend_xlsx")
 if kids:
     ui.drill_down(tree, region, kids)

@@ -131,9 +131,9 @@ def tables(snap: Snapshot) -> list[Table]:
             "上级": g["parent_name"], head: g["value"].astype(float),
             "上期名次": g["prev_rank"].astype(float)}),
             {head: fmt, "名次": number_format(0), "上期名次": number_format(0)}))
-    out.append(_trend_table(snap, head, fmt))
+    out.append(trend_table(snap.trend, snap.indicator_name, snap.unit, snap.kind))
     if len(snap.targets):
-        out.append(_targets_table(snap))
+        out.append(targets_table(snap.targets, snap.targets["name"], f"{snap.period.end.year}年目标"))
     return out
 
 
@@ -142,23 +142,27 @@ def workbook(snap: Snapshot) -> bytes:
     return tables_xlsx(tables(snap), snap.title)
 
 
-def _trend_table(snap: Snapshot, head: str, fmt: str) -> Table:
-    t = snap.trend
-    frame = pd.DataFrame({"期间": t["label"], head: t["value"].astype(float),
+def trend_table(t: pd.DataFrame, name: str, unit: str, kind: str, sheet: str = "月度趋势") -> Table:
+    """A trend.series frame as a sheet: the period, the region when there are several, the value
+    and 本年累计 (flows) as numbers, 同比 and 环比 as the page writes them (个百分点 for rates)."""
+    head, fmt = f"{name}（{unit}）", number_format(decimals(unit))
+    regions = {"区域": t["region_name"]} if t["region_code"].nunique() > 1 else {}
+    frame = pd.DataFrame({"期间": t["label"], **regions, head: t["value"].astype(float),
                           "同比": t["yoy_text"], "环比": t["mom_text"]})
-    if snap.kind == "flow":
-        frame[f"本年累计（{snap.unit}）"] = t["ytd"].astype(float)
-    return Table("月度趋势", frame, {head: fmt, f"本年累计（{snap.unit}）": fmt})
+    if kind == "flow":
+        frame[f"本年累计（{unit}）"] = t["ytd"].astype(float)
+    return Table(sheet, frame, {head: fmt, f"本年累计（{unit}）": fmt})
 
 
-def _targets_table(snap: Snapshot) -> Table:
-    t = snap.targets
+def targets_table(t: pd.DataFrame, names: list[str], sheet: str) -> Table:
+    """A targets.completion frame (names: its indicators' names) as a sheet: numbers in each
+    row's unit, rates as percentages, the region when there are several."""
+    regions = {"区域": t["region_name"]} if t["region_code"].nunique() > 1 else {}
     frame = pd.DataFrame({
-        "指标": t["name"], "单位": t["unit"],
+        **regions, "指标": list(names), "单位": t["unit"],
         "目标": t["target"].astype(float), "实际": t["actual"].astype(float),
         "应完成": t["due"].astype(float), "完成率": t["completion"].astype(float),
         "进度": t["progress"].astype(float), "进度灯": [LIGHT_NAMES.get(x, "—") for x in t["light"]]})
     row_formats = [number_format(decimals(u)) for u in t["unit"]]
-    return Table(f"{snap.period.end.year}年目标", frame,
-                 {"目标": row_formats, "实际": row_formats, "应完成": row_formats,
-                  "完成率": "0.0%", "进度": "0.0%"})
+    return Table(sheet, frame, {"目标": row_formats, "实际": row_formats, "应完成": row_formats,
+                                "完成率": "0.0%", "进度": "0.0%"})
