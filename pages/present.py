@@ -155,6 +155,9 @@ bar.button("下一页", key="present_next", on_click=go, args=(1,))
 if auto:
     bar.button("继续" if paused else "暂停", key="present_pause",
                on_click=lambda: st.session_state.update(present_paused=not paused))
+else:   # the URL's auto, or this button: every 15 seconds
+    bar.button("自动翻页", key="present_auto", help="每 15 秒翻到下一页（地址栏 auto=秒数 可改间隔）",
+               on_click=lambda: st.query_params.update(auto="15"))
 bar.html(f'<span class="present-note">第 {n} / {len(slides)} 页'
          + (f"　每 {auto} 秒翻页" + ("（已暂停）" if paused else "") if auto else "") + "</span>", width="content")
 if bar.button("退出汇报模式", key="present_exit", type="tertiary"):

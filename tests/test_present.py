@@ -119,6 +119,9 @@ def test_page_kpis_then_children_by_the_next_button(app, db_copy):
     at.button(key="present_prev").click().run()
     at.button(key="present_prev").click().run()
     assert at.query_params["slide"] == "7"     # wraps round to the last slide (报送情况)
+    at.button(key="present_auto").click().run()   # no auto in the URL: the button starts it
+    assert at.query_params["auto"] == "15"
+    assert at.button(key="present_pause").label == "暂停"
 
 
 def test_present_flag_switches_any_page(app):
