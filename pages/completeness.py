@@ -2,7 +2,8 @@
 import streamlit as st
 
 from tongzhan import completeness, figures, ui
-from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.exports import Table, csv_bytes, tables_xlsx
+from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 
 
@@ -70,6 +71,7 @@ name = f"未报送单位_{tree.name[region]}_{period.key}"
 row = st.container(horizontal=True, gap="small")
 row.download_button("下载 CSV", lambda: csv_bytes(table), file_name=f"{name}.csv",
                     mime="text/csv", icon=":material/download:", on_click="ignore", key="dl_csv")
-row.download_button("下载 Excel", lambda: xlsx_bytes(table, "未报送单位"), file_name=f"{name}.xlsx",
+title = view_title(tree.full_name(region), period, info["demo"], "未报送单位")
+row.download_button("下载 Excel", lambda: tables_xlsx([Table("未报送单位", table)], title), file_name=f"{name}.xlsx",
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from facts import add, fact
 from tongzhan import completeness, store
-from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.exports import Table, csv_bytes, tables_xlsx
 from tongzhan.catalog import Catalog
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
@@ -318,7 +318,9 @@ def test_downloads_open_in_excel(con, tree, catalog):
     back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
     assert list(back["区划代码"]) == [TA, TB, TC] and back.iloc[1]["乡镇(街道)"] == "虎牙街道"
 
-    xlsx = pd.read_excel(io.BytesIO(xlsx_bytes(table)), dtype=str, engine="openpyxl")
+    data = tables_xlsx([Table("未报送单位", table)], "湖北省宜昌市 · 未报送单位 · 2026年10月")   # as the page
+    assert pd.read_excel(io.BytesIO(data), header=None, nrows=1, engine="openpyxl").iloc[0, 0].startswith("湖北省宜昌市")
+    xlsx = pd.read_excel(io.BytesIO(data), header=1, dtype=str, engine="openpyxl")
     assert list(xlsx.columns) == list(table.columns)
     assert list(xlsx["区划代码"]) == [TA, TB, TC] and list(xlsx["未报指标数"]) == ["1", "2", "2"]
 
