@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches, deck, index, snapshot, targets
+from . import batches, index, targets
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .catalog import Catalog
 from .fmt import exact, is_missing
@@ -27,6 +27,7 @@ from .rollup import indicator_table
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 from .trend import GRAINS, series
 
+EXPORT_FORMATS = ["pptx", "xlsx", "png"]   # deck.FORMATS (test_deck checks they agree)
 LEVEL_HELP = "单位的层级：province 省、city 市(州)、county 县(市、区)、township 乡镇(街道)、village 村(社区)"
 OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator", "units",
                "carried_units", "excluded_units", "oldest"]
@@ -100,7 +101,7 @@ def _analysis_parsers(sub) -> None:
     e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）、Excel（各表一个工作表）或 PNG 图片（1920×1080）")
     e.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     e.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
-    e.add_argument("--format", required=True, choices=list(deck.FORMATS), help="pptx、xlsx 或 png")
+    e.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="pptx、xlsx 或 png")
     e.add_argument("--out", required=True,
                    help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
     e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
@@ -226,6 +227,9 @@ def run_index(args) -> None:
 
 
 def run_export(args) -> None:
+    # Imported here, not at the top: python-pptx, openpyxl and kaleido cost ~0.5 s, which every
+    # command (an import of 100,000 rows too) would otherwise pay at start.
+    from . import deck, snapshot
     out = Path(args.out)
     folder = out if out.is_dir() else out.parent
     if not folder.is_dir():
