@@ -1,28 +1,12 @@
 """综合指数 (百分考核): every unit of one level inside the region scored by data/index.csv, ranked by
 total with points by category, the top units as stacked bars, one unit's breakdown, the weights."""
-import pandas as pd
 import streamlit as st
 
 from tongzhan import figures, index, ui
 from tongzhan.exports import Table, csv_bytes, number_format, tables_xlsx
 from tongzhan.snapshot import view_title
 from tongzhan.markup import md
-from tongzhan.periods import Period
 from tongzhan.regions import LEVEL_NAMES
-from tongzhan.store import cursor
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def load_config(_catalog, path: str, stamp: tuple, version: str) -> pd.DataFrame:
-    """The configuration, read again when the file changes (stamp: its mtime and size)."""
-    return index.load_config(path, _catalog)
-
-
-@st.cache_data(max_entries=64, show_spinner="正在计算综合指数…")
-def breakdown(_ctx, path: str, version: str, _config, stamp: tuple, region: str, level: int,
-              period_key: str) -> pd.DataFrame:
-    with cursor(_ctx.con) as cur:
-        return index.breakdown(cur, _ctx.tree, _ctx.catalog, _config, region, level, Period.parse(period_key))
 
 
 def table_height(rows: int, most: int = 40) -> int:
@@ -42,14 +26,13 @@ if level is None:
     st.stop()
 unit_name = LEVEL_NAMES[level]
 
-path = index.INDEX_CSV
-stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+stamp = figures.index_stamp()
 try:
-    config = load_config(catalog, str(path), stamp, ctx.version)
+    config = figures.index_config(ctx, ctx.path, ctx.version, stamp)
 except index.ConfigError as e:
     st.error(md(str(e)))
     st.stop()
-parts = breakdown(ctx, ctx.path, ctx.version, config, stamp, region, level, period.key)
+parts = figures.index_breakdown(ctx, ctx.path, ctx.version, region, level, period.key, stamp)
 table = index.totals(parts)
 full = config["weight"].sum()
 categories = list(table.columns[5:])

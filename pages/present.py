@@ -13,10 +13,10 @@ from tongzhan.league import value_text
 from tongzhan.markup import md
 from tongzhan.periods import Period
 from tongzhan.regions import LEVEL_NAMES
+from tongzhan.targets import LIGHT_NAMES
 
 LEAGUE_ROWS = 12     # rows of a league table that fit one 1080-pixel screen
 INDEX_BARS = 12
-LIGHTS = {"green": "绿", "amber": "黄", "red": "红"}
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
@@ -83,13 +83,8 @@ def show_trend() -> None:
     chart(trend.figure(own, title, ind.unit))
 
 
-def next_level(code: str) -> int:
-    children = tree.children(code)
-    return tree.level[children[0]] if children else tree.level[code] + 1
-
-
 def show_league() -> None:
-    level = next_level(code)
+    level = tree.child_level(code)
     table = figures.league_table(ctx, ctx.path, ctx.version, code, indicator, shown.key, level, None)
     ranked = table.dropna(subset=["rank"]).head(LEAGUE_ROWS)
     out = pd.DataFrame({
@@ -111,12 +106,12 @@ def show_targets() -> None:
         "实际": [fmt_value(v, u) for v, u in zip(t["actual"], t["unit"])],
         "应完成": [fmt_value(v, u) for v, u in zip(t["due"], t["unit"])],
         "完成率": [fmt_value(None if pd.isna(c) else c * 100, "%") for c in t["completion"]],
-        "进度": [LIGHTS.get(x, "—") for x in t["light"]]})
+        "进度": [LIGHT_NAMES.get(x, "—") for x in t["light"]]})
     st.html(present.table_html(out, numeric=("年度目标", "实际", "应完成", "完成率")))
 
 
 def show_index() -> None:
-    level = next_level(code)
+    level = tree.child_level(code)
     try:
         table = figures.index_scores(ctx, ctx.path, ctx.version, code, level, shown.key, figures.index_stamp())
     except index.ConfigError as e:

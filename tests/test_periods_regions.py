@@ -146,3 +146,5 @@ def test_dongguan_townships_directly_under_city(tree):
     assert all(tree.level[k] == 4 and tree.depth[k] == 3 for k in kids)
     assert "441900003" in kids and tree.name["441900003"] == "东城街道"
     assert tree.ancestors("441900003") == ["000000", "440000", "441900", "441900003"]
+    # The level below a region is its children's: townships for 东莞市, counties for 十堰市.
+    assert (tree.child_level("441900"), tree.child_level("420300"), tree.child_level("441900003")) == (4, 3, None)

@@ -22,10 +22,12 @@ from xlsxwriter import Workbook
 
 from .catalog import Catalog
 from .exports import number_format
+from .fmt import fmt_value
 from .periods import Period
-from .regions import Tree
 from .picture import png
-from .snapshot import LIGHT_NAMES, Snapshot, decimals, take, workbook
+from .regions import Tree
+from .snapshot import Snapshot, decimals, take, workbook
+from .targets import LIGHT_NAMES
 from .trend import span_label
 
 FONT = "Noto Sans CJK SC"
@@ -140,9 +142,10 @@ def _targets_slide(prs, snap: Snapshot) -> None:
     slide = _slide(prs, snap, f"{snap.period.end.year}年目标完成情况 · 实际{snap.data_time}")
     rows = [["指标", "目标", "实际", "应完成", "完成率", "进度灯"]]
     for r in t.to_dict("records"):
-        fmt = f"{{:,.{decimals(r['unit'])}f}}{r['unit']}"
-        rows.append([r["name"], fmt.format(r["target"]), _num(fmt, r["actual"]), _num(fmt, r["due"]),
-                     _num("{:.1%}", r["completion"]), LIGHT_NAMES.get(r["light"], "—")])
+        u = r["unit"]
+        rows.append([r["name"], fmt_value(r["target"], u), fmt_value(r["actual"], u), fmt_value(r["due"], u),
+                     fmt_value(None if pd.isna(r["completion"]) else 100 * r["completion"], "%"),
+                     LIGHT_NAMES.get(r["light"], "—")])
     table = _table(slide, rows, [3.6, 2.0, 2.0, 2.0, 1.3, 1.2])
     for i, lit in enumerate(t["light"], start=1):
         if lit in LIGHT_COLORS:
@@ -153,10 +156,6 @@ def _targets_slide(prs, snap: Snapshot) -> None:
 
 def _int(v) -> str:
     return "—" if pd.isna(v) else str(int(v))
-
-
-def _num(fmt: str, v) -> str:
-    return "—" if v is None or pd.isna(v) else fmt.format(v)
 
 
 def _table(slide, rows: list[list[str]], widths: list[float]):

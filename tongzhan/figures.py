@@ -100,14 +100,26 @@ def target_years(_ctx: Context, path: str, version: str, today: date) -> list[in
         return sorted({*query(cur, "target_years")["year"].astype(int), today.year})
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def index_config(_ctx: Context, path: str, version: str, stamp: tuple | None) -> pd.DataFrame:
+    """data/index.csv (stamp: index_stamp(), so an edited file is read again); raises
+    index.ConfigError when the file cannot be used."""
+    return index.load_config(index.INDEX_CSV, _ctx.catalog)
+
+
 @st.cache_data(max_entries=64, show_spinner="正在计算综合指数…")
-def index_scores(_ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
-                 stamp: tuple | None) -> pd.DataFrame:
-    """index.scores of region's units at level, by data/index.csv (stamp: its mtime and size, so
-    an edited file is read again); raises index.ConfigError when the file cannot be used."""
-    config = index.load_config(index.INDEX_CSV, _ctx.catalog)
+def index_breakdown(_ctx: Context, path: str, version: str, region: str, level: int,
+                    period_key: str, stamp: tuple | None) -> pd.DataFrame:
+    """index.breakdown of region's units at level by data/index.csv."""
+    config = index_config(_ctx, path, version, stamp)
     with cursor(_ctx.con) as cur:
-        return index.scores(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
+        return index.breakdown(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
+
+
+def index_scores(ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
+                 stamp: tuple | None) -> pd.DataFrame:
+    """The ranking of index_breakdown (index.totals)."""
+    return index.totals(index_breakdown(ctx, path, version, region, level, period_key, stamp))
 
 
 def index_stamp() -> tuple | None:

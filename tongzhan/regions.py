@@ -92,6 +92,11 @@ class Tree:
         self.at_level(code, level)
         return self._depths[(code, level)]
 
+    def child_level(self, code: str) -> int | None:
+        """The administrative level of code's children (东莞市's are townships, 4), or None."""
+        kids = self.children(code)
+        return int(self.level[kids[0]]) if kids else None
+
     def ancestors(self, code: str) -> list[str]:
         """Root first, the region itself last."""
         out = []

@@ -10,6 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from . import targets
+from .targets import LIGHT_NAMES
 from .catalog import Catalog
 from .exports import Table, number_format, tables_xlsx
 from .fmt import scale
@@ -21,7 +22,6 @@ from .store import query
 from .trend import default_span, series
 
 SOURCE = "同心数据看板"
-LIGHT_NAMES = {"green": "绿", "amber": "黄", "red": "红"}
 # Characters Windows forbids in file names (and control characters).
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
@@ -77,8 +77,8 @@ def take(con, tree: Tree, catalog: Catalog, region: str, period: Period,
     like the pages do); indicator_id defaults to the first headline indicator."""
     ind = catalog[indicator_id or catalog.headline()[0]]
     shown = view_period(con, tree, region, period)
-    has_children = bool(tree.children(region))
-    level = tree.level[region] + 1 if has_children else None
+    level = tree.child_level(region)   # 东莞市: its children are townships
+    has_children = level is not None
     return Snapshot(
         region=region, region_name=tree.full_name(region), short_name=tree.name[region],
         period=shown, indicator_id=ind.id, indicator_name=ind.name_zh, unit=ind.unit,

@@ -206,8 +206,8 @@ def level_picker(tree: Tree, region: str) -> int | None:
     levels = league.levels_below(tree, region)
     if not levels:
         return None
-    default = str(tree.level[tree.children(region)[0]]) if tree.children(region) else None
-    chosen = kept("level", lambda v: v.isdigit() and int(v) in levels, default or str(levels[0]))
+    default = tree.child_level(region) or levels[0]
+    chosen = kept("level", lambda v: v.isdigit() and int(v) in levels, str(default))
     st.session_state["level"] = int(chosen)
     st.sidebar.selectbox("排名单位", levels, key="level", format_func=LEVEL_NAMES.get,
                          on_change=lambda: keep("level", str(st.session_state["level"])))
