@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +61,7 @@ PERIODS = ["2026-10", "2026"]
 TRENDS = [("000000", "funds_raised"), ("420300", "funds_raised"), ("420300", "village_org_coverage"),
           ("420302001", "funds_raised")]
 BUDGET_MS, ALL_TOWNSHIPS_MS, BUDGET_RATIO, PANDAS_RATIO = 50.0, 150.0, 1.3, 20.0
+EXPORT_MS = 5000.0   # issue 11: a city's deck
 STATEMENT_MS: list[float] = []
 
 
@@ -180,6 +183,94 @@ def same(pkg: pd.DataFrame, ref: pd.DataFrame, what: str) -> None:
 
 
 # ------------------------------------------------------------------------------------- main
+@dataclass
+class Bench:
+    con: object
+    tree: Tree
+    cat: Catalog
+    fr: Frames
+    repeat: int
+
+
+def med(x) -> float:
+    return float(np.median(x))
+
+
+def p95(x) -> float:
+    return float(np.percentile(x, 95))
+
+
+def limit(region: str, level: int) -> float:
+    return ALL_TOWNSHIPS_MS if (region, level) == ("000000", 4) else BUDGET_MS
+
+
+def league_rows(b: Bench) -> list[dict]:
+    """The league tables, beside hand SQL and pandas at township level (checked equal first)."""
+    rows = []
+    for (region, level), pk, ind in itertools.product(LEAGUES, PERIODS, INDICATORS):
+        p, what = Period.parse(pk), f"排名 {b.tree.name[region]} L{level} {pk} {ind}"
+        pkg = lambda: league(b.con, b.tree, b.cat, region, ind, p, level)   # noqa: E731
+        t = timings(pkg, b.repeat)
+        row = {"what": what, "pkg med": med(t), "pkg p95": p95(t), "limit": limit(region, level)}
+        if level == 4:
+            hand = lambda: hand_league(b.con, b.cat, region, ind, p)   # noqa: E731
+            pand = lambda: pandas_league(b.fr, b.cat, region, ind, p)   # noqa: E731
+            same(pkg(), hand(), what + " hand")
+            same(pkg(), pand(), what + " pandas")
+            row.update({"hand med": med(timings(hand, b.repeat)),
+                        "pandas med": med(timings(pand, max(3, b.repeat // 3), warm=1))})
+        rows.append(row)
+        print(f"  {what:48} " + "  ".join(f"{k} {v:7.1f}" for k, v in row.items()
+                                          if k not in ("what", "limit")), flush=True)
+    return rows
+
+
+def timed_rows(b: Bench, cases: list[tuple[str, object, float]], n: int) -> list[dict]:
+    """One row per (what, call, limit): the call's median and p95 of n runs."""
+    rows = []
+    for what, fn, most in cases:
+        t = timings(fn, n, warm=1)
+        rows.append({"what": what, "pkg med": med(t), "pkg p95": p95(t), "limit": most})
+        print(f"  {what:48} pkg med {med(t):7.1f}  pkg p95 {p95(t):7.1f}", flush=True)
+    return rows
+
+
+def index_and_target_rows(b: Bench) -> list[dict]:
+    config, p = index.load_config(index.INDEX_CSV, b.cat), Period.parse("2026-10")
+    cases = [(f"综合指数 {b.tree.name[r]} L{lv} 2026-10",
+              lambda r=r, lv=lv: index.scores(b.con, b.tree, b.cat, config, r, lv, p), limit(r, lv))
+             for r, lv in LEAGUES]
+    for r in ("000000", "420000", "420300"):
+        cases += [(f"目标 各下级 {b.tree.name[r]} 2026",
+                   lambda r=r: targets.completion(b.con, b.tree, b.cat, r, 2026, by="children"), BUDGET_MS),
+                  (f"目标 红灯清单 {b.tree.name[r]} 2026",
+                   lambda r=r: targets.red_units(b.con, b.tree, b.cat, r, 2026), BUDGET_MS)]
+    return timed_rows(b, cases, max(3, b.repeat // 2))
+
+
+def export_rows(b: Bench) -> list[dict]:
+    p = Period.parse("2026-10")
+    cases = [(f"导出 {what} {b.tree.name[r]} 2026-10", lambda r=r, fn=fn: fn(r), EXPORT_MS)
+             for r in ("420300", "420000", "000000")
+             for what, fn in (("PPT", lambda r: deck(b.con, b.tree, b.cat, r, p)),
+                              ("Excel", lambda r: workbook(take(b.con, b.tree, b.cat, r, p))),
+                              ("PNG", lambda r: png(take(b.con, b.tree, b.cat, r, p))))]
+    return timed_rows(b, cases, 3)
+
+
+def trend_rows(b: Bench) -> list[tuple]:
+    """Per trend: the whole call's median, and the p95 and count of its statements."""
+    out, span = [], Period.parse("2024-11~2026-10")
+    for region, ind in TRENDS:
+        STATEMENT_MS.clear()
+        t = timings(lambda: series(b.con, b.tree, b.cat, region, ind, span), max(3, b.repeat // 2))
+        stmts = np.array(STATEMENT_MS)
+        out.append((f"趋势 {b.tree.name[region]} {ind} 24 个月", med(t), p95(stmts), len(stmts)))
+        print(f"  {out[-1][0]:48} call med {med(t):7.1f} ms  statement p95 {p95(stmts):6.1f} ms "
+              f"({len(stmts)} statements)", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=10)
@@ -190,69 +281,15 @@ def main() -> None:
     add_targets(NATIONAL)
     con = store.connect(NATIONAL, read_only=True)
     print("load average at start", os.getloadavg(), flush=True)
-    tree, cat = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
-    fr = Frames(con)
-    med, p95 = (lambda x: float(np.median(x))), (lambda x: float(np.percentile(x, 95)))
-    rows = []
-    for region, level in LEAGUES:
-        for pk in PERIODS:
-            for ind in INDICATORS:
-                p = Period.parse(pk)
-                what = f"排名 {tree.name[region]} L{level} {pk} {ind}"
-                pkg = lambda: league(con, tree, cat, region, ind, p, level)   # noqa: E731
-                t_pkg = timings(pkg, a.repeat)
-                limit = ALL_TOWNSHIPS_MS if (region, level) == ("000000", 4) else BUDGET_MS
-                row = {"what": what, "pkg med": med(t_pkg), "pkg p95": p95(t_pkg), "limit": limit}
-                if level == 4:
-                    same(pkg(), hand_league(con, cat, region, ind, p), what + " hand")
-                    same(pkg(), pandas_league(fr, cat, region, ind, p), what + " pandas")
-                    t_hand = timings(lambda: hand_league(con, cat, region, ind, p), a.repeat)
-                    t_pd = timings(lambda: pandas_league(fr, cat, region, ind, p), max(3, a.repeat // 3), warm=1)
-                    row.update({"hand med": med(t_hand), "pandas med": med(t_pd)})
-                rows.append(row)
-                print(f"  {what:48} " + "  ".join(f"{k} {v:7.1f}" for k, v in row.items()
-                                                  if k not in ("what", "limit")), flush=True)
-    config = index.load_config(index.INDEX_CSV, cat)
-    for region, level in LEAGUES:
-        p = Period.parse("2026-10")
-        what = f"综合指数 {tree.name[region]} L{level} 2026-10"
-        t = timings(lambda: index.scores(con, tree, cat, config, region, level, p), max(3, a.repeat // 2))
-        rows.append({"what": what, "pkg med": med(t), "pkg p95": p95(t),
-                     "limit": ALL_TOWNSHIPS_MS if (region, level) == ("000000", 4) else BUDGET_MS})
-        print(f"  {what:48} pkg med {med(t):7.1f}  pkg p95 {p95(t):7.1f}", flush=True)
-    for region in ("000000", "420000", "420300"):
-        for what, fn in (("目标 各下级", lambda: targets.completion(con, tree, cat, region, 2026, by="children")),
-                         ("目标 红灯清单", lambda: targets.red_units(con, tree, cat, region, 2026))):
-            t = timings(fn, max(3, a.repeat // 3), warm=1)
-            rows.append({"what": f"{what} {tree.name[region]} 2026", "pkg med": med(t), "pkg p95": p95(t),
-                         "limit": BUDGET_MS})
-            print(f"  {rows[-1]['what']:48} pkg med {med(t):7.1f}  pkg p95 {p95(t):7.1f}", flush=True)
-    export_rows = []
-    for region in ("420300", "420000", "000000"):
-        p = Period.parse("2026-10")
-        for what, fn in (("PPT", lambda: deck(con, tree, cat, region, p)),
-                         ("Excel", lambda: workbook(take(con, tree, cat, region, p))),
-                         ("PNG", lambda: png(take(con, tree, cat, region, p)))):
-            t = timings(fn, 3, warm=1)
-            export_rows.append((f"导出 {what} {tree.name[region]} 2026-10", med(t)))
-            print(f"  {export_rows[-1][0]:48} med {med(t):7.1f} ms", flush=True)
-    trend_rows = []
-    for region, ind in TRENDS:
-        span = Period.parse("2024-11~2026-10")
-        STATEMENT_MS.clear()
-        t = timings(lambda: series(con, tree, cat, region, ind, span), max(3, a.repeat // 2))
-        stmts = np.array(STATEMENT_MS)
-        trend_rows.append((f"趋势 {tree.name[region]} {ind} 24 个月", med(t), p95(stmts), len(stmts)))
-        print(f"  {trend_rows[-1][0]:48} call med {med(t):7.1f} ms  statement p95 {p95(stmts):6.1f} ms "
-              f"({len(stmts)} statements)", flush=True)
+    b = Bench(con, Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all")),
+              Frames(con), a.repeat)
+    rows, exports, trends = league_rows(b) + index_and_target_rows(b), export_rows(b), trend_rows(b)
     con.close()
     print("load average at end", os.getloadavg())
-    verdicts(rows, trend_rows)
-    slow = max(export_rows, key=lambda r: r[1])
-    print(f"{'PASS' if slow[1] <= 5000 else 'FAIL'}  导出 PPT/Excel/PNG ≤ 5 s：最慢 {slow[1] / 1000:.2f} s（{slow[0]}）")
+    verdicts(rows, exports, trends)
 
 
-def verdicts(rows: list[dict], trend_rows: list[tuple]) -> None:
+def verdicts(rows: list[dict], exports: list[dict], trend_rows: list[tuple]) -> None:
     ok = lambda c: "PASS" if c else "FAIL"   # noqa: E731
     over = [r for r in rows if r["pkg p95"] > r["limit"]]
     worst = max(rows, key=lambda r: r["pkg p95"] / r["limit"])
@@ -267,6 +304,9 @@ def verdicts(rows: list[dict], trend_rows: list[tuple]) -> None:
     worst = max(trend_rows, key=lambda r: r[2])
     print(f"{ok(worst[2] <= BUDGET_MS)}  趋势 每条查询 p95 ≤ {BUDGET_MS:.0f} ms：最慢 {worst[2]:.1f} ms（{worst[0]}；"
           f"整页调用 {worst[1]:.0f} ms，{worst[3]} 条查询）")
+    slow = max(exports, key=lambda r: r["pkg med"])
+    print(f"{ok(slow['pkg med'] <= EXPORT_MS)}  导出 PPT/Excel/PNG ≤ {EXPORT_MS / 1000:.0f} s：最慢 "
+          f"{slow['pkg med'] / 1000:.2f} s（{slow['what']}）")
 
 
 if __name__ == "__main__":

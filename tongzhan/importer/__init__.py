@@ -91,20 +91,19 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
     while body and all(_is_blank(v) for v in body[-1]):
         body.pop()
     try:
-        targets, default_period = _targets_of(columns, default_period)
+        parser = _Parser(catalog, vocab, _Regions(tree, scope), today, *_file_period(columns, default_period),
+                         allow_subtotals, sheet_unit=_unit_note(grid[:header_rows[0]]))
+        if parser.default_period and (why := parser.period_problem(parser.default_period)):
+            raise ValueError(f"所选期间无效：{why}")
     except ValueError as e:
         return file_problem(str(e), sheet_name)
-    parser = _Parser(catalog, vocab, _Regions(tree, scope), today, default_period, allow_subtotals,
-                     sheet_unit=_unit_note(grid[:header_rows[0]]), targets=targets)
-    if default_period and (why := parser.period_problem(default_period)):
-        return file_problem(f"所选期间无效：{why}", sheet_name)
     parser.role = defaultdict(list)
     cells = _Cells(body, len(columns))
     for c in parser.settle_columns(columns, cells, header_row):
         parser.role[c.spec.role].append(c)
     layout = parser.layout
 
-    missing = _missing_parts(parser, body, default_period)
+    missing = _missing_parts(parser, body, parser.default_period)
     if missing:
         problems = [Problem(None, None, m + "。") for m in missing] + parser.problems
         return _empty_result(capped(problems), layout, sheet_name)
@@ -140,27 +139,27 @@ def _result(parser: _Parser, f: pd.DataFrame, catalog: Catalog, sheet_name: str 
         allow_subtotals=allow_subtotals, kind="targets" if parser.targets else "facts")
 
 
-def _targets_of(columns: list, default_period):
-    """(whether the columns are targets, the file's period): a period named by the target
+def _file_period(columns: list, default_period):
+    """(the whole file's period, whether the columns are targets): a period named by the target
     headers (2026年目标) is the whole file's. ValueError (Chinese) for targets beside actual
     values, headers naming different periods, or one other than the chosen period."""
     marked = [c for c in columns if c.spec and c.spec.target]
     if not marked:
-        return False, default_period
+        return default_period, False
     if plain := [c for c in columns if c.spec and c.spec.role in ("measure", "value") and not c.spec.target]:
         raise ValueError(f"「{marked[0].label}」是目标值，「{plain[0].label}」是实际数：目标值与实际数请分两个文件上传。")
     named = sorted({c.spec.period for c in marked if c.spec.period})
     if len(named) > 1:
         raise ValueError(f"目标列的表头写了不同的期间（{'、'.join(named)}）：一份文件请只填一个期间，或加一列「期间」。")
     if not named:
-        return True, default_period
+        return default_period, True
     try:
         period = parse_period(named[0])
     except ValueError as e:
         raise ValueError(f"表头「{marked[0].label}」中的期间无效：{e}") from None
     if default_period is not None and default_period != period:
         raise ValueError(f"所选期间「{default_period.label}」与表头「{marked[0].label}」的期间不一致：请只用其中一个。")
-    return True, period
+    return period, True
 
 
 class _NoTable(Exception):

@@ -23,9 +23,9 @@ class _Parser(_Columns, _Rows, _Checks):
     regions: _Regions
     today: dt.date
     default_period: Period | None
+    targets: bool           # a file of targets (目标值): years or quarters, ratios allowed, no cross-row checks
     allow_subtotals: bool
     sheet_unit: str = ""    # 单位：万元 written above the header: the unit of plain numbers where it fits
-    targets: bool = False   # a file of targets (目标值): years or quarters, ratios allowed, no cross-row checks
     role: dict[str, list[_Column]] = field(default_factory=dict)   # settled columns by role
     problems: list[Problem] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
