@@ -85,7 +85,8 @@ def show_trend() -> None:
 
 def show_league() -> None:
     level = tree.child_level(code)
-    table = figures.league_table(ctx, ctx.path, ctx.version, code, indicator, shown.key, level, None)
+    table = figures.league_table(ctx, ctx.path, ctx.version, code, indicator, ui.chosen_period(period).key,
+                                 level, None)   # as chosen: the period before is then like for like
     ranked = table.dropna(subset=["rank"]).head(LEAGUE_ROWS)
     out = pd.DataFrame({
         "名次": ranked["rank"], "区域": ranked["region_name"], "上级": ranked["parent_name"],

@@ -130,3 +130,13 @@ def test_present_flag_switches_any_page(app):
     assert at.query_params["slide"] == "3" and at.query_params["region"] == SHIYAN
     assert len(at.get("plotly_chart")) == 1     # 趋势: one chart, no KPI cards
     assert not at.metric
+
+
+def test_league_slide_compares_like_for_like(app):
+    """2026 cut at October: a stock's ranks compare with the end of 2025, a flow's with January to
+    October 2025 (periods.comparable of the period as chosen, not of the cut one)."""
+    for ind, before in (("village_org_coverage", "上期：2025年）"), ("funds_raised", "上期：2025年1月—2025年10月）")):
+        at = app("pages/present.py", region=SHIYAN, period="2026", ind=ind, slide="4")
+        assert not at.exception
+        note = next(h.proto.body for h in at.get("html") if "上期" in h.proto.body)
+        assert before in note, note
