@@ -2,6 +2,7 @@
 server starts, so the dashboard holds it from then on, not only from the first visit: a command
 line write (python -m tongzhan import/undo) then always says the dashboard has it, instead of
 working until someone opens a page and failing after."""
+import logging
 from contextlib import asynccontextmanager
 
 import streamlit as st
@@ -11,7 +12,15 @@ from tongzhan import ui
 
 @asynccontextmanager
 async def lifespan(_app):
-    ui.open_at_start()
+    # The caches are filled outside any page run: Streamlit warns "missing ScriptRunContext"
+    # once per cached call, which says nothing to whoever reads the console.
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        ui.open_at_start()
+    finally:
+        quiet.setLevel(level)
     yield
 
 
