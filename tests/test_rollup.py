@@ -521,3 +521,8 @@ def test_regions_of_a_level_at_any_depth(con, tree, catalog):
     # A city's townships, one depth only.
     assert at_level(con, tree, catalog, SHIYAN, "funds_raised", "2026Q1", 4) == pytest.approx(
         {T1: 1.0, T2: 2.0, T3: 3.0})
+    # Cities of 湖北省, all at depth 2 beside 仙桃市 (a county at the same depth): 十堰市 1 + 2 + 3
+    # + 10 + 100 = 116 only; 仙桃市's 5.5 is no city's figure (it was put in the last city's row).
+    assert at_level(con, tree, catalog, HUBEI, "funds_raised", "2026Q1", 2) == pytest.approx({SHIYAN: 116.0})
+    rows = rollup.at_level(con, tree, catalog, COUNTRY, ["funds_raised"], Period.parse("2026Q1"), 2)
+    assert list(rows["region_code"]) == [SHIYAN]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
@@ -12,7 +13,7 @@ from .fmt import fmt_value, is_missing
 from .overview import view_period
 from .periods import Period, comparable
 from .regions import LEVEL_NAMES, Tree
-from .rollup import at_level, level_table
+from .rollup import at_level, level_table, positions
 from .store import cursor
 
 RANK_COLUMNS = ["rank", "region_code", "region_name", "parent_name", "value", "numerator",
@@ -60,12 +61,12 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
         now, then = pool.map(lambda p: _values(con, tree, catalog, region, indicator_id, p, level, per),
                              [shown, before])
     now, then = _ranked(level_table(tree, region, level, now)), _ranked(then)
-    codes = now["region_code"].tolist()   # (lists and dicts: pandas' arrow strings map slowly)
-    prev = dict(zip(then["region_code"].tolist(), then["rank"]))
-    now["prev_rank"] = pd.array([prev.get(c) for c in codes], dtype="Int64")
+    prev = np.full(len(now), np.nan)   # now's rows are the level's regions in tree order
+    prev[positions(then["region_code"], now["region_code"])] = then["rank"].to_numpy(float, na_value=np.nan)
+    now["prev_rank"] = pd.array(prev, dtype="Int64")
     now["rank_change"] = now["prev_rank"] - now["rank"]
-    now["parent_code"] = parents = [tree.parent[c] for c in codes]
-    now["parent_name"] = [tree.name[c] for c in parents]
+    units = tree.level_frame(region, level)
+    now["parent_code"], now["parent_name"] = units["parent_code"], units["parent_name"]
     now = now.sort_values("rank", na_position="last", kind="stable", ignore_index=True)   # ties in tree order
     now.attrs.update(period=shown, before=before, unit=unit_of(catalog, indicator_id, per))
     return now[RANK_COLUMNS + ["rank_change", "parent_code", "units", "carried_units",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 ROOT_CODE = "000000"
@@ -60,6 +61,7 @@ class Tree:
         self._children: dict[str, list[str]] = {}
         self._at_level: dict[tuple[str, int], list[str]] = {}
         self._depths: dict[tuple[str, int], list[int]] = {}
+        self._level_frames: dict[tuple[str, int], pd.DataFrame] = {}
         for code, par in zip(codes, parents):
             if par is not None:
                 self._children.setdefault(par, []).append(code)
@@ -83,14 +85,28 @@ class Tree:
                     found.append(c)
                 elif self.level[c] < level:
                     todo.extend(reversed(self.children(c)))
-            self._at_level[key] = found
+            # depths first: another thread that finds the key in _at_level reads them at once
             self._depths[key] = sorted({int(self.depth[c]) for c in found})
+            self._at_level[key] = found
         return self._at_level[key]
 
     def depths_at_level(self, code: str, level: int) -> list[int]:
         """The tree depths at which the regions of at_level(code, level) sit."""
         self.at_level(code, level)
         return self._depths[(code, level)]
+
+    def level_frame(self, code: str, level: int) -> pd.DataFrame:
+        """at_level(code, level) as a frame (kept: league tables of 38,723 townships read it on
+        every view): region_code, region_name, depth, parent_code, parent_name."""
+        key = (code, level)
+        if key not in self._level_frames:
+            codes = self.at_level(code, level)
+            parents = [self.parent[c] for c in codes]
+            self._level_frames[key] = pd.DataFrame({
+                "region_code": codes, "region_name": [self.name[c] for c in codes],
+                "depth": np.array([self.depth[c] for c in codes], dtype=int),
+                "parent_code": parents, "parent_name": [self.name[c] for c in parents]})
+        return self._level_frames[key]
 
     def child_level(self, code: str) -> int | None:
         """The administrative level of code's children (东莞市's are townships, 4), or None."""

@@ -82,11 +82,11 @@ def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     """compute() for the regions of administrative `level` in region's subtree (tree.at_level):
     one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3).
     Fetched as frames: 38,723 townships are too many rows for tuples."""
-    codes, depths = tree.at_level(region, level), tree.depths_at_level(region, level)
+    depths = tree.depths_at_level(region, level)
     parts = [p for d in depths for p in _compute(con, tree, catalog, region, indicator_ids, period,
                                                  d, fetch=_fetch_frame) if len(p)]
-    if len(depths) > 1:   # other regions at a shared depth: 十堰市 beside 仙桃市
-        parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]
+    codes = tree.level_frame(region, level)["region_code"]   # not the other regions at those
+    parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]   # depths: 仙桃市 beside 十堰市
     if not parts:
         return _frame(COLUMNS, [])
     out = pd.concat(parts, ignore_index=True)
@@ -161,18 +161,18 @@ def level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.
     """indicator_table's rows for every region of the level, from at_level's rows of one
     indicator: placed by position into arrays (38,723 townships; pandas' reindex on arrow
     strings took ~20 ms)."""
-    targets = tree.at_level(region, level)
-    at = positions(found["region_code"], targets)
-    out = {"region_code": targets, "region_name": [tree.name[t] for t in targets]}
+    units = tree.level_frame(region, level)
+    at = positions(found["region_code"], units["region_code"])
+    out = {"region_code": units["region_code"], "region_name": units["region_name"]}
     for c in COLUMNS[2:]:   # numbers as floats (counts then Int64), the oldest period's dates as datetime64
         kind = "float" if c in _FLOATS or c in _COUNTS else "datetime64[us]"
-        col = np.full(len(targets), np.nan, dtype=kind)
+        col = np.full(len(units), np.nan, dtype=kind)
         col[at] = (found[c] if kind == "float" else pd.to_datetime(found[c])).to_numpy(kind)
         out[c] = pd.array(col, dtype="Int64") if c in _COUNTS else col
     return pd.DataFrame(out)
 
 
-def positions(values: pd.Series, keys: list[str]) -> np.ndarray:
+def positions(values: pd.Series, keys) -> np.ndarray:
     """The position of each value in keys, -1 where absent: a hash lookup in Arrow (a dict in
     Python or pandas' get_indexer on arrow strings: ~0.1 s for 400,000 values)."""
     found = pc.index_in(pa.array(values, type=pa.string()), value_set=pa.array(keys, type=pa.string()))
