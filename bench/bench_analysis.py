@@ -75,7 +75,7 @@ def _timed(fetch):
     return run
 
 
-rollup.rows, rollup.arrow_frame = _timed(rollup.rows), _timed(rollup.arrow_frame)
+rollup.rows, rollup.arrow_table = _timed(rollup.rows), _timed(rollup.arrow_table)
 
 
 def timings(fn, n: int, warm: int = 2) -> np.ndarray:

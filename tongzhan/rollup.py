@@ -23,11 +23,13 @@ from . import buckets
 from .catalog import Catalog
 from .periods import Period, due_end, months_before
 from .regions import MAX_DEPTH, Tree
-from .store import arrow_frame, rows
+from .store import arrow_table, rows
 
 COLUMNS = ["region_code", "indicator_id", "value", "numerator", "denominator", "units",
            "carried_units", "excluded_units", "oldest_start", "oldest_end"]
 _FLOATS, _COUNTS = COLUMNS[2:5], COLUMNS[5:8]
+_SCHEMA = pa.schema([(c, pa.string()) for c in COLUMNS[:2]] + [(c, pa.float64()) for c in _FLOATS]
+                    + [(c, pa.int64()) for c in _COUNTS] + [(c, pa.date32()) for c in COLUMNS[8:]])
 
 
 def compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
@@ -89,14 +91,15 @@ def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]   # depths: 仙桃市 beside 十堰市
     if not parts:
         return _frame(COLUMNS, [])
-    out = pd.concat(parts, ignore_index=True)
-    return out.astype({**dict.fromkeys(_FLOATS, float), **dict.fromkeys(_COUNTS, "Int64")})
+    return pd.concat(parts, ignore_index=True)
 
 
 def _fetch_frame(con, name: str, **params) -> pd.DataFrame:
-    out = arrow_frame(con, name, **params)
-    out.columns = COLUMNS
-    return out
+    """A roll-up statement's rows as a frame of COLUMNS, typed in Arrow (a flow's counts are
+    NULL): parts then concatenate as they are (pandas' astype from objects took 0.3 s for
+    38,723 townships × 11 indicators)."""
+    table = arrow_table(con, name, **params).rename_columns(COLUMNS).cast(_SCHEMA)
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
 
 
 def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],

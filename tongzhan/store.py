@@ -169,11 +169,10 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(sql(name), params or None).df()
 
 
-def arrow_frame(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """queries/<name>.sql as a frame by way of Arrow: for results of tens of thousands of rows
-    (every township), ~6 ms faster than query()'s .df() (bench/bench_analysis.py)."""
-    table = con.sql(sql(name), params=params or None).to_arrow_table()
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)   # counts with NULLs stay integers
+def arrow_table(con: duckdb.DuckDBPyConnection, name: str, **params) -> pa.Table:
+    """queries/<name>.sql as an Arrow table: for results of tens of thousands of rows (every
+    township), faster than query()'s .df() (bench/bench_analysis.py)."""
+    return con.sql(sql(name), params=params or None).to_arrow_table()
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[tuple]:
