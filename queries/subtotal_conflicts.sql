@@ -50,10 +50,15 @@ stock_links AS (SELECT DISTINCT l.*, nf.indicator_id FROM links l JOIN nf ON nf.
 series_keys AS (
     SELECT file_code AS code, indicator_id FROM stock_links UNION SELECT other, indicator_id FROM stock_links
 ),
-series AS (   -- the stocks of the linked units after the upload: stored ("row" NULL) and the file's
-    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, NULL::BIGINT AS "row"
+linked AS MATERIALIZED (   -- the linked units' stored stocks: found first (DuckDB otherwise
+                          -- joined all facts with the file before it kept the linked units')
+    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, f.months
     FROM facts f
     SEMI JOIN series_keys k ON k.code = f.region_code AND k.indicator_id = f.indicator_id
+),
+series AS (   -- the stocks of the linked units after the upload: stored ("row" NULL) and the file's
+    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, NULL::BIGINT AS "row"
+    FROM linked f
     ANTI JOIN new_facts n ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
                          AND n.period_start = f.period_start AND n.months = f.months
     UNION ALL
