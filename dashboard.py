@@ -13,16 +13,18 @@ PRESENT = st.Page("pages/present.py", title="汇报模式", icon=":material/slid
 # has on screen (plotly draws its charts for that width) and is zoomed to the paper's 277 mm
 # (1047 px), so charts print whole and scaled; a table with a static twin (ui.print_table) prints
 # the twin, every row, instead of st.dataframe's canvas (which shows only the rows in view).
+# Hidden on screen by their containers' keys: a rule like `:has(.print-only)` (any descendant)
+# made Chromium redo its style work as the page was built, ~1 s before the first card showed.
 PRINT_CSS = """
-[data-testid="stElementContainer"]:has(.print-only), [data-testid="stElementContainer"]:has(#print-fit) {display: none}
+[data-testid="stLayoutWrapper"]:has(> .st-key-print-only), [data-testid="stLayoutWrapper"]:has(> .st-key-print-fit) {display: none}
 @media print {
   @page {size: A4 landscape; margin: 10mm}
   header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], .stDownloadButton,
   .stButton:not(:has([data-testid="stBaseButton-tertiary"])), .stSelectbox, .stMultiSelect,
-  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ * .print-only)
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ * > .st-key-print-only)
   {display: none !important}
-  [data-testid="stElementContainer"]:has(.print-only) {display: block}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-print-only) {display: block}
   .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {position: static !important;
     overflow: visible !important; height: auto !important}
   [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: none !important;
@@ -34,7 +36,7 @@ PRINT_CSS = """
   .print-only .num {text-align: right}
 }"""
 # Remembers the main column's width on screen (--screen-width) for the print zoom above.
-PRINT_FIT_JS = """<span id="print-fit"></span><script>
+PRINT_FIT_JS = """<script>
 (() => {
   const measure = () => {
     const main = document.querySelector('[data-testid="stMainBlockContainer"]');
@@ -63,6 +65,7 @@ if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  
 st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}" + PRINT_CSS + "</style>")
-st.html(PRINT_FIT_JS, unsafe_allow_javascript=True)
+with st.container(key="print-fit"):
+    st.html(PRINT_FIT_JS, unsafe_allow_javascript=True)
 ui.follow_new_data()
 nav.run()

@@ -383,7 +383,12 @@ def target_period_picker(years: list[int], default: int) -> tuple[int, int | Non
     return st.session_state["target_year"], QUARTERS[st.session_state["target_quarter"]]
 
 
+# The key of print_table's container (CSS class st-key-print-only, hidden on screen: dashboard.py).
+PRINT_ONLY = "print-only"
+
+
 def print_table(frame) -> None:
     """A static twin of the st.dataframe just above it (a DataFrame or a Styler), hidden on
     screen and printed in its place with every row: the canvas grid prints only the rows in view."""
-    st.html(f'<div class="print-only">{present.table_html(getattr(frame, "data", frame))}</div>')
+    with st.container(key=PRINT_ONLY):
+        st.html(f'<div class="print-only">{present.table_html(getattr(frame, "data", frame))}</div>')
