@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tongzhan import exports, figures, ui
-from tongzhan.league import PER, per_options, value_text
+from tongzhan.league import PER, first_and_last, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
 from tongzhan.regions import LEVEL_NAMES
@@ -46,15 +46,14 @@ if ranked.empty:
 st.caption(f"{len(ranked):,} 个{LEVEL_NAMES[level]}有数据，共 {len(table):,} 个；名次变化与{before.label}相比"
            f"（{'同样月数' if ind.kind == 'flow' else '期末数'}），并列同名次。")
 
-codes = ranked["region_code"].tolist()
-top, bottom = set(codes[:n]), set(codes[max(n, len(codes) - n):])
+top, bottom = first_and_last(ranked, n)
 bars = ranked[ranked["region_code"].isin(top | bottom)]
 fig = go.Figure(go.Bar(
     y=[f"{r.rank}. {plot_text(r.region_name)}" for r in bars.itertuples()], x=bars["value"].tolist(),
     orientation="h", text=[value_text(v, catalog, indicator, per) for v in bars["value"]], textposition="outside", cliponaxis=False,
     marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
     hovertemplate="%{y}<br>%{text}<extra></extra>"))
-fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{len(top)}名（绿）与后{len(bottom)}名（红）"),
+fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{n}名（绿）" + (f"与后{n}名（红）" if bottom else "")),
                   height=120 + 28 * len(bars), margin=dict(t=60, b=40, l=10, r=60),
                   yaxis_autorange="reversed", font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
 value_axis(fig, bars["value"], ind.unit, axis="x")

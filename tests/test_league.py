@@ -9,7 +9,7 @@ import pytest
 
 from facts import add, fact
 from test_cli import assert_user_error, run
-from tongzhan.league import RANK_COLUMNS, league, value_text
+from tongzhan.league import RANK_COLUMNS, first_and_last, league, value_text
 from tongzhan.periods import Period
 
 SHIYAN, MAOJIAN, GUANGDONG, DONGGUAN = "420300", "420302", "440000", "441900"
@@ -49,6 +49,21 @@ def test_ties_share_a_rank_and_rank_changes(con, schema_db):
     assert len(t) == len(tree.at_level(SHIYAN, TOWNSHIP)) and t["rank"].isna().sum() == len(t) - 4
     assert t.set_index("region_code").loc[Z1, "parent_name"] == "张湾区"
     assert t.attrs["before"] == Period.parse("2026-09")
+
+
+def test_first_and_last_marks_share_ties():
+    def marks(ranks, n):
+        t = pd.DataFrame({"rank": ranks, "region_code": [f"r{i}" for i in range(len(ranks))]})
+        first, last = first_and_last(t, n)
+        return sorted(first), sorted(last)
+    assert marks([1, 2, 3, 4, 5, 6, 7, 8], 3) == (["r0", "r1", "r2"], ["r5", "r6", "r7"])
+    # 8 regions all at 100 %: all first, none last (竹溪县 was marked last at rank 1)
+    assert marks([1] * 8, 5) == ([f"r{i}" for i in range(8)], [])
+    # ties at both cuts share the mark: ranks 1 2 2 4 5 5 5 → first 2: 1 2 2; last 2: 5 5 5
+    assert marks([1, 2, 2, 4, 5, 5, 5], 2) == (["r0", "r1", "r2"], ["r4", "r5", "r6"])
+    # fewer regions than 2n: no region is both
+    assert marks([1, 2, 3], 2) == (["r0", "r1"], ["r2"])
+    assert marks([], 5) == ([], [])
 
 
 def test_a_year_in_progress_is_compared_like_for_like(con, schema_db):

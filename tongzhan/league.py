@@ -73,6 +73,19 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
                                "excluded_units"]]
 
 
+def first_and_last(ranked: pd.DataFrame, n: int) -> tuple[set[str], set[str]]:
+    """The region codes marked as the first n and the last n of ranked rows (best first): ties
+    share the mark (rank ≤ n is among the first; among the last: ranked at or below the n-th
+    from the end), and no region is marked last while it ties with one of the first (8 regions
+    all at 100 % are all first, none last)."""
+    ranks, codes = ranked["rank"].to_numpy(int), ranked["region_code"].to_numpy()
+    if not len(ranks):
+        return set(), set()
+    first = ranks <= n
+    last = (ranks >= ranks[max(0, len(ranks) - n)]) & (ranks > (ranks[first].max() if first.any() else 0))
+    return set(codes[first]), set(codes[last])
+
+
 def value_text(v, catalog: Catalog, indicator_id: str, per: str | None) -> str:
     """A ranked value as labels show it: 15.61万元, 3.00万元/村(社区)."""
     unit = catalog[indicator_id].unit
