@@ -156,6 +156,7 @@ def test_scores_own_value_over_townships(con, tree, catalog):
         (MAOJIAN, 80, True, False, "", 0.5), (T3, 60, True, False, "", 0.25),
         (T5, 90, True, True, "", 0.25), (T1, 90, False, False, over, -1),
         (T2, 70, False, False, over, -1), (T6, 10, False, False, stale, -1)}
+    assert rows["region_code"].tolist() == [MAOJIAN, T3, T5, T1, T2, T6]   # counted first, by depth
     # the province: only 十堰市 is scored, so the same shares
     check(con, tree, catalog, HUBEI, s, "2026Q3", 77.5)
     # 茅箭区 itself: its own score alone
