@@ -101,13 +101,15 @@ def test_card_sources_match_cli_and_add_up(streamlit_server, demo_db, page, app_
 def test_bar_and_rank_row_open_sources(streamlit_server, page, app_ready):
     page.goto(f"{streamlit_server.url}/?region={SHIYAN}&ind=funds_raised&period=2025")
     app_ready(page, timeout=60_000)
-    page.get_by_role("button", name="查看来源").click()
+    page.get_by_role("radio", name="查看来源").click()
     app_ready(page)
     page.get_by_text("点击柱子查看该区域这个数字的数据来源").wait_for(timeout=15_000)
     index = page.evaluate("(c) => document.querySelector('.js-plotly-plot').data[0].customdata"
                           ".indexOf(c)", MAOJIAN)
     assert index >= 0
-    box = page.locator(".js-plotly-plot .barlayer .point").nth(index).bounding_box()
+    bar = page.locator(".js-plotly-plot .barlayer .point").nth(index)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("湖北省十堰市茅箭区 · 募集资金 · 2025年").wait_for(timeout=20_000)
