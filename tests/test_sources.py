@@ -265,3 +265,28 @@ def test_cli_sources_csv_and_json(db_file):
 ])
 def test_cli_sources_bad_input(db_file, args, message):
     assert_user_error(run("sources", *args, db=db_file), message)
+
+
+def test_dialog_table_and_excel_keep_user_text_as_text(con, tree, catalog):
+    """The dialog's table and its Excel file: Chinese headers, numbers as numbers, a file name or
+    uploader that looks like a formula stays text."""
+    import io
+
+    import openpyxl
+
+    from tongzhan import provenance_ui
+    add(con, [fact(T1, "assessment_score", "2026Q3", 90), fact(T3, "assessment_score", "2026Q2", 60)],
+        batch_id=4, file_name="=HYPERLINK(\"http://x\",\"点我\").xlsx", uploader="@SUM(A1)")
+    found = sources(con, tree, catalog, SHIYAN, "assessment_score", Period.parse("2026Q3"))
+    shown = provenance_ui.table(found, catalog, "assessment_score")
+    assert list(shown.columns) == ["区域", "代码", "层级", "期间", "数值", "单位", "权重", "沿用上期数", "是否计入",
+                                   "未计入原因", "批次", "文件", "上传人", "导入时间"]
+    # 茅箭区 (武当路 90) and 张湾区 (花果 60, carried a quarter): each half of 十堰市's 75
+    assert shown[["代码", "期间", "数值", "权重", "沿用上期数"]].values.tolist() == [
+        [T1, "2026年第三季度", 90, 0.5, ""], [T3, "2026年第二季度", 60, 0.5, "沿用"]]
+    ws = openpyxl.load_workbook(io.BytesIO(provenance_ui.xlsx(shown, catalog, "十堰市 · 数据来源"))).active
+    assert ws["A1"].value == "十堰市 · 数据来源" and ws["A2"].value == "区域"
+    cells = {ws.cell(2, c).value: ws.cell(3, c) for c in range(1, ws.max_column + 1)}
+    assert cells["文件"].value == "=HYPERLINK(\"http://x\",\"点我\").xlsx" and cells["文件"].data_type == "s"
+    assert cells["上传人"].value == "@SUM(A1)" and cells["上传人"].data_type == "s"
+    assert cells["数值"].value == 90 and cells["权重"].number_format == "0.00%"

@@ -60,7 +60,7 @@ def table(found: pd.DataFrame, catalog, indicator_id: str) -> pd.DataFrame:
 
 def xlsx(shown: pd.DataFrame, catalog, title: str) -> bytes:
     """The table as an .xlsx: numbers as numbers (each row in its unit's decimals), text as text."""
-    formats = {"数值": [exports.number_format(decimals(u)) for u in shown["单位"]], "权重": "0.0000"}
+    formats = {"数值": [exports.number_format(decimals(u)) for u in shown["单位"]], "权重": "0.00%"}
     return exports.tables_xlsx([exports.Table("数据来源", shown, formats)], title)
 
 
@@ -90,7 +90,8 @@ def dialog(ctx: Context, region: str, indicator_id: str, period: Period) -> None
         return
     shown = table(found, catalog, indicator_id)
     st.dataframe(shown, hide_index=True, width="stretch", key="sources_table",
-                 column_config={"数值": st.column_config.NumberColumn(format="localized")})
+                 column_config={"数值": st.column_config.NumberColumn(format="localized"),
+                                "权重": st.column_config.NumberColumn(format="percent")})
     demo = data_info(ctx.path, ctx.version, date.today())["demo"]
     title = view_title(tree.full_name(region), period, demo, f"{ind.name_zh} · 数据来源 · {rule}")
     st.download_button(
