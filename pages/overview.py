@@ -39,7 +39,6 @@ if table["value"].notna().any():
     fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
     if show_sources:
         fig.update_traces(hovertemplate="%{x}<br>%{text}<extra>点击查看来源</extra>")
-    st.segmented_control("点击柱子", ["下钻", "查看来源"], default="下钻", key="bar_click")
     st.plotly_chart(fig, selection_mode="points", key=chart_key,
                     on_select=provenance_ui.on_pick(chart_key) if show_sources else "rerun")
     if (picked := provenance_ui.picked(chart_key)) and picked["points"]:
@@ -47,6 +46,7 @@ if table["value"].notna().any():
     st.caption(("点击柱子查看该区域这个数字的数据来源。" if show_sources else "点击柱子可下钻到该区域。") + (
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))
+    st.segmented_control("点击柱子", ["下钻", "查看来源"], default="下钻", key="bar_click")
 else:
     st.info(f"{md(tree.name[region])}的下级在{period.label}没有{ind.name_zh}数据。")
 
