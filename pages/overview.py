@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from tongzhan import figures, ui
+from tongzhan import figures, provenance_ui, ui
 from tongzhan.markup import md
 from tongzhan.overview import bar_figure
 from tongzhan.periods import Period
@@ -12,8 +12,9 @@ tree, catalog = ctx.tree, ctx.catalog
 info, region, period = ui.region_and_period(ctx)
 period = figures.view_period(ctx, region, period)   # like for like: cut at the region's newest data
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
-chart_key = f"bars_{region}_{indicator}_{period.key}"
-if points := ui.clicked_points(chart_key):   # a bar was clicked: go down before computing this view
+show_sources = st.session_state.get("bar_click") == "查看来源"   # else a click on a bar drills down
+chart_key = f"bars_{region}_{indicator}_{period.key}" + ("_sources" if show_sources else "")
+if not show_sources and (points := ui.clicked_points(chart_key)):   # a bar was clicked: go down before computing this view
     ui.go_to_region(points[0]["customdata"])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 figures.export_buttons(ctx, region, period, indicator)
@@ -27,6 +28,7 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     for line in (months, parts, row.note):
         if line:
             col.caption(line)
+    provenance_ui.button(col, ctx, region, row.indicator_id, period)
 
 ind = catalog[indicator]
 table = figures.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
@@ -35,10 +37,16 @@ if table.empty:
     st.stop()
 if table["value"].notna().any():
     fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
-    st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=chart_key)
-    st.caption("点击柱子可下钻到该区域。" + (
+    if show_sources:
+        fig.update_traces(hovertemplate="%{x}<br>%{text}<extra>点击查看来源</extra>")
+    st.plotly_chart(fig, selection_mode="points", key=chart_key,
+                    on_select=provenance_ui.on_pick(chart_key) if show_sources else "rerun")
+    if (picked := provenance_ui.picked(chart_key)) and picked["points"]:
+        provenance_ui.dialog(ctx, picked["points"][0]["customdata"], indicator, period)
+    st.caption(("点击柱子查看该区域这个数字的数据来源。" if show_sources else "点击柱子可下钻到该区域。") + (
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))
+    st.segmented_control("点击柱子", ["下钻", "查看来源"], default="下钻", key="bar_click")
 else:
     st.info(f"{md(tree.name[region])}的下级在{period.label}没有{ind.name_zh}数据。")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tongzhan import exports, figures, ui
+from tongzhan import exports, figures, provenance_ui, ui
 from tongzhan.league import PER, first_and_last, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
@@ -75,7 +75,12 @@ out["代码"] = table["region_code"]
 colour = {c: "background-color: #e8f5e9" for c in top} | {c: "background-color: #fdecea" for c in bottom}
 styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=1).format(
     {value_col: lambda v: "—" if pd.isna(v) else f"{v:,.2f}"})
-st.dataframe(styled, hide_index=True, width="stretch")
+rows_key = f"rank_rows_{region}_{indicator}_{level}_{shown.key}"
+st.caption("点击表格左侧选中一行，可查看该单位这个数字的数据来源。")
+st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+             on_select=provenance_ui.on_pick(rows_key))
+if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
+    provenance_ui.dialog(ctx, out["代码"].iloc[picked["rows"][0]], indicator, shown)
 ui.print_table(out)
 sheet = exports.Table("排名", out, {value_col: exports.number_format(decimals(ind.unit))})
 st.download_button(

@@ -15,13 +15,14 @@ def fact(region, indicator, period, value=1.0):
     return (region, indicator, p.start, p.end, months, float(value))
 
 
-def add(con, rows, batch_id=1):
-    """Insert rows as one batch, in one transaction."""
+def add(con, rows, batch_id=1, file_name="t", uploader="t"):
+    """Insert rows as one batch (from that file, by that uploader), in one transaction."""
     df = pd.DataFrame(rows, columns=["region_code", "indicator_id", "period_start", "period_end",
                                      "months", "value"])
     df["months"] = df["months"].astype(int)
     con.execute("BEGIN")
-    store.execute(con, "insert_batch", batch_id=batch_id, file_name="t", sha256=None, uploader="t",
+    store.execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=None,
+                  uploader=uploader,
                   inserted=len(df), replaced=0, skipped=0, villages=0)
     build.add_facts(con, df, batch_id=batch_id)
     con.execute("COMMIT")

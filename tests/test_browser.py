@@ -36,7 +36,9 @@ def click_bar(page, code: str, name: str, app_ready, has_children: bool = True) 
     index = page.evaluate("(c) => document.querySelector('.js-plotly-plot').data[0].customdata"
                           ".indexOf(c)", code)
     assert index >= 0, f"no bar for {code}"
-    box = page.locator(".js-plotly-plot .barlayer .point").nth(index).bounding_box()
+    bar = page.locator(".js-plotly-plot .barlayer .point").nth(index)
+    bar.scroll_into_view_if_needed()   # a short bar may sit below the fold
+    box = bar.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(f"**region={code}**", timeout=15_000)
     if has_children:

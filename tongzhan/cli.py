@@ -1,5 +1,5 @@
 """Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | index
-| export | import | batches | undo."""
+| export | sources | import | batches | undo."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,7 @@ from .overview import KPI_COLUMNS, kpis
 from .periods import Period
 from .regions import LEVEL_NAMES, ROOT_CODE, Tree
 from .rollup import indicator_table
+from .sources import sources
 from .store import StoreError, connect, db_path, max_upload_bytes, query
 from .trend import GRAINS, series
 
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
     k.add_argument("--format", choices=["csv", "json"], default="csv")
     _analysis_parsers(sub)
+    _sources_parser(sub)
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
@@ -105,6 +107,21 @@ def _analysis_parsers(sub) -> None:
     e.add_argument("--out", required=True,
                    help="输出文件；给一个已有的文件夹时，文件名按内容生成，如 十堰市_募集资金_2026年10月.xlsx")
     e.add_argument("--indicator", help="图表和表格的指标 id（默认第一个重点指标）")
+
+
+def _sources_parser(sub) -> None:
+    s = sub.add_parser("sources", help="数据来源：一个数字由哪些上报数据构成（期间、批次、文件、上传人、时间、是否沿用）")
+    s.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    s.add_argument("--indicator", required=True, help="指标 id，如 funds_raised")
+    s.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10（按给出的期间计算，不截取）")
+    s.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def run_sources(args) -> None:
+    with reading(args) as (con, tree, catalog):
+        table = sources(con, tree, catalog, args.region, args.indicator, parse_period(args.period))
+    stamps = [t.isoformat(sep=" ", timespec="seconds") if pd.notna(t) else None for t in table["committed_at"]]
+    write(table.assign(committed_at=stamps), args.format)
 
 
 def open_db(args, read_only: bool):
@@ -341,7 +358,7 @@ def run_init(path: Path) -> None:
 
 REPORTS = {"query": run_query, "kpis": run_kpis, "rank": run_rank, "trend": run_trend,
            "targets": run_targets, "index": run_index, "export": run_export, "batches": run_batches,
-           "undo": run_undo}
+           "undo": run_undo, "sources": run_sources}
 
 
 def main(argv: list[str] | None = None) -> int:
