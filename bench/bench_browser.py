@@ -161,7 +161,9 @@ async def drill(page, r: int) -> float:
     """Click the bar of the r-th child (mod their number) with the mouse."""
     data = await page.evaluate("() => document.querySelector('.js-plotly-plot').data[0]")
     i = r % len(data["x"])
-    box = await page.locator(".js-plotly-plot .barlayer .point").nth(i).bounding_box()
+    bar = page.locator(".js-plotly-plot .barlayer .point").nth(i)
+    await bar.scroll_into_view_if_needed()   # a short bar may sit below the fold (before the clock)
+    box = await bar.bounding_box()
     return await timed(page, lambda: page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2),
                        f"{data['x'][i]}各下级")
 
