@@ -1,7 +1,8 @@
 """Shared fixtures: the demo database, a live Streamlit server, Chromium via Playwright.
 
-    schema_db          session  (Path, Tree, Catalog) of a database with tree and catalog, no facts
-    demo_db            session  Path of a demo database built once; treat it as read-only
+    schema_db          session  (Path, Tree, Catalog) of a database with tree and catalog, no facts,
+                                and the test admins (people.TEST_ADMINS, password people.PASSWORD)
+    demo_db            session  Path of a demo database built once (the test admins added); read-only
     db_copy            function Path of a private, writable copy of demo_db
     streamlit_server   session  StreamlitServer(url, db, port) running dashboard.py on its own DB copy
     browser            session  Playwright Browser on /usr/bin/chromium (fails if it is missing)
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from people import add_test_admins
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
@@ -52,6 +55,7 @@ def schema_db(tmp_path_factory):
     catalog = Catalog(store.query(con, "indicators_all"))
     con.execute("CHECKPOINT")
     con.close()
+    add_test_admins(path)
     return path, tree, catalog
 
 
@@ -70,7 +74,9 @@ def con(schema_db, tmp_path):
 def demo_db(tmp_path_factory) -> Path:
     """The demo database, built once per session (~3 s). Read it only; to write, use db_copy."""
     from tongzhan.build import build_demo
-    return build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
+    path = build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
+    add_test_admins(path)
+    return path
 
 
 def copy_db(src: Path, dst: Path) -> Path:

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, copy_db
 from streamlit.testing.v1 import AppTest
 
+from people import person
 from tongzhan import batches, store
 from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
@@ -38,15 +39,16 @@ def commit_together(con, files: list[bytes], use_cursors: bool) -> list:
     tree, catalog = tree_and_catalog(con)
     parsed = [parse_file(data, f"f{i}.csv", tree, catalog, today=TODAY) for i, data in enumerate(files)]
     barrier, results = threading.Barrier(len(files)), [None] * len(files)
+    who = person(con, "t")
 
     def run(i):
         barrier.wait()
         try:
             if use_cursors:
                 with store.cursor(con) as cur:
-                    results[i] = batches.commit(cur, parsed[i], files[i], f"f{i}.csv", "t")
+                    results[i] = batches.commit(cur, parsed[i], files[i], f"f{i}.csv", who)
             else:
-                results[i] = batches.commit(con, parsed[i], files[i], f"f{i}.csv", "t")
+                results[i] = batches.commit(con, parsed[i], files[i], f"f{i}.csv", who)
         except Exception as e:  # noqa: BLE001 - the test reports what went wrong
             results[i] = e
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(files))]
@@ -74,7 +76,7 @@ def test_two_commits_at_the_same_moment_both_land_as_complete_batches(db_copy, u
                 assert con.execute("SELECT file_name, inserted FROM batches WHERE batch_id = ?",
                                    [batch_id]).fetchall() == [(f"f{i}.csv", 1)]
             for batch_id in results:
-                batches.undo(con, batch_id)
+                batches.undo(con, batch_id, person(con))
     finally:
         con.close()
 
@@ -95,7 +97,7 @@ def test_commit_after_the_file_was_deleted_writes_nothing_and_says_so(db_copy):
         parsed = parsed_upload(con, data)
         db_copy.unlink()
         with pytest.raises(StoreError, match="未写入任何数据：数据库文件 .* 在打开之后被删除了") as e:
-            batches.commit(con, parsed, data, "上报.csv", "t")
+            batches.commit(con, parsed, data, "上报.csv", person(con, "t"))
         assert str(db_copy) in str(e.value) and "python -m tongzhan init" in str(e.value)
         assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 1").fetchall() == [(0,)]
     finally:
@@ -109,9 +111,9 @@ def test_commit_after_the_file_was_replaced_writes_to_neither(db_copy, demo_db, 
         parsed = parsed_upload(con, data)
         os.replace(shutil.copyfile(demo_db, tmp_path / "restored.duckdb"), db_copy)   # a backup put back
         with pytest.raises(StoreError, match="被换成了另一个文件"):
-            batches.commit(con, parsed, data, "上报.csv", "t")
+            batches.commit(con, parsed, data, "上报.csv", person(con, "t"))
         with pytest.raises(StoreError, match="被换成了另一个文件"):
-            batches.undo(con, 0)
+            batches.undo(con, 0, person(con))
         assert con.execute("SELECT count(*) FROM batches WHERE batch_id > 1").fetchall() == [(0,)]
     finally:
         con.close()
@@ -165,7 +167,7 @@ def test_read_only_by_environment_pages_work_upload_and_undo_say_why(db_copy, mo
     try:
         data = upload("420302001", 5)
         with pytest.raises(StoreError, match="数据库为只读"):
-            batches.commit(con, parsed_upload(con, data), data, "上报.csv", "t")
+            batches.commit(con, parsed_upload(con, data), data, "上报.csv", person(con, "t"))
     finally:
         con.close()
 
@@ -181,7 +183,7 @@ con = store.connect(sys.argv[1])
 print("read_only:", store.read_only(con))
 data = t.upload("420302001", 5)
 try:
-    batches.commit(con, t.parsed_upload(con, data), data, "上报.csv", "t")
+    batches.commit(con, t.parsed_upload(con, data), data, "上报.csv", t.person(con, "t"))
 except store.StoreError as e:
     print("commit:", e)
 con.close()

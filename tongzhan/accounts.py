@@ -21,7 +21,7 @@ import pandas as pd
 from . import audit
 from .importer import name_problem
 from .regions import ROOT_CODE
-from .store import StoreError, cursor, execute, query, rows, transaction
+from .store import StoreError, cursor, execute, query, read_only, rows, transaction
 
 ROLES = {"viewer": "查看", "staff": "工作人员", "admin": "管理员"}
 MAX_FAILURES = 5                    # failed logins before the account is locked …
@@ -265,6 +265,15 @@ def verify(con, name: str, password: str, at: datetime | None = None) -> User:
     why = ("用户名或密码错误。" if not ok else "账号已停用，请联系管理员。" if row[6] else None)
     if row is not None and row[8] is not None and row[8] > at:
         why = f"连续登录失败 {MAX_FAILURES} 次，账号已暂时锁定，请在 {row[8]:%H:%M} 之后再试。"
+    if not read_only(con):   # a read-only database judges the attempt but cannot record it
+        _record_attempt(con, name, row, why, at)
+    if why:
+        raise LoginFailed(why)
+    return _as_user(row)
+
+
+def _record_attempt(con, name: str, row, why: str | None, at: datetime) -> None:
+    """The failure count (and lock) or its reset, and the audit row of a login attempt."""
     with transaction(con):
         if why and row is not None and not (row[8] is not None and row[8] > at):
             execute(con, "user_login_failed", account=name, limit=MAX_FAILURES,
@@ -272,9 +281,6 @@ def verify(con, name: str, password: str, at: datetime | None = None) -> User:
         elif not why:
             execute(con, "user_login_ok", account=name)
         audit.record(con, name, "login", name, why or "登录成功", ok=not why, at=at)
-    if why:
-        raise LoginFailed(why)
-    return _as_user(row)
 
 
 def login(con, name: str, password: str, at: datetime | None = None) -> tuple[User, str]:
