@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from people import add_test_admins
+from hostile import UPLOADER
+from people import TOKENS, add_test_admins
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
@@ -37,6 +38,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SERVER_TIMEOUT = 60  # seconds until /_stcore/health must answer "ok"
+# Accounts of demo_db with a token (people.TOKENS) for log_in: an admin, a 江山市 staff member,
+# one with a hostile name (test_browser_hostile), a viewer who may read 茅箭区 only.
+DEMO_TOKENS = {"张三": ("admin", "000000"), "江山干事": ("staff", "330881"), UPLOADER: ("staff", "420000"),
+               "茅箭领导": ("viewer", "420302", "420302")}
 
 
 # ---------------------------------------------------------------- databases
@@ -75,7 +80,7 @@ def demo_db(tmp_path_factory) -> Path:
     """The demo database, built once per session (~3 s). Read it only; to write, use db_copy."""
     from tongzhan.build import build_demo
     path = build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
-    add_test_admins(path)
+    add_test_admins(path, tokens=DEMO_TOKENS)
     return path
 
 
@@ -236,6 +241,13 @@ def screenshot():
 def app_ready():
     """app_ready(page, timeout=15_000): wait until the Streamlit app has finished rendering."""
     return wait_for_app
+
+
+def log_in(page, url: str, name: str = "张三") -> None:
+    """Log page's browser context in as demo_db's account `name`: its session cookie holds the
+    account's token (people.TOKENS), as the login form would set it."""
+    from tongzhan.login import COOKIE
+    page.context.add_cookies([{"name": COOKIE, "value": TOKENS[name], "url": url}])
 
 
 # ---------------------------------------------------------------- hooks

@@ -9,6 +9,10 @@ from tongzhan.regions import ROOT_CODE
 
 PASSWORD = "test-password-1"
 TEST_ADMINS = ("张三", "李四", "王五", "t")   # the names the older tests commit as: admins
+# Command-line tokens of demo_db's accounts (add_test_admins(path, tokens=...)), by name: what a
+# browser test puts in its session cookie (log_in) and an AppTest in session_state, instead of
+# logging in through the form (tests/test_browser_accounts.py does that).
+TOKENS: dict[str, str] = {}
 
 
 def person(con, name: str = "张三", role: str = "admin", scope: str = ROOT_CODE,
@@ -40,13 +44,17 @@ def _admin(con) -> accounts.User:
     return found
 
 
-def add_test_admins(path) -> None:
-    """TEST_ADMINS in the database file at path."""
+def add_test_admins(path, tokens: dict[str, tuple] | None = None) -> None:
+    """TEST_ADMINS in the database file at path; with tokens (name → (role, scope[, read
+    scope])), those accounts too, each with a command-line token in TOKENS."""
     from tongzhan import store
     con = store.connect(path)
     try:
         for name in TEST_ADMINS:
             person(con, name)
+        for name, (role, scope, *read) in (tokens or {}).items():
+            person(con, name, role, scope, *read)
+            TOKENS[name] = accounts.new_token(con, person(con), name)
         con.execute("CHECKPOINT")
     finally:
         con.close()

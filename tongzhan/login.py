@@ -13,7 +13,7 @@ accounts.resolve: an expired, logged-out or replayed token is anonymous.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
@@ -148,15 +148,17 @@ ROUTES = [Route("/session/login", login_route, methods=["GET", "POST"]),
 def current_user(con) -> User | None:
     """Who is logged in on this page run: the session cookie (or, in AppTest, which cannot send
     cookies, session_state[TOKEN_KEY]) resolved through accounts; None: anonymous."""
-    token = st.context.cookies.get(COOKIE) or st.session_state.get(TOKEN_KEY)
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str):   # AppTest's st.context has no real cookies
+        token = st.session_state.get(TOKEN_KEY)
     with cursor(con) as cur:
         return accounts.resolve(cur, token)
 
 
 def login_url() -> str:
     """/session/login, coming back to this page (path and query) afterwards."""
-    url = urlsplit(st.context.url or "/")
-    path = url.path + (f"?{url.query}" if url.query else "")
+    query = urlencode(st.query_params.to_dict())
+    path = (urlsplit(st.context.url or "/").path or "/") + (f"?{query}" if query else "")
     return f"/session/login?next={quote(_local(path), safe='')}"
 
 
