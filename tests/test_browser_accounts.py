@@ -114,3 +114,40 @@ def test_staff_logs_in_uploads_logs_out_and_the_old_cookie_is_refused(demo_db, b
                        ("demo-maojian", "import", True), ("demo-maojian", "logout", True)]
     finally:
         con.close()
+
+
+def test_login_routes_one_time_password_and_no_open_redirect(demo_db, tmp_path):
+    """The login routes over HTTP (serve.py): a one-time password leads to the password form and
+    sets no cookie; the changed password signs in (HttpOnly, SameSite=Strict); `next` never
+    leaves the server."""
+    import http.client
+    import urllib.parse
+    from people import person
+    from tongzhan import accounts, store
+    db = copy_db(demo_db, tmp_path / "tongzhan.duckdb")
+    con = store.connect(db)
+    accounts.add_user(con, person(con), "新干事", "新干事", "staff", "420302", "one-time-pass")
+    con.close()
+
+    def post(server, path, **form):
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        c.request("POST", path, urllib.parse.urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+
+    with run_streamlit(db, tmp_path, script="serve.py") as server:
+        status, headers, body = post(server, "/session/login", name="新干事", password="one-time-pass", next="/upload")
+        assert status == 200 and "修改密码" in body and "set-cookie" not in {k.lower() for k in headers}
+        status, _, body = post(server, "/session/password", name="新干事", old="one-time-pass", new="my-password-1",
+                               again="other", next="/upload")
+        assert status == 400 and "两次输入的新密码不一致" in body
+        status, headers, _ = post(server, "/session/password", name="新干事", old="one-time-pass", new="my-password-1",
+                                  again="my-password-1", next="//evil.example/x")
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert status == 303 and headers["location"] == "/"
+        assert "HttpOnly" in headers["set-cookie"] and "SameSite=strict" in headers["set-cookie"]
+        status, _, body = post(server, "/session/login", name="新干事", password="one-time-pass")
+        assert status == 401 and "用户名或密码错误" in body
+        status, headers, _ = post(server, "/session/login", name="新干事", password="my-password-1",
+                                  next="https://evil.example/")
+        assert status == 303 and {k.lower(): v for k, v in headers.items()}["location"] == "/"
