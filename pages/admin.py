@@ -40,7 +40,8 @@ with cursor(ctx.con) as cur:
     people = accounts.users(cur)
     read_login = accounts.read_login_required(cur)
 shown = people.assign(role=people["role"].map(ROLES), scope=people["scope"].map(scope_label),
-                      read_scope=people["read_scope"].map(scope_label))
+                      read_scope=people["read_scope"].map(scope_label),
+                      locked_until=people["locked_until"].dt.strftime("%Y-%m-%d %H:%M").fillna(""))
 st.dataframe(shown.rename(columns={"name": "用户名", "display_name": "显示名", "role": "角色", "scope": "上报范围",
                                    "read_scope": "查看范围", "disabled": "已停用", "must_change": "须改密码",
                                    "demo": "演示账号", "failed_logins": "连续失败", "locked_until": "锁定至",
