@@ -28,9 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from hostile import UPLOADER
-from people import TOKENS, add_test_admins
-
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -38,10 +35,15 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SERVER_TIMEOUT = 60  # seconds until /_stcore/health must answer "ok"
-# Accounts of demo_db with a token (people.TOKENS) for log_in: an admin, a 江山市 staff member,
-# one with a hostile name (test_browser_hostile), a viewer who may read 茅箭区 only.
-DEMO_TOKENS = {"张三": ("admin", "000000"), "江山干事": ("staff", "330881"), UPLOADER: ("staff", "420000"),
-               "茅箭领导": ("viewer", "420302", "420302")}
+
+
+def demo_tokens() -> dict[str, tuple]:
+    """Accounts of demo_db with a token (people.TOKENS) for log_in: an admin, a 江山市 staff member,
+    one with a hostile name (test_browser_hostile), a viewer who may read 茅箭区 only. (Imported
+    here: bench/ imports this module without tests/ on the path.)"""
+    from hostile import UPLOADER
+    return {"张三": ("admin", "000000"), "江山干事": ("staff", "330881"), UPLOADER: ("staff", "420000"),
+            "茅箭领导": ("viewer", "420302", "420302")}
 
 
 # ---------------------------------------------------------------- databases
@@ -50,6 +52,7 @@ DEMO_TOKENS = {"张三": ("admin", "000000"), "江山干事": ("staff", "330881"
 def schema_db(tmp_path_factory):
     """A database with schema, official tree and catalog but no facts, with its tree and catalog.
     Read it only; tests copy the file to write."""
+    from people import add_test_admins
     from tongzhan import build, store
     from tongzhan.catalog import Catalog
     from tongzhan.regions import Tree
@@ -80,7 +83,8 @@ def demo_db(tmp_path_factory) -> Path:
     """The demo database, built once per session (~3 s). Read it only; to write, use db_copy."""
     from tongzhan.build import build_demo
     path = build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
-    add_test_admins(path, tokens=DEMO_TOKENS)
+    from people import add_test_admins
+    add_test_admins(path, tokens=demo_tokens())
     return path
 
 
@@ -246,6 +250,7 @@ def app_ready():
 def log_in(page, url: str, name: str = "张三") -> None:
     """Log page's browser context in as demo_db's account `name`: its session cookie holds the
     account's token (people.TOKENS), as the login form would set it."""
+    from people import TOKENS
     from tongzhan.login import COOKIE
     page.context.add_cookies([{"name": COOKIE, "value": TOKENS[name], "url": url}])
 
