@@ -151,3 +151,27 @@ def test_login_routes_one_time_password_and_no_open_redirect(demo_db, tmp_path):
         status, headers, _ = post(server, "/session/login", name="新干事", password="my-password-1",
                                   next="https://evil.example/")
         assert status == 303 and {k.lower(): v for k, v in headers.items()}["location"] == "/"
+
+
+def test_login_to_read_when_the_admin_turns_it_on(db_copy, monkeypatch):
+    """登录后才能查看: anonymous visitors see only the login prompt, the CLI's reads need an account."""
+    import subprocess
+    import sys
+    from people import person
+    from tongzhan import accounts, store
+    con = store.connect(db_copy)
+    accounts.set_read_login(con, person(con), True)
+    con.close()
+    args = [sys.executable, "-m", "tongzhan", "--db", str(db_copy), "kpis", "--region", "420302", "--period", "2026"]
+    res = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "此操作需要账号" in res.stderr
+    res = subprocess.run([*args, "--token", TOKENS["茅箭领导"]], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.startswith("indicator_id,")
+    args[args.index("420302")] = "420300"   # outside the viewer's read scope
+    res = subprocess.run([*args, "--token", TOKENS["茅箭领导"]], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "不能查看区域 420300" in res.stderr
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = open_app(region="420302")
+    assert "本看板须登录后才能查看" in at.info[0].value and not at.metric
+    at = app_as("pages/overview.py", TOKENS["茅箭领导"], region="420302")
+    assert not at.info and at.metric
