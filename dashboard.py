@@ -3,7 +3,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from tongzhan import ui
+from tongzhan import accounts, login, ui
+from tongzhan.store import StoreError, cursor
 
 # A file served by the app itself: a :material/…: or emoji page icon is fetched from the internet.
 ICON = Path(__file__).resolve().parent / "assets" / "page_icon.png"
@@ -50,6 +51,14 @@ PRINT_FIT_JS = """<script>
   measure();
 })();
 </script>"""
+try:   # who is logged in (anonymous when the database cannot be opened: the page says why)
+    with cursor(ui.connection()) as cur:
+        user, must_log_in = login.current_user(cur), accounts.read_login_required(cur)
+except StoreError:
+    user, must_log_in = None, False
+# The read scope url_region enforces (an admin reads everything).
+st.session_state["read_scope"] = user.read_scope if user and user.role != "admin" else None
+writer = user is not None and user.role in ("staff", "admin")
 nav = st.navigation([
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/trend.py", title="趋势", icon=":material/trending_up:"),
@@ -57,7 +66,9 @@ nav = st.navigation([
     st.Page("pages/targets.py", title="目标", icon=":material/flag:"),
     st.Page("pages/index.py", title="综合指数", icon=":material/leaderboard:"),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),
-    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
+    *([st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:")] if writer else []),
+    *([st.Page("pages/admin.py", title="用户管理", icon=":material/manage_accounts:")]
+      if user is not None and user.role == "admin" else []),
     PRESENT,
 ])
 if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  # ?present=1 on any page
@@ -67,5 +78,11 @@ st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}" + PRINT_CSS + "</style>")
 with st.container(key="print-fit"):
     st.html(PRINT_FIT_JS, unsafe_allow_javascript=True)
+login.sidebar(user)
+if must_log_in and user is None:
+    st.title("同心数据看板")
+    st.info("本看板须登录后才能查看。")
+    st.html(f'<a href="{login.login_url()}" target="_self">登录</a>')
+    st.stop()
 ui.follow_new_data()
 nav.run()

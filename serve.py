@@ -1,13 +1,14 @@
 """同心数据看板 server: `streamlit run serve.py` serves dashboard.py and opens the database as the
 server starts, so the dashboard holds it from then on, not only from the first visit: a command
 line write (python -m tongzhan import/undo) then always says the dashboard has it, instead of
-working until someone opens a page and failing after."""
+working until someone opens a page and failing after. It also serves the login routes
+(tongzhan/login.py), which set and clear the HttpOnly session cookie."""
 import logging
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from tongzhan import ui
+from tongzhan import login, ui
 
 
 @asynccontextmanager
@@ -24,4 +25,4 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=lifespan)
+app = st.App("dashboard.py", lifespan=lifespan, routes=login.ROUTES)   # /session/login, /session/logout

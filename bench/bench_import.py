@@ -30,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tongzhan import batches, build, store  # noqa: E402
+from tongzhan import accounts, batches, build, store  # noqa: E402
 from tongzhan.catalog import Catalog  # noqa: E402
 from tongzhan.importer import parse_file  # noqa: E402
 from tongzhan.regions import Tree  # noqa: E402
@@ -66,10 +66,24 @@ def demo_and_csv(rows: int, prefix: str, base: Path | None = None):
         yield tmp, demo, csv
 
 
+# The account the imports act as: the demo database's admin, or the first admin that ensure_db
+# makes in a base database without accounts (password from TONGZHAN_ADMIN_PASSWORD).
+os.environ.setdefault("TONGZHAN_ADMIN_PASSWORD", "bench-admin-password")
+ADMINS = {"demo-admin": "demo-admin-2026", "admin": os.environ["TONGZHAN_ADMIN_PASSWORD"]}
+
+
+def bench_admin(con) -> accounts.User:
+    return next(u for u in (accounts.get(con, n) for n in ADMINS) if u is not None)
+
+
 def run_cli(db: Path, csv: Path) -> float:
+    con = store.connect(db)
+    name = bench_admin(con).name
+    con.close()
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), "import", str(csv)],
-                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), "import", str(csv), "--user", name],
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "TONGZHAN_PASSWORD": ADMINS[name]},
+                         capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if res.returncode != 0:
         sys.exit(f"CLI import failed (exit code {res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")
@@ -87,7 +101,7 @@ def run_in_process(db: Path, csv: Path) -> dict[str, float]:
     assert not parsed.problems, parsed.problems[:5]
     batches.preview(con, parsed, data)
     t3 = time.perf_counter()
-    batches.commit(con, parsed, data, csv.name, "bench")
+    batches.commit(con, parsed, data, csv.name, bench_admin(con))
     t4 = time.perf_counter()
     con.close()
     times.update(open=t1 - t0, parse=t2 - t1, preview=t3 - t2, commit=t4 - t3)

@@ -22,8 +22,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_import import demo_and_csv  # noqa: E402
+from bench.bench_import import bench_admin, demo_and_csv  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, run_streamlit, wait_for_app  # noqa: E402
+from tongzhan import accounts, store  # noqa: E402
+from tongzhan.login import COOKIE  # noqa: E402
+
+
+def admin_token(db: Path) -> str:
+    """A token of the database's admin: the staff sessions' login cookie (数据上报 needs one)."""
+    con = store.connect(db)
+    try:
+        admin = bench_admin(con)
+        return accounts.new_token(con, admin, admin.name)
+    finally:
+        con.close()
 
 
 def server_pid(port: int) -> int:
@@ -50,10 +62,12 @@ def new_page(browser):
     return browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
 
 
-def upload_to_preview(browser, url: str, csv: Path, n: int) -> list:
-    """n sessions on 数据上报, the CSV chosen in all of them at once; each until its preview shows."""
+def upload_to_preview(browser, url: str, csv: Path, n: int, token: str) -> list:
+    """n sessions on 数据上报 (logged in by token), the CSV chosen in all of them at once; each
+    until its preview shows."""
     pages = [new_page(browser) for _ in range(n)]
     for page in pages:
+        page.context.add_cookies([{"name": COOKIE, "value": token, "url": url}])
         page.goto(f"{url}/upload")
         page.get_by_text("选择文件").wait_for(timeout=60_000)
         wait_for_app(page)
@@ -75,6 +89,7 @@ def main() -> None:
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")   # the server runs as `make run` starts it
     from playwright.sync_api import sync_playwright
     with demo_and_csv(a.rows, "bench_memory_") as (tmp, db, csv):
+        token = admin_token(db)
         with run_streamlit(db, tmp) as server, sync_playwright() as pw:
             pid = server_pid(server.port)
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -84,7 +99,7 @@ def main() -> None:
             first.context.close()
             idle = status_mb(pid, "VmRSS")
             t0 = time.perf_counter()
-            staff = upload_to_preview(browser, server.url, csv, a.uploads)
+            staff = upload_to_preview(browser, server.url, csv, a.uploads, token)
             previews = status_mb(pid, "VmRSS")
             if staff:
                 staff[0].get_by_role("button", name="确认导入").click()

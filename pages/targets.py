@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from tongzhan import exports, figures, snapshot, targets, ui
+from tongzhan import exports, figures, login, snapshot, targets, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.markup import md
 from tongzhan.store import StoreError, cursor
@@ -91,23 +91,24 @@ if sheets:
                        file_name=f"{tree.name[region]}_{period.label}目标.xlsx", key="targets_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-writable = not ctx.read_only
+user = login.current_user(ctx.con)
+writable = not ctx.read_only and user is not None and user.role in ("staff", "admin")
 if ctx.read_only:
     st.warning(f"数据库为只读（{ctx.read_only}），不能录入或分解目标。")
+elif not writable:
+    st.caption("录入或分解目标须以工作人员或管理员账号登录（工作人员只能为本人范围内的区域录入）。")
 
 with st.expander("录入目标（本级）", icon=":material/edit:"):
     with st.form("target_entry", border=False):
-        a, b, c = st.columns(3)
+        a, b = st.columns(2)
         ind = a.selectbox("指标", catalog.ids(), format_func=lambda i: f"{catalog[i].name_zh}（{catalog[i].unit}）")
         value = b.text_input("目标值", placeholder="如 1200、1.2亿、95%")
-        who = c.text_input("填报人", placeholder="姓名或单位")
         st.caption(f"为 {md(tree.full_name(region))} 录入{period.label}的目标（期间在左侧选择），保存为一个目标批次，"
                    "可在“数据上报 › 导入记录”中撤销。比率指标的目标填百分比。")
         if st.form_submit_button("保存目标", type="primary", disabled=not writable):
             try:
                 with cursor(ctx.con) as cur:
-                    got = targets.enter(cur, tree, catalog, region, ind, year, quarter, value,
-                                        who.strip() or "未署名", date.today())
+                    got = targets.enter(cur, tree, catalog, region, ind, year, quarter, value, user, date.today())
             except StoreError as e:
                 st.error(md(e))
             else:
@@ -136,7 +137,7 @@ if len(own) and tree.children(region):
             try:
                 with cursor(ctx.con) as cur:
                     got = targets.split_target(cur, tree, catalog, region, pick, year, quarter, shares,
-                                               "目标分解", date.today())
+                                               user, date.today())
             except StoreError as e:
                 st.error(md(e))
             else:

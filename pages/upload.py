@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from tongzhan import batches, ui
+from tongzhan import batches, login, ui
 from tongzhan.exports import csv_bytes, xlsx_bytes
-from tongzhan.importer import name_problem, parse_file, problem_count, problems_frame
+from tongzhan.importer import parse_file, problem_count, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.sheets import excel_sheets
@@ -28,7 +28,14 @@ def show_problems(report) -> None:
 
 ctx = ui.context()
 tree, catalog = ctx.tree, ctx.catalog
-region = ui.url_region(tree)   # the uploader's scope and the template's region
+user = login.current_user(ctx.con)
+if user is None or user.role not in ("staff", "admin"):   # hidden from the menu too; the package refuses anyway
+    st.title("数据上报")
+    st.error("数据上报须以工作人员或管理员账号登录。")
+    st.html(f'<a href="{login.login_url()}" target="_self">登录</a>')
+    st.stop()
+region = ui.url_region(tree)   # the template's region
+scope = batches.write_scope(user)   # the import scope: the account's
 st.title("数据上报")
 ui.breadcrumbs(tree, region)
 if tree.children(region):
@@ -38,8 +45,8 @@ upload_tab, history_tab, template_tab = st.tabs(["上传数据", "导入记录",
 with upload_tab:
     st.caption("支持 CSV（UTF-8 或 GBK）、Excel（.xlsx/.xls）；长表（区域、指标、期间、数值）或宽表"
                "（区域、期间、每个指标一列）。检查通过并确认后才写入，整份文件一次写入，可随时撤销。")
-    st.write(f"导入范围：**{md(tree.full_name(region))}**（文件中的区域须在此范围内，区域名称在此范围内查找；"
-             "在页面顶部切换区域）")
+    st.write(f"上传人：**{md(user.label)}**；导入范围：**{md(tree.full_name(scope))}**（账号的上报范围：文件中的区域须在"
+             "此范围内，区域名称在此范围内查找）")
     done = st.empty()
     if ctx.read_only:
         st.warning(f"数据库为只读（{ctx.read_only}），不能上报或撤销；可以查看导入记录和下载模板。")
@@ -64,21 +71,19 @@ with upload_tab:
         batch_id, name, counts = st.session_state["committed"]
         done.success(f"{md(name)} 已导入为批次 {batch_id}：{counts}。总览页已显示新数据；"
                      "如有错误，可在“导入记录”中撤销。")
-    left, right = st.columns(2)
-    uploader = left.text_input("上传人", key="uploader", placeholder="姓名或单位")
-    period = right.text_input("文件中没有期间列时，整份文件的期间", key="upload_period",
+    period = st.text_input("文件中没有期间列时，整份文件的期间", key="upload_period",
                               placeholder="如 2026-03、2026Q1、2026")
     allow_subtotals = st.checkbox("文件中上下级同时出现的数据不是小计（确认不会重复计算）",
                                   key="allow_subtotals")
     if file is not None:
         data = file.getvalue()
-        # a file is read and checked once, not again on every rerun (typing the uploader's name)
+        # a file is read and checked once, not again on every rerun (typing the period)
         sheets = ui.remember("upload_sheets", file.file_id, lambda: excel_sheets(data, file.name))
         sheet = st.selectbox("工作表", [None, *sheets], key="upload_sheet",
                              format_func=lambda s: "自动（第一个有表头的工作表）" if s is None else s,
                              ) if len(sheets) > 1 else None
         options = dict(today=date.today(), period=period or None, sheet=sheet,
-                       scope=region, allow_subtotals=allow_subtotals,
+                       scope=scope, allow_subtotals=allow_subtotals,
                        max_bytes=max_bytes)
         key = (file.file_id, ctx.version, *options.values())
 
@@ -133,15 +138,13 @@ with upload_tab:
             if len(p.skipped):
                 st.markdown("跳过的行：\n" + "\n".join(
                     f"- 第 {r.row} 行：{md(r.reason)}" for r in p.skipped.itertuples()))
-            if bad_name := name_problem(uploader, "上传人"):
-                st.error(md(bad_name))
-            can_commit = p.duplicate_of is None and n["insert"] + n["replace"] > 0 and not bad_name
+            can_commit = p.duplicate_of is None and n["insert"] + n["replace"] > 0
             if st.button("确认导入", type="primary", disabled=not can_commit, key="commit"):
                 try:
                     with file_work(ctx.con):
                         parsed = parse_file(data, file.name, tree, catalog, **options)
                         with cursor(ctx.con) as cur:
-                            batch_id = batches.commit(cur, parsed, data, file.name, uploader or "未署名")
+                            batch_id = batches.commit(cur, parsed, data, file.name, user)
                         del parsed
                 except StoreError as e:
                     st.error(md(e))   # quotes the file's cells
@@ -160,7 +163,8 @@ with history_tab:
     with cursor(ctx.con) as cur:
         hist = batches.history(cur)
     st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
-    active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)].set_index("batch_id")
+    active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)
+                  & (hist["uploader"].eq(user.name) | (user.role == "admin"))].set_index("batch_id")   # staff: their own
     if len(active) and not ctx.read_only:
         a, b = st.columns([3, 1], vertical_alignment="bottom")
         pick = a.selectbox("撤销批次", active.index.tolist(), key=f"undo_pick_{active.index[0]}",   # a new batch: offered first
@@ -174,7 +178,7 @@ with history_tab:
         if confirmed:
             try:
                 with cursor(ctx.con) as cur:
-                    batches.undo(cur, int(pick))
+                    batches.undo(cur, int(pick), user)
             except StoreError as e:
                 st.error(str(e))
             else:

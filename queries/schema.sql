@@ -129,3 +129,47 @@ CREATE TABLE IF NOT EXISTS target_history (
     value DECIMAL(18, 6) NOT NULL,
     old_batch_id INTEGER NOT NULL
 );
+
+-- Accounts (accounts.py). role: viewer (reads), staff (writes inside scope's subtree), admin
+-- (everything). scope: the region whose subtree the user may write; read_scope: the region whose
+-- subtree the user may read (NULL: every region). Passwords only as argon2id hashes.
+CREATE TABLE IF NOT EXISTS users (
+    name VARCHAR PRIMARY KEY,
+    display_name VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    read_scope VARCHAR,
+    disabled BOOLEAN NOT NULL DEFAULT false,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TIMESTAMP,
+    must_change BOOLEAN NOT NULL DEFAULT false,   -- a one-time password: change it at first login
+    demo BOOLEAN NOT NULL DEFAULT false,          -- a documented demo login of the demo database
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Logins (kind 'session', ended after inactivity) and command-line tokens (kind 'token', until
+-- revoked): only the SHA-256 of the token is stored.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_sha256 VARCHAR PRIMARY KEY,
+    user_name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL,
+    ended_at TIMESTAMP
+);
+
+-- Append-only audit log (audit.py): no query updates or deletes its rows, undo included.
+CREATE SEQUENCE IF NOT EXISTS audit_ids;
+CREATE TABLE IF NOT EXISTS audit (
+    id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+    logged_at TIMESTAMP NOT NULL,
+    user_name VARCHAR,
+    action VARCHAR NOT NULL,
+    object VARCHAR,
+    detail VARCHAR,
+    file_name VARCHAR,
+    file_sha256 VARCHAR,
+    ok BOOLEAN NOT NULL
+);

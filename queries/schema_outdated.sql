@@ -3,7 +3,8 @@
 -- carry-forward or maximum value, or the county and city sums (bucket_totals) are missing; unbuilt,
 -- when bucket_totals has not been filled from the facts yet (meta key buckets_built), or the units'
 -- reports (unit_reports and its view indicator_bits, which buckets.rebuild creates) are missing;
--- untargeted, when the targets tables or the batches' kind are missing (upgrade_targets.sql).
+-- untargeted, when the targets tables or the batches' kind are missing (upgrade_targets.sql);
+-- unaccounted, when the users, sessions and audit tables are missing (schema.sql adds them).
 SELECT NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'bucket_totals' AND column_name = 'level')
     OR (SELECT count(*) FROM duckdb_columns()
         WHERE table_name = 'indicators' AND column_name IN ('frequency', 'max_value')) < 2
@@ -14,4 +15,5 @@ SELECT NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'bucket_tot
     OR NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'unit_reports')
     OR NOT EXISTS (SELECT 1 FROM duckdb_views() WHERE view_name = 'indicator_bits') AS unbuilt,
        NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'target_history')
-    OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'batches' AND column_name = 'kind') AS untargeted
+    OR NOT EXISTS (SELECT 1 FROM duckdb_columns() WHERE table_name = 'batches' AND column_name = 'kind') AS untargeted,
+       NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'audit') AS unaccounted

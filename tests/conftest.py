@@ -1,7 +1,8 @@
 """Shared fixtures: the demo database, a live Streamlit server, Chromium via Playwright.
 
-    schema_db          session  (Path, Tree, Catalog) of a database with tree and catalog, no facts
-    demo_db            session  Path of a demo database built once; treat it as read-only
+    schema_db          session  (Path, Tree, Catalog) of a database with tree and catalog, no facts,
+                                and the test admins (people.TEST_ADMINS, password people.PASSWORD)
+    demo_db            session  Path of a demo database built once (the test admins added); read-only
     db_copy            function Path of a private, writable copy of demo_db
     streamlit_server   session  StreamlitServer(url, db, port) running dashboard.py on its own DB copy
     browser            session  Playwright Browser on /usr/bin/chromium (fails if it is missing)
@@ -36,12 +37,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SERVER_TIMEOUT = 60  # seconds until /_stcore/health must answer "ok"
 
 
+def demo_tokens() -> dict[str, tuple]:
+    """Accounts of demo_db with a token (people.TOKENS) for log_in: an admin, a 江山市 staff member,
+    one with a hostile name (test_browser_hostile), a viewer who may read 茅箭区 only. (Imported
+    here: bench/ imports this module without tests/ on the path.)"""
+    from hostile import UPLOADER
+    return {"张三": ("admin", "000000"), "江山干事": ("staff", "330881"), UPLOADER: ("staff", "420000"),
+            "茅箭领导": ("viewer", "420302", "420302")}
+
+
 # ---------------------------------------------------------------- databases
 
 @pytest.fixture(scope="session")
 def schema_db(tmp_path_factory):
     """A database with schema, official tree and catalog but no facts, with its tree and catalog.
     Read it only; tests copy the file to write."""
+    from people import add_test_admins
     from tongzhan import build, store
     from tongzhan.catalog import Catalog
     from tongzhan.regions import Tree
@@ -52,6 +63,7 @@ def schema_db(tmp_path_factory):
     catalog = Catalog(store.query(con, "indicators_all"))
     con.execute("CHECKPOINT")
     con.close()
+    add_test_admins(path)
     return path, tree, catalog
 
 
@@ -70,7 +82,10 @@ def con(schema_db, tmp_path):
 def demo_db(tmp_path_factory) -> Path:
     """The demo database, built once per session (~3 s). Read it only; to write, use db_copy."""
     from tongzhan.build import build_demo
-    return build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
+    path = build_demo(tmp_path_factory.mktemp("demo_db") / "demo.duckdb")
+    from people import add_test_admins
+    add_test_admins(path, tokens=demo_tokens())
+    return path
 
 
 def copy_db(src: Path, dst: Path) -> Path:
@@ -230,6 +245,14 @@ def screenshot():
 def app_ready():
     """app_ready(page, timeout=15_000): wait until the Streamlit app has finished rendering."""
     return wait_for_app
+
+
+def log_in(page, url: str, name: str = "张三") -> None:
+    """Log page's browser context in as demo_db's account `name`: its session cookie holds the
+    account's token (people.TOKENS), as the login form would set it."""
+    from people import TOKENS
+    from tongzhan.login import COOKIE
+    page.context.add_cookies([{"name": COOKIE, "value": TOKENS[name], "url": url}])
 
 
 # ---------------------------------------------------------------- hooks

@@ -6,6 +6,7 @@ from datetime import date
 
 from tongzhan import batches
 from tongzhan.importer import parse_file
+from people import person
 
 TOWNSHIP = "420302001"     # 武当路街道, 十堰市茅箭区
 PERIOD = "2026-11"         # after the demo data: only the villages have data in this month
@@ -38,4 +39,4 @@ def commit(con, tree, catalog) -> int:
     parsed = parse_file(data, FILE_NAME, tree, catalog, today=date(2026, 12, 1))
     assert not parsed.problems, parsed.problems
     assert dict(zip(parsed.villages["code"], parsed.villages["name"])) == VILLAGES
-    return batches.commit(con, parsed, data, FILE_NAME, UPLOADER)
+    return batches.commit(con, parsed, data, FILE_NAME, person(con, UPLOADER))

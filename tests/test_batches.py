@@ -20,6 +20,7 @@ from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import compute
 from tongzhan.store import StoreError
+from people import PASSWORD, person
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
@@ -60,7 +61,7 @@ def assert_same(a: dict, b: dict) -> None:
 def load(con, tree, catalog, data: bytes, name="上报.csv", user="张三") -> int:
     parsed = parse_file(data, name, tree, catalog, today=TODAY)
     assert not parsed.problems, parsed.problems
-    return batches.commit(con, parsed, data, name, user)
+    return batches.commit(con, parsed, data, name, person(con, user))
 
 
 def conflicts(con, tree, catalog, data: bytes, **kw) -> list:
@@ -96,15 +97,15 @@ def test_commit_then_replace_then_undo_restores_exactly(db):
     assert len(p.insert) == 0 and len(p.unchanged) == 6
     changes = {(r.region_code, r.indicator_id): (r.old_value, r.value) for r in p.replace.itertuples()}
     assert changes == {(T1, "funds_raised"): (12.5, 20.0), (T1, "villages_with_org"): (8.0, 9.0)}
-    b2 = batches.commit(con, parsed, fixed, "更正.csv", "李四")
+    b2 = batches.commit(con, parsed, fixed, "更正.csv", person(con, "李四"))
     assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026-03") == 27.5        # 20 + 7.5
     hist = batches.history(con).set_index("batch_id")
     assert (hist.at[b2, "inserted"], hist.at[b2, "replaced"], hist.at[b2, "skipped"]) == (0, 2, 6)
     assert hist.at[b2, "uploader"] == "李四"
 
-    batches.undo(con, b2)
+    batches.undo(con, b2, person(con))
     assert_same(snapshot(con), after_b1)
-    batches.undo(con, b1)
+    batches.undo(con, b1, person(con))
     assert_same(snapshot(con), empty)
     assert batches.history(con)["undone_at"].notna().all()
 
@@ -123,12 +124,12 @@ def test_undo_of_a_later_report_restores_the_stock_validity_of_earlier_ones(db):
     # A stock holds its latest report: 2026 H1 is June's 9 + 7; March alone is 8 + 5.
     assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-01~2026-06") == 16
     assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-03") == 13
-    batches.undo(con, b2)
+    batches.undo(con, b2, person(con))
     assert_same(snapshot(con), after_b1)    # valid_to of both March reports back to NULL
     # March's 8 + 6 again, while they are in effect (monthly stocks are carried 2 months)
     assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-01~2026-05") == 14
     assert value(con, tree, catalog, MAOJIAN, "villages_with_org", "2026-01~2026-06") is None
-    batches.undo(con, b1)
+    batches.undo(con, b1, person(con))
 
 
 def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
@@ -142,7 +143,7 @@ def test_numerator_above_the_stored_denominator_is_refused(db, tmp_path):
     assert (p.row, p.column) == (2, "建有统战组织的村(社区)数")
     assert "12（2026年3月）大于已导入的「村(社区)总数」10（2026年3月）" in p.message
     with pytest.raises(StoreError, match="矛盾"):
-        batches.commit(con, parsed, more, "更正.csv", "李四")
+        batches.commit(con, parsed, more, "更正.csv", person(con, "李四"))
     assert_same(snapshot(con), before)
     # Both parts in one file are checked against each other instead: 12 of 15 is fine.
     both = csv_bytes(["区划代码,期间,村(社区)总数,建有统战组织的村(社区)数", f"{T1},2026-03,15,12"])
@@ -172,11 +173,11 @@ def test_parent_and_child_across_files_would_count_twice(db):
     [p] = conflicts(con, tree, catalog, county)              # scores are no subtotal: one problem
     assert (p.row, p.column) == (2, "募集资金") and "已导入了下级「二堰街道」等 2 个单位2026年3月的「募集资金」" in p.message
     with pytest.raises(batches.Rejected):
-        batches.commit(con, parsed, county, "县.csv", "王五")
+        batches.commit(con, parsed, county, "县.csv", person(con, "王五"))
     # The county's own number, confirmed: accepted.
     own = parse_file(county, "县.csv", tree, catalog, today=TODAY, allow_subtotals=True)
     assert conflicts(con, tree, catalog, county, allow_subtotals=True) == []
-    batches.commit(con, own, county, "县.csv", "王五")
+    batches.commit(con, own, county, "县.csv", person(con, "王五"))
     # And the other way round: a township after its county.
     town = csv_bytes(["区划代码,期间,募集资金(万元)", f"{T1},2026-03,13"])
     [p] = conflicts(con, tree, catalog, town)
@@ -191,9 +192,9 @@ def test_same_file_twice_names_the_batch(db):
     assert batches.preview(con, parsed, data).duplicate_of == b1
     before = snapshot(con)
     with pytest.raises(StoreError, match=f"批次 {b1}"):
-        batches.commit(con, parsed, data, "again.csv", "王五")
+        batches.commit(con, parsed, data, "again.csv", person(con, "王五"))
     assert_same(snapshot(con), before)
-    batches.undo(con, b1)   # once undone, the same file may come again
+    batches.undo(con, b1, person(con))   # once undone, the same file may come again
     assert load(con, tree, catalog, data) == b1 + 1
 
 
@@ -202,7 +203,7 @@ def test_a_file_that_changes_nothing_makes_no_batch(db):
     load(con, tree, catalog, csv_bytes(WIDE))
     before = snapshot(con), batches.history(con)
     same = csv_bytes(WIDE, "gbk")          # the same cells, other bytes: not a duplicate file
-    assert batches.commit(con, parse_file(same, "再次.csv", tree, catalog, today=TODAY), same, "再次.csv", "王五") is None
+    assert batches.commit(con, parse_file(same, "再次.csv", tree, catalog, today=TODAY), same, "再次.csv", person(con, "王五")) is None
     assert_same(snapshot(con), before[0])
     pd.testing.assert_frame_equal(batches.history(con), before[1])
 
@@ -212,14 +213,14 @@ def test_undo_of_an_overwritten_batch_is_refused_until_the_later_one_is_undone(d
     b1 = load(con, tree, catalog, csv_bytes(WIDE))
     b2 = load(con, tree, catalog, csv_bytes([WIDE[0], f"{T1},武当路街道,2026-03,1,1,10,8"]))
     with pytest.raises(StoreError, match=f"之后的批次 {b2}"):
-        batches.undo(con, b1)
-    batches.undo(con, b2)
-    batches.undo(con, b1)
+        batches.undo(con, b1, person(con))
+    batches.undo(con, b2, person(con))
+    batches.undo(con, b1, person(con))
     assert con.sql("SELECT count(*) FROM facts").fetchall() == [(0,)]
     with pytest.raises(StoreError, match="已于"):
-        batches.undo(con, b1)
+        batches.undo(con, b1, person(con))
     with pytest.raises(StoreError, match="没有批次 99"):
-        batches.undo(con, 99)
+        batches.undo(con, 99, person(con))
 
 
 def test_rejected_file_writes_nothing(db):
@@ -230,7 +231,7 @@ def test_rejected_file_writes_nothing(db):
     parsed = parse_file(bad, "bad.csv", tree, catalog, today=TODAY)
     assert parsed.problems
     with pytest.raises(StoreError, match="未导入任何数据"):
-        batches.commit(con, parsed, bad, "bad.csv", "x")
+        batches.commit(con, parsed, bad, "bad.csv", person(con, "x"))
     assert_same(snapshot(con), before)
 
 
@@ -239,20 +240,24 @@ def test_villages_are_created_and_removed_on_undo(db):
     data = csv_bytes(["区划代码,名称,期间,服务群众人次", f"{T1}901,新建社区,2026-03,40"])
     parsed = parse_file(data, "v.csv", tree, catalog, today=TODAY)
     assert list(parsed.villages["code"]) == [f"{T1}901"]
-    b = batches.commit(con, parsed, data, "v.csv", "x")
+    b = batches.commit(con, parsed, data, "v.csv", person(con, "x"))
     tree2 = Tree(store.query(con, "regions_all"))
     assert tree2.parent[f"{T1}901"] == T1 and tree2.level[f"{T1}901"] == 5
     assert value(con, tree2, catalog, MAOJIAN, "people_served", "2026-03") == 40.0
-    batches.undo(con, b)
+    batches.undo(con, b, person(con))
     assert f"{T1}901" not in Tree(store.query(con, "regions_all"))
 
 
 # --------------------------------------------------------------------------- CLI
 
 def cli(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """python -m tongzhan --db db *args; import and undo act as test admin 张三 unless --user or
+    --token is given (the password in TONGZHAN_PASSWORD)."""
+    if args[0] in ("import", "undo") and "--dry-run" not in args and not {"--user", "--token"} & set(args):
+        args = (*args, "--user", "张三")
     return subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(db), *args], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, capture_output=True,
-                          text=True, timeout=120)
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "TONGZHAN_PASSWORD": PASSWORD, **env},
+                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -383,6 +388,6 @@ def test_every_kpi_text_is_the_same_after_an_upload_and_its_undo(db_copy):
     data = csv_bytes(["区划代码,期间,募集资金(万元)", f"{code},2026-10,{old + 1}"])
     b = load(con, tree, catalog, data)
     assert not cards().equals(before)          # the upload does change 十堰's figures
-    batches.undo(con, b)
+    batches.undo(con, b, person(con))
     pd.testing.assert_frame_equal(cards(), before)   # exactly: values, texts and deltas
     con.close()

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 import hostile
-from conftest import ROOT, copy_db, run_streamlit
+from conftest import ROOT, copy_db, log_in, run_streamlit
 from tongzhan.store import max_upload_bytes
 
 WORD_JOINER = "\u2060"   # invisible; keeps GFM from turning http://, www. and a@b.c into links
@@ -81,10 +81,8 @@ def test_hostile_names_stay_text_on_every_page(server, page, app_ready):
     names = list(hostile.VILLAGES.values())
 
     # 数据上报: the file creates the villages; its name and the uploader's are hostile too.
+    log_in(page, server.url, hostile.UPLOADER)   # an account with a hostile name
     goto(page, f"{server.url}/upload?region={hostile.TOWNSHIP}", app_ready)
-    page.get_by_label("上传人").fill(hostile.UPLOADER)
-    page.get_by_label("上传人").press("Enter")
-    app_ready(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         {"name": hostile.FILE_NAME, "mimeType": "text/csv", "buffer": hostile.csv_bytes()})
     page.get_by_role("button", name="确认导入").click()
@@ -145,6 +143,7 @@ def test_no_page_requests_anything_outside_the_server(streamlit_server, page, ap
     """总览 with a drill-down by clicking a bar, 报送情况, 数据上报 with each tab: every request the
     browser makes goes to the dashboard's own server (fonts and icons included)."""
     requests = track_requests(page)
+    log_in(page, streamlit_server.url)   # 数据上报 is shown to staff and admins only
     goto(page, f"{streamlit_server.url}/?region=420300&period=2025&ind=funds_raised", app_ready)
     page.wait_for_selector(".js-plotly-plot .barlayer .point")
     box = page.locator(".js-plotly-plot .barlayer .point").first.bounding_box()
@@ -184,6 +183,7 @@ def test_over_the_limit_file_is_refused_with_a_chinese_caption(demo_db, tmp_path
     big.write_bytes(("区划代码,期间,服务群众人次\n" + "420302001,2026-10,1\n" * 110_000).encode())
     assert big.stat().st_size > 2**20
     with run_streamlit(copy_db(demo_db, tmp_path / "t.duckdb"), logdir=tmp_path) as server:
+        log_in(page, server.url)
         goto(page, f"{server.url}/upload", app_ready)
         caption = page.get_by_text("单个文件不超过 1 MB")
         assert caption.is_visible()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from conftest import log_in
 from tongzhan.fmt import fmt_value
 
 JIANGSHAN = "330881"
 
 
-def open_upload_page(page, url: str, app_ready) -> None:
-    """Open the dashboard and go to 数据上报 through the navigation, as staff do."""
+def open_upload_page(page, url: str, app_ready, name: str = "张三") -> None:
+    """Log in as `name`, open the dashboard and go to 数据上报 through the navigation, as staff do."""
+    log_in(page, url, name)
     page.goto(url)
     app_ready(page, timeout=60_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
@@ -106,6 +108,7 @@ def test_commit_shows_up_in_another_open_session_without_reload(streamlit_server
 def test_first_visit_after_a_start_can_open_a_page_by_its_link(fresh_server, page, app_ready):
     """A bookmark to 数据上报 opened as the very first visit after the server starts shows that
     page through the dashboard's navigation, with no "Page not found" dialog."""
+    log_in(page, fresh_server.url)
     page.goto(f"{fresh_server.url}/upload")
     page.get_by_text("选择文件").wait_for(timeout=60_000)
     app_ready(page)
@@ -115,15 +118,16 @@ def test_first_visit_after_a_start_can_open_a_page_by_its_link(fresh_server, pag
     assert urlparse(page.url).path == "/upload"
 
 
-def test_region_chosen_on_the_overview_is_the_upload_scope(streamlit_server, page, app_ready):
-    """A county's staff pick their county on 总览, then go to 数据上报 by the sidebar: the import
-    scope and the template are that county's."""
+def test_region_chosen_on_the_overview_is_the_template_region_the_account_the_scope(streamlit_server, page, app_ready):
+    """A county's staff (an account scoped to 江山市) pick their county on 总览, then go to 数据上报 by
+    the sidebar: the import scope is the account's, the template the county's."""
+    log_in(page, streamlit_server.url, "江山干事")
     page.goto(f"{streamlit_server.url}/?region={JIANGSHAN}")
     app_ready(page, timeout=60_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
     page.get_by_text("导入范围").wait_for(timeout=30_000)
     app_ready(page)
     main = page.locator('[data-testid="stMain"]')
-    assert "导入范围：浙江省衢州市江山市" in main.inner_text()
+    assert "上传人：江山干事（工作人员）；导入范围：浙江省衢州市江山市" in main.inner_text()
     page.get_by_role("tab", name="下载模板").click()
     assert "为 浙江省衢州市江山市 的下级单位生成填报模板" in main.inner_text()

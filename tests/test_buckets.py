@@ -13,6 +13,7 @@ from tongzhan.importer import parse_file
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import compute
+from people import person
 
 T1, T2 = "420302001", "420302002"   # 武当路街道, 二堰街道 of 茅箭区 (十堰市, 湖北省)
 T3 = "420303001"                    # a township of 张湾区, 十堰市
@@ -47,7 +48,7 @@ def load(con, tree, catalog, data: bytes, name="上报.csv") -> int:
     confirmed as not a subtotal."""
     parsed = parse_file(data, name, tree, catalog, today=TODAY, allow_subtotals=True)
     assert not parsed.problems, parsed.problems
-    return batches.commit(con, parsed, data, name, "张三")
+    return batches.commit(con, parsed, data, name, person(con, "张三"))
 
 
 def table(con) -> pd.DataFrame:
@@ -121,8 +122,8 @@ def test_imports_and_undos_keep_the_sums_as_a_rebuild_gives_them(db_copy):
         "区划代码,名称,期间,募集资金(万元),村(社区)总数",
         f"{T1},武当路街道,2026-10,20,31"]), name="更正.csv")   # replaces two values of b1
     assert_rebuild_changes_nothing(con)
-    batches.undo(con, b2)
+    batches.undo(con, b2, person(con))
     assert_rebuild_changes_nothing(con)
-    batches.undo(con, b1)   # also deletes the village
+    batches.undo(con, b1, person(con))   # also deletes the village
     pd.testing.assert_frame_equal(table(con), before)
     con.close()

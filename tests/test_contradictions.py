@@ -9,6 +9,7 @@ import pytest
 from test_batches import TODAY, assert_same, cli, conflicts, csv_bytes, db, db_file, empty_db, load, snapshot, value  # noqa: F401
 from tongzhan import batches
 from tongzhan.importer import parse_file
+from people import person
 
 MAOJIAN, ZHANGWAN = "420302", "420303"   # 茅箭区, 张湾区
 WUDANG, ERYAN = "420302001", "420302002"   # 武当路街道, 二堰街道 of 茅箭区
@@ -36,7 +37,7 @@ def rejected(db, rows, **kw):
     problems = batches.preview(con, parsed, data).problems
     assert problems
     with pytest.raises(batches.Rejected):
-        batches.commit(con, parsed, data, "上报.csv", "张三")
+        batches.commit(con, parsed, data, "上报.csv", person(con, "张三"))
     assert_same(snapshot(con), before)
     return problems
 
@@ -54,7 +55,7 @@ def test_county_quarter_over_townships_months(db):
     assert "2026年第三季度与2026年9月有重叠的月份" in p.message and "--allow-subtotals" in p.message
     # Confirmed as the county's own number: 1070 of its own + 71 = 1141.
     parsed, data = parsed_of(db, county, allow_subtotals=True)
-    assert batches.commit(con, parsed, data, "县.csv", "张三") is not None
+    assert batches.commit(con, parsed, data, "县.csv", person(con, "张三")) is not None
     assert value(con, tree, catalog, MAOJIAN, "funds_raised", "2026Q3") == 1141
 
 
@@ -88,7 +89,7 @@ def test_stock_that_ends_before_the_other_unit_reports_is_no_subtotal(db):
     con, tree, catalog = db
     # The county reported for February; 武当路 first reports in March (confirmed as own numbers).
     parsed, data = parsed_of(db, [WITH_ORG, f"{MAOJIAN},2026-02,30", f"{WUDANG},2026-03,8"], allow_subtotals=True)
-    batches.commit(con, parsed, data, "a.csv", "张三")
+    batches.commit(con, parsed, data, "a.csv", person(con, "张三"))
     # A county January value holds only until its February report: no overlap with 武当路's March.
     assert conflicts(con, tree, catalog, csv_bytes([WITH_ORG, f"{MAOJIAN},2026-01,29"])) == []
     # A township January value holds on (no later report of 二堰): it overlaps the county's February.

@@ -14,6 +14,7 @@ from facts import add, fact
 from test_cli import assert_user_error, run
 from tongzhan import index, store, targets
 from tongzhan.periods import Period
+from people import person
 
 MAOJIAN, ZHANGWAN, SHIYAN = "420302", "420303", "420300"   # 茅箭区, 张湾区 in 十堰市
 A, B, C = "420302001", "420302002", "420302003"              # 武当路街道, 二堰街道, 五堰街道
@@ -368,7 +369,7 @@ def test_target_rule_reads_the_stored_year_targets(db, schema_db, config, tmp_pa
         today = date(2026, 11, 30)
         for region, indicator, value in [(A, "projects_landed", "16"), (B, "projects_landed", "24"),
                                          (A, "village_org_coverage", "90%")]:
-            assert targets.enter(con, tree, catalog, region, indicator, 2026, None, value, "张三", today)
+            assert targets.enter(con, tree, catalog, region, indicator, 2026, None, value, person(con, "张三"), today)
         due = targets.due(con, catalog, [A, B, C], ["projects_landed", "village_org_coverage"],
                           Period.parse("2026Q1"))
         # 16 and 24 a year → 4 and 6 due over three months; a rate's 90 % stays 90 %.

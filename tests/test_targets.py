@@ -20,6 +20,7 @@ from tongzhan.overview import kpis
 from tongzhan.periods import Period
 from tongzhan.rollup import indicator_table
 from tongzhan.store import StoreError
+from people import person
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
@@ -44,7 +45,7 @@ def load(con, tree, catalog, text: str, encoding="utf-8", name="目标.csv") -> 
     parsed = parse_file(data, name, tree, catalog, today=TODAY)
     assert not parsed.problems, parsed.problems
     assert parsed.kind == "targets"
-    return batches.commit(con, parsed, data, name, "张三")
+    return batches.commit(con, parsed, data, name, person(con, "张三"))
 
 
 def row(table: pd.DataFrame, region: str, indicator: str) -> dict:
@@ -154,11 +155,11 @@ def test_undo_restores_replaced_targets_exactly(db):
     hist = batches.history(con).set_index("batch_id").loc[second]
     assert (hist.inserted, hist.replaced, hist.skipped, hist.kind) == (1, 1, 1, "targets")
     with pytest.raises(StoreError, match=f"批次 {second}"):
-        batches.undo(con, first)   # its target was replaced by the second batch since
-    batches.undo(con, second)
+        batches.undo(con, first, person(con))   # its target was replaced by the second batch since
+    batches.undo(con, second, person(con))
     pd.testing.assert_frame_equal(con.sql("SELECT * FROM targets ORDER BY ALL").df(), before)
     assert con.sql("SELECT count(*) FROM target_history").fetchall() == [(0,)]
-    batches.undo(con, first)
+    batches.undo(con, first, person(con))
     assert con.sql("SELECT count(*) FROM targets").fetchall() == [(0,)]
 
 
@@ -183,15 +184,15 @@ def test_a_child_without_target_stays_without_until_an_explicit_split(db):
                              f"{MAOJIAN},村(社区)统战组织覆盖率,2026,95\n")
     assert targets.completion(con, tree, catalog, MAOJIAN, 2026, by="children").empty
     n = len(tree.children(MAOJIAN))
-    batch = targets.split_target(con, tree, catalog, MAOJIAN, "projects_landed", 2026, None, None, "李四", TODAY)
+    batch = targets.split_target(con, tree, catalog, MAOJIAN, "projects_landed", 2026, None, None, person(con, "李四"), TODAY)
     kids = targets.stored(con, tree.children(MAOJIAN), 2026, indicator="projects_landed")
     assert len(kids) == n and kids["value"].sum() == 10 and set(kids["value"]) <= {10 // n, 10 // n + 1}
     shares = {T1: 3, T2: 1, "420302003": 0}
-    targets.split_target(con, tree, catalog, MAOJIAN, "projects_landed", 2026, None, shares, "李四", TODAY)
+    targets.split_target(con, tree, catalog, MAOJIAN, "projects_landed", 2026, None, shares, person(con, "李四"), TODAY)
     got = {r.region_code: r.value for r in
            targets.stored(con, [T1, T2, "420302003"], 2026, indicator="projects_landed").itertuples()}
     assert got == {T1: 8, T2: 2, "420302003": 0}   # 7.5, 2.5, 0 as whole projects, summing to 10
-    targets.split_target(con, tree, catalog, MAOJIAN, "village_org_coverage", 2026, None, None, "李四", TODAY)
+    targets.split_target(con, tree, catalog, MAOJIAN, "village_org_coverage", 2026, None, None, person(con, "李四"), TODAY)
     cov = targets.stored(con, tree.children(MAOJIAN), 2026, indicator="village_org_coverage")
     assert len(cov) == n and set(cov["value"]) == {95}   # a level: each child the same
     assert batches.history(con).set_index("batch_id").loc[batch, "kind"] == "targets"
@@ -207,12 +208,12 @@ def test_split_values_add_up_exactly():
 
 def test_entering_a_target_is_a_one_row_batch(db):
     con, tree, catalog = db
-    b = targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "1.2亿", "王五", TODAY)
+    b = targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "1.2亿", person(con, "王五"), TODAY)
     assert targets.stored(con, [MAOJIAN], 2026)["value"].tolist() == [12000]
-    assert targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "12000", "王五", TODAY) is None
+    assert targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "12000", person(con, "王五"), TODAY) is None
     with pytest.raises(StoreError, match="不是数字"):
-        targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "很多", "王五", TODAY)
-    batches.undo(con, b)
+        targets.enter(con, tree, catalog, MAOJIAN, "funds_raised", 2026, None, "很多", person(con, "王五"), TODAY)
+    batches.undo(con, b, person(con))
     assert targets.stored(con, [MAOJIAN], 2026).empty
 
 

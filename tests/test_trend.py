@@ -23,6 +23,7 @@ from tongzhan import batches, store, trend
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
+from people import person
 
 T3 = "420302003"      # 茅箭区 五堰街道
 Z1 = "420303001"      # 张湾区 花果街道
@@ -185,7 +186,7 @@ def test_a_township_shows_its_villages(con, tree, catalog):
             "420302001001,顾家岗社区,2026-02,80\n")
     parsed = parse_file(text.encode(), "村.csv", tree, catalog, today=date(2026, 12, 1))
     assert parsed.problems == []
-    batches.commit(con, parsed, text.encode(), "村.csv", "t")
+    batches.commit(con, parsed, text.encode(), "村.csv", person(con, "t"))
     with_villages = Tree(store.query(con, "regions_all"))
     s = series(con, with_villages, catalog, T1, "people_served", "2026-01~2026-02", by="children")
     assert s["value"].to_dict() == pytest.approx({

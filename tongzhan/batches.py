@@ -15,12 +15,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import buckets
+from . import accounts, audit, buckets
+from .accounts import User
 from .build import add_facts
 from .fmt import exact
 from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
 from .periods import Period
-from .store import StoreError, execute, query, registered, sql, transaction
+from .regions import ROOT_CODE
+from .store import StoreError, execute, query, registered, rows, sql, transaction
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 VILLAGE_COLUMNS = ["code", "name", "parent_code"]
@@ -40,8 +42,8 @@ def _scannable(facts: pd.DataFrame) -> pd.DataFrame:
 class Rejected(StoreError):
     """A file that contradicts stored data; nothing was written."""
 
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"文件与已导入的数据有 {problem_count(problems):,} 处矛盾，未导入任何数据：" +
+    def __init__(self, problems: list[Problem], what: str = "与已导入的数据矛盾"):
+        super().__init__(f"文件有 {problem_count(problems):,} 处{what}，未导入任何数据：" +
                          "；".join(f"第 {p.row} 行：{p.message}" for p in problems[:3]))
         self.problems = problems
 
@@ -170,20 +172,48 @@ def _outliers(con) -> list[Problem]:
     return warnings
 
 
-def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str,
+def write_scope(user: User) -> str:
+    """The region whose subtree user may write: everywhere for an admin, else the account's scope."""
+    return ROOT_CODE if user.role == "admin" else user.scope
+
+
+def _outside(found: list[tuple], scope: str) -> Rejected | None:
+    """The rows of regions outside scope's subtree, one problem each, as a Rejected (None: none)."""
+    if not found:
+        return None
+    return Rejected(capped([Problem(int(row), "区域", f"区域 {code} 不在您的上报范围（{scope}）之内：只能导入本辖区的数据。")
+                            for row, code in found]), "不在您的上报范围之内")
+
+
+def commit(con, parsed: ParseResult, data: bytes, file_name: str, user: User,
            dedupe: bool = True) -> int | None:
-    """Write a problem-free upload as one batch in one transaction; returns the batch id, or None
-    when every cell already holds the file's value (nothing written, no batch). dedupe=False (a
-    target entered on the page, not a file): no check for the same file imported before."""
-    if parsed.problems:
-        raise StoreError(f"文件有 {problem_count(parsed.problems):,} 处问题，未导入任何数据。")
-    if parsed.kind == "targets":
-        return _commit_targets(con, parsed, data if dedupe else None, file_name, uploader)
+    """Write a problem-free upload as one batch in one transaction, as `user` (accounts.User: staff
+    or admin; every region of the file inside the user's scope, else each such row is rejected and
+    nothing written); returns the batch id, or None when every cell already holds the file's value
+    (nothing written, no batch). dedupe=False (a target entered on the page, not a file): no check
+    for the same file imported before. Audited in the same transaction; a refused or failed
+    commit is audited as failed afterwards, with the reason."""
+    kind = "targets" if parsed.kind == "targets" else "import"
+    try:
+        if parsed.problems:
+            raise StoreError(f"文件有 {problem_count(parsed.problems):,} 处问题，未导入任何数据。")
+        if parsed.kind == "targets":
+            return _commit_targets(con, parsed, data if dedupe else None, file_name, user)
+        return _commit_facts(con, parsed, data, file_name, user)
+    except StoreError as e:
+        audit.record_failure(con, getattr(user, "name", None), kind, None, str(e), file_name, sha256(data))
+        raise
+
+
+def _commit_facts(con, parsed: ParseResult, data: bytes, file_name: str, user: User) -> int | None:
     with transaction(con):
+        who = accounts.require(con, user, "staff")
         dup = query(con, "batch_by_sha256", sha256=sha256(data))
         if len(dup):
             raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
         with _upload(con, parsed):
+            if refused := _outside(rows(con, "facts_outside_scope", scope=write_scope(who)), write_scope(who)):
+                raise refused
             if problems := _conflicts(con, parsed.allow_subtotals):
                 raise Rejected(capped(problems))
             # the preview's cells, as Arrow: only the cells to write are needed, not three frames
@@ -198,21 +228,50 @@ def commit(con, parsed: ParseResult, data: bytes, file_name: str, uploader: str,
             execute(con, "save_replaced", batch_id=batch_id)
             execute(con, "delete_replaced")
         execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=sha256(data),
-                uploader=uploader, inserted=len(insert), replaced=len(replace),
+                uploader=who.name, inserted=len(insert), replaced=len(replace),
                 skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),
                 villages=len(parsed.villages))
         add_facts(con, pa.concat_tables([insert, replace]).to_pandas(types_mapper=pd.ArrowDtype), batch_id)
+        audit.record(con, who.name, "import", f"批次 {batch_id}",
+                     {"inserted": len(insert), "replaced": len(replace), "villages": len(parsed.villages)},
+                     file_name, sha256(data))
     return batch_id
 
 
-def undo(con, batch_id: int) -> None:
-    """Remove a batch's facts and villages and restore the values it replaced, in one transaction."""
+def undo(con, batch_id: int, user: User) -> None:
+    """Remove a batch's facts and villages and restore the values it replaced, in one transaction,
+    as `user`: an admin any batch, staff only their own batches inside their scope. Audited (the
+    audit rows of the batch stay: undo adds one)."""
+    try:
+        _undo(con, batch_id, user)
+    except StoreError as e:
+        audit.record_failure(con, getattr(user, "name", None), "undo", f"批次 {batch_id}", str(e))
+        raise
+
+
+def _may_undo(con, batch: pd.DataFrame, user: User) -> User:
+    """The user, when it may undo the batch: admin, or staff who committed it inside their scope."""
+    who = accounts.require(con, user, "staff")
+    batch_id = int(batch["batch_id"].iloc[0])
+    if who.role != "admin":
+        if batch["uploader"].iloc[0] != who.name:
+            raise accounts.Denied(f"批次 {batch_id} 不是您导入的（导入人：{batch['uploader'].iloc[0]}），"
+                                  "只有管理员可以撤销别人的批次。")
+        if rows(con, "batch_regions_outside", batch_id=batch_id, scope=who.scope)[0][0]:
+            raise accounts.Denied(f"批次 {batch_id} 有区域不在您现在的权限范围（{who.scope}）之内，请联系管理员撤销。")
+    return who
+
+
+def _undo(con, batch_id: int, user: User) -> None:
     with transaction(con):
         batch = query(con, "batch_get", batch_id=batch_id)
         if batch.empty:
             raise StoreError(f"没有批次 {batch_id}。")
+        who = _may_undo(con, batch, user)
         if pd.notna(batch["undone_at"].iloc[0]):
             raise StoreError(f"批次 {batch_id} 已于 {batch['undone_at'].iloc[0]:%Y-%m-%d %H:%M} 撤销。")
+        audit.record(con, who.name, "undo", f"批次 {batch_id}", f"{batch['kind'].iloc[0]}：{batch['file_name'].iloc[0]}",
+                     batch["file_name"].iloc[0])
         if batch["kind"].iloc[0] == "targets":
             return _undo_targets(con, batch_id)
         _blocked(con, "batch_blockers", batch_id)
@@ -269,12 +328,16 @@ def _preview_targets(con, parsed: ParseResult, data: bytes) -> Preview:
                    kind="targets")
 
 
-def _commit_targets(con, parsed: ParseResult, data: bytes | None, file_name: str, uploader: str) -> int | None:
+def _commit_targets(con, parsed: ParseResult, data: bytes | None, file_name: str, user: User) -> int | None:
     """A targets batch (see commit); data None: no duplicate check, no sha256 kept."""
     with transaction(con):
+        who = accounts.require(con, user, "staff")
         digest = data and sha256(data)
         if digest and len(dup := query(con, "batch_by_sha256", sha256=digest)):
             raise StoreError(duplicate_message(int(dup["batch_id"].iloc[0])))
+        with registered(con, "new_targets", parsed.facts[["row", "region_code"]]):
+            if refused := _outside(rows(con, "targets_outside_scope", scope=write_scope(who)), write_scope(who)):
+                raise refused
         cells = _target_cells(con, parsed)
         insert, replace = cells["old_value"].isna(), cells["old_value"].notna() & ~cells["same"]
         if not (insert.any() or replace.any()):
@@ -285,8 +348,10 @@ def _commit_targets(con, parsed: ParseResult, data: bytes | None, file_name: str
             execute(con, "delete_replaced_targets")
             execute(con, "insert_targets")
         execute(con, "insert_target_batch", batch_id=batch_id, file_name=file_name, sha256=digest,
-                uploader=uploader, inserted=int(insert.sum()), replaced=int(replace.sum()),
+                uploader=who.name, inserted=int(insert.sum()), replaced=int(replace.sum()),
                 skipped=int(cells["same"].sum()) + len(parsed.skipped))
+        audit.record(con, who.name, "targets", f"批次 {batch_id}",
+                     {"inserted": int(insert.sum()), "replaced": int(replace.sum())}, file_name, digest)
     return batch_id
 
 

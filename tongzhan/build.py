@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from . import buckets, demo, store
+from . import accounts, audit, buckets, demo, store
 from .catalog import Catalog, read_catalog_csv
 from .regions import Tree, official_divisions, with_paths
 from .store import StoreError, connect, create_schema, execute, query, registered, rows
@@ -44,8 +45,9 @@ def add_facts(con, facts: pd.DataFrame, batch_id: int | None = None) -> None:
 
 
 def build_db(path: str | os.PathLike, demo: bool) -> Path:
-    """A new database at path: schema, division tree, catalog and, with demo, the demo data
-    (written aside and moved into place when complete)."""
+    """A new database at path: schema, division tree, catalog and, with demo, the demo data and
+    the demo logins (written aside and moved into place when complete). No account otherwise:
+    ensure_db makes the first admin."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -57,6 +59,7 @@ def build_db(path: str | os.PathLike, demo: bool) -> Path:
         if demo:
             add_demo_facts(con)
             add_demo_targets(con)
+            execute(con, "set_meta", key="demo_last_batch", value=str(rows(con, "next_batch_id")[0][0] - 1))
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -64,13 +67,33 @@ def build_db(path: str | os.PathLike, demo: bool) -> Path:
     return path
 
 
-def build_demo(path: str | os.PathLike) -> Path:
+def build_demo(path: str | os.PathLike, user: accounts.User | None = None) -> Path:
+    """The demo database at path. An existing file is replaced only when it holds no batch
+    beyond the demo's own (else a StoreError, nothing changed) and, when it has accounts other
+    than the demo logins, only by one of its admins (user)."""
+    path = Path(path)
+    if path.exists():
+        con = connect(path)
+        try:
+            store.check_writable(con)
+            upgrade(con)
+            (extra, real_users), = rows(con, "non_demo_batches")
+            if extra:
+                raise StoreError(f"数据库 {path} 中有 {extra} 个不是演示数据的导入批次，demo 不会覆盖它："
+                                 "请用 --db 指定另一个文件（或先备份、再删除该文件）。")
+            if real_users:
+                accounts.require(con, user, "admin")
+        finally:
+            con.close()
     return build_db(path, demo=True)
 
 
 def add_demo_facts(con) -> None:
+    """The demo facts as batch 0 and the demo logins (demo.LOGINS), in one transaction."""
     facts = demo.generate(query(con, "regions_paths"))
     con.execute("BEGIN")
+    accounts.add_demo_users(con, demo.LOGINS)
+    audit.record(con, None, "demo", "演示数据", "生成演示数据与演示账号")
     execute(con, "insert_batch", batch_id=0, file_name="演示数据（自动生成）", sha256=None,
             uploader="system", inserted=len(facts), replaced=0, skipped=0, villages=0)
     add_facts(con, facts, batch_id=0)
@@ -82,7 +105,8 @@ def add_demo_targets(con) -> None:
     """The demo's 2026 targets, committed like an uploaded targets file (targets.add_demo_targets;
     imported here, not at the top: targets → batches → build)."""
     from .targets import add_demo_targets as add
-    add(con, Tree(query(con, "regions_all")), Catalog(query(con, "indicators_all")), date.today())
+    admin = accounts.get(con, demo.LOGINS[0][0])
+    add(con, Tree(query(con, "regions_all")), Catalog(query(con, "indicators_all")), date.today(), admin)
 
 
 def missing_message(path: Path) -> str:
@@ -105,12 +129,22 @@ def ensure_db(path: str | os.PathLike, demo_if_missing: bool = False) -> Path:
         why = store.read_only(con)
         if not why:
             upgrade(con)
+            first_admin(con)
         elif is_outdated(con):
             raise StoreError(f"数据库 {path} 是旧版本，需要先升级，但现在只能读取（{why}）：请在它可写时"
                              "运行一次 python -m tongzhan batches（会自动升级），再以只读方式使用。")
     finally:
         con.close()
     return path
+
+
+def first_admin(con) -> None:
+    """First run: an admin account when there is none (accounts.ensure_admin); a generated
+    one-time password is printed once on the console."""
+    if password := accounts.ensure_admin(con):
+        print(f"首次运行：已建立管理员账号 admin，一次性密码：{password}\n"
+              "（只显示这一次；首次登录后须修改。也可先设置环境变量 TONGZHAN_ADMIN_PASSWORD 指定密码。）",
+              file=sys.stderr, flush=True)
 
 
 def is_outdated(con) -> bool:
@@ -123,7 +157,11 @@ def upgrade(con) -> None:
     then fill the county sums: two transactions, since reading 23 M rows inserted in the same
     transaction took DuckDB 50-90 s a province (0.7 s once committed). A database made before
     targets gets their tables and the batches' kind first (no fact read). No-op when current."""
-    outdated, unbuilt, untargeted = rows(con, "schema_outdated")[0]
+    outdated, unbuilt, untargeted, unaccounted = rows(con, "schema_outdated")[0]
+    if unaccounted and not untargeted:   # accounts, sessions and audit (schema.sql adds them)
+        con.execute("BEGIN")
+        create_schema(con)
+        con.execute("COMMIT")
     if untargeted:
         con.execute("BEGIN")
         execute(con, "upgrade_targets")

@@ -1,11 +1,11 @@
 """Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | index
-| export | sources | import | batches | undo."""
+| export | sources | import | batches | undo | users | audit; every command takes --user / --token (cli_users)."""
 from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
+import os
 import re
 import sys
 from datetime import date
@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import batches, index, targets
+from . import accounts, batches, cli_users, index, targets
 from .build import build_db, build_demo, ensure_db, is_outdated, missing_message
 from .catalog import Catalog
 from .fmt import exact, is_missing
-from .importer import name_problem, parse_file, problem_count, problems_frame
+from .importer import parse_file, problem_count, problems_frame
 from .league import LEVELS, PER, RANK_COLUMNS, league, per_options
 from .overview import KPI_COLUMNS, kpis
 from .periods import Period
@@ -56,16 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="导入 CSV/Excel 文件（整个文件一次事务，有错则不导入）")
     i.add_argument("file", help="CSV、XLSX 或 XLS 文件")
     i.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
-    i.add_argument("--user", default=getpass.getuser(), help="上传人（记录在批次中）")
     i.add_argument("--sheet", help="Excel 工作表名称（默认第一个有表头的工作表）")
     i.add_argument("--period", help="文件没有期间列时，整份文件的期间，如 2026-03、2026Q1、2026")
-    i.add_argument("--scope", default=ROOT_CODE,
-                   help="导入范围的区划代码（默认全国）：文件中的区域须在其内，区域名称在其内查找")
+    i.add_argument("--scope",
+                   help="导入范围的区划代码（默认为账号的上报范围）：须在账号的范围之内；文件中的区域须在其内，区域名称在其内查找")
     i.add_argument("--allow-subtotals", action="store_true",
                    help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
     sub.add_parser("batches", help="列出导入批次")
-    u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值")
+    u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值（工作人员只能撤销自己的批次）")
     u.add_argument("batch_id", type=int)
+    parent = cli_users.auth_parent()
+    for command in sub.choices.values():   # every command acts as --user / --token
+        command.add_argument("--user", help=cli_users.USER_HELP)
+        command.add_argument("--token", help=cli_users.TOKEN_HELP)
+    cli_users.add_parsers(sub, parent)
     return p
 
 
@@ -142,6 +146,13 @@ def open_db(args, read_only: bool):
                          "请用 python -m tongzhan demo 生成或换一个文件。") from e
 
 
+def check_reader(args, con, region: str) -> None:
+    """Reading is open unless the admin turned on 登录后才能查看; a read scope limits the regions."""
+    user = cli_users.acting_user(args, con, required=accounts.read_login_required(con))
+    if not accounts.may_read(con, user, region):
+        raise accounts.Denied(f"账号「{user.name}」不能查看区域 {region}（查看范围：{user.read_scope}）。")
+
+
 def check_region(tree: Tree, code: str) -> None:
     if code not in tree:
         raise StoreError(f"未知的区划代码：{code}")
@@ -179,6 +190,7 @@ def reading(args):
     con, tree, catalog = open_db(args, read_only=True)
     try:
         check_region(tree, args.region)
+        check_reader(args, con, args.region)
         if getattr(args, "indicator", None) is not None:
             check_indicator(catalog, args.indicator)
         yield con, tree, catalog
@@ -283,23 +295,34 @@ def reject(name: str, problems) -> int:
     return 1
 
 
+def import_scope(con, tree: Tree, user, scope: str | None) -> str:
+    """--scope, which must lie in the user's scope; by default the user's scope (全国 for a dry
+    run without an account)."""
+    own = batches.write_scope(user) if user else ROOT_CODE
+    if scope is None:
+        return own
+    check_region(tree, scope)
+    if not accounts.within(con, scope, own):
+        raise accounts.Denied(f"导入范围 {scope} 不在账号「{user.name}」的上报范围（{own}）之内。")
+    return scope
+
+
 def run_import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise StoreError(f"找不到文件：{path}")
-    if why := name_problem(args.user, "上传人（--user）"):
-        raise StoreError(why)
     data = path.read_bytes()
     con, tree, catalog = open_db(args, read_only=args.dry_run)
     try:
+        user = cli_users.acting_user(args, con, required=not args.dry_run)
         parsed = parse_file(data, path.name, tree, catalog, today=date.today(), period=args.period,
-                            sheet=args.sheet, scope=args.scope, allow_subtotals=args.allow_subtotals,
-                            max_bytes=max_upload_bytes())
+                            sheet=args.sheet, scope=import_scope(con, tree, user, args.scope),
+                            allow_subtotals=args.allow_subtotals, max_bytes=max_upload_bytes())
         if parsed.problems:
             return reject(path.name, parsed.problems)
         if not args.dry_run:
             try:
-                batch_id = batches.commit(con, parsed, data, path.name, args.user)
+                batch_id = batches.commit(con, parsed, data, path.name, user)
             except batches.Rejected as e:   # contradicts stored data
                 return reject(path.name, e.problems)
             if batch_id is None:
@@ -334,6 +357,7 @@ def run_import(args) -> int:
 def run_batches(args) -> None:
     con, _, _ = open_db(args, read_only=True)
     try:
+        cli_users.acting_user(args, con, required=accounts.read_login_required(con))
         batches.history(con).drop(columns=["sha256"]).to_csv(
             sys.stdout, index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")
     finally:
@@ -343,7 +367,7 @@ def run_batches(args) -> None:
 def run_undo(args) -> None:
     con, _, _ = open_db(args, read_only=False)
     try:
-        batches.undo(con, args.batch_id)
+        batches.undo(con, args.batch_id, cli_users.acting_user(args, con))
         print(f"批次 {args.batch_id} 已撤销，被它覆盖的数据已恢复。")
     finally:
         con.close()
@@ -353,21 +377,42 @@ def run_init(path: Path) -> None:
     if path.exists():
         raise StoreError(f"{path} 已存在，未做任何改动（init 只新建数据库，不会覆盖已有数据）。")
     build_db(path, demo=False)
+    ensure_db(path)   # the first admin account (a one-time password printed once)
     print(f"空数据库已建立：{path}（只含区划和指标目录），可以导入数据了。")
+
+
+def run_demo(args) -> None:
+    """The demo database; an existing file with accounts other than the demo logins needs its admin."""
+    path, user = db_path(args.db), None
+    if path.exists() and (args.user or args.token or os.environ.get("TONGZHAN_TOKEN")):
+        con = connect(path)
+        try:
+            user = cli_users.acting_user(args, con)
+        finally:
+            con.close()
+    build_demo(path, user)
+    print(f"演示数据库已生成：{path}（演示账号见 README“账号与权限”）")
+
+
+def run_accounts(args) -> None:
+    """users and audit: admin commands on a writable database."""
+    con, _, _ = open_db(args, read_only=False)   # the admin's login is audited
+    try:
+        run = cli_users.run_users if args.command == "users" else cli_users.run_audit
+        run(args, con, write)
+    finally:
+        con.close()
 
 
 REPORTS = {"query": run_query, "kpis": run_kpis, "rank": run_rank, "trend": run_trend,
            "targets": run_targets, "index": run_index, "export": run_export, "batches": run_batches,
-           "undo": run_undo, "sources": run_sources}
+           "undo": run_undo, "sources": run_sources, "demo": run_demo, "users": run_accounts, "audit": run_accounts}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            path = build_demo(db_path(args.db))
-            print(f"演示数据库已生成：{path}")
-        elif args.command == "init":
+        if args.command == "init":
             run_init(db_path(args.db))
         elif args.command == "import":
             return run_import(args)

@@ -25,6 +25,7 @@ from decimal import ROUND_FLOOR, Decimal
 import pandas as pd
 
 from . import batches, demo
+from .accounts import User
 from .catalog import Catalog
 from .fmt import COUNT_UNITS
 from .importer import parse_file
@@ -180,19 +181,20 @@ def targets_file(rows: list[tuple]) -> bytes:
 
 
 def _commit_file(con, tree: Tree, catalog: Catalog, data: bytes, name: str, scope: str,
-                 uploader: str, today: date, dedupe: bool = False) -> int | None:
-    """Parse and commit a targets file made here: the importer's checks, one targets batch."""
+                 user: User, today: date, dedupe: bool = False) -> int | None:
+    """Parse and commit a targets file made here, as user (batches.commit checks the role and
+    that every row lies in the user's scope): the importer's checks, one targets batch."""
     parsed = parse_file(data, name, tree, catalog, today=today, scope=scope)
     if parsed.problems:
         raise StoreError("；".join(p.message for p in parsed.problems[:3]))
-    return batches.commit(con, parsed, data, name, uploader, dedupe=dedupe)
+    return batches.commit(con, parsed, data, name, user, dedupe=dedupe)
 
 
 DEMO_ANCHORS = [("420000", "self"), ("420000", "children"), ("330800", "self"), ("330800", "children"),
                 ("370400", "self"), ("370400", "children"), ("420300", "children")]
 
 
-def add_demo_targets(con, tree: Tree, catalog: Catalog, today: date) -> int | None:
+def add_demo_targets(con, tree: Tree, catalog: Catalog, today: date, user: User) -> int | None:
     """The demo database's 2026 targets (province, cities, the counties of the demo cities),
     made from the 2025 roll-ups (demo.targets), committed like an uploaded targets file."""
     last_year = target_period(2025)
@@ -200,17 +202,17 @@ def add_demo_targets(con, tree: Tree, catalog: Catalog, today: date) -> int | No
                         for region, by in DEMO_ANCHORS], ignore_index=True)
     rows_ = demo.targets(actual[["region_code", "indicator_id", "value"]].drop_duplicates())
     data = targets_file(list(rows_.itertuples(index=False, name=None)))
-    return _commit_file(con, tree, catalog, data, "演示目标（自动生成）.csv", ROOT_CODE, "system", today, dedupe=True)
+    return _commit_file(con, tree, catalog, data, "演示目标（自动生成）.csv", ROOT_CODE, user, today, dedupe=True)
 
 
 def enter(con, tree: Tree, catalog: Catalog, region: str, indicator: str, year: int,
-          quarter: int | None, value: str, uploader: str, today: date) -> int | None:
+          quarter: int | None, value: str, user: User, today: date) -> int | None:
     """One target typed on the page (value as a cell may be written: 120, 1.2亿, 95%), committed
     as a one-row targets batch; the batch id, or None when it already holds that value."""
     period = target_period(year, quarter)
     data = targets_file([(region, indicator, period.key, value)])
     name = f"页面录入：{tree.name[region]} {catalog[indicator].name_zh} {period.label}目标"
-    return _commit_file(con, tree, catalog, data, name, region, uploader, today)
+    return _commit_file(con, tree, catalog, data, name, region, user, today)
 
 
 def split_values(total: Decimal, shares: list[float], whole: bool) -> list[Decimal]:
@@ -229,7 +231,7 @@ def split_values(total: Decimal, shares: list[float], whole: bool) -> list[Decim
 
 
 def split_target(con, tree: Tree, catalog: Catalog, region: str, indicator: str, year: int,
-                 quarter: int | None, shares: dict[str, float] | None, uploader: str,
+                 quarter: int | None, shares: dict[str, float] | None, user: User,
                  today: date) -> int | None:
     """Split region's target to its children, explicitly, as one targets batch: flows and stocks
     in proportion to shares (child code → share; None: equal shares for every child); ratios
@@ -248,4 +250,4 @@ def split_target(con, tree: Tree, catalog: Catalog, region: str, indicator: str,
         values = [total] * len(shares)
     data = targets_file([(c, indicator, period.key, f"{v.normalize():f}") for c, v in zip(shares, values)])
     name = f"目标分解：{tree.name[region]} {ind.name_zh} {period.label}"
-    return _commit_file(con, tree, catalog, data, name, region, uploader, today)
+    return _commit_file(con, tree, catalog, data, name, region, user, today)

@@ -31,6 +31,11 @@ def _connection(path: str):
     return connect(path)
 
 
+def connection():
+    """The process's connection (also for serve.py's login routes, outside any page run)."""
+    return _connection(str(db_path()))
+
+
 def open_at_start() -> None:
     """Open the database as the server starts (serve.py), not at the first visit, and read the
     division tree and the catalog into their caches (~0.5 s for the national tree), so that the
@@ -190,8 +195,19 @@ def keep(param: str, value: str) -> None:
 
 
 def url_region(tree: Tree) -> str:
-    """The region of the URL, else the one last shown in this session, else 全国."""
-    return kept("region", lambda code: code in tree, ROOT_CODE)
+    """The region of the URL, else the one last shown in this session, else 全国 (or the root of
+    the logged-in user's read scope, session_state read_scope, set by dashboard.py); a region of
+    the URL outside the read scope is refused."""
+    scope = st.session_state.get("read_scope") or ROOT_CODE
+    asked = st.query_params.get("region")
+    if asked in tree and not _readable(tree, asked, scope):
+        st.error(f"您没有查看「{md(tree.full_name(asked))}」的权限（可查看：{md(tree.full_name(scope))}及其下级）。")
+        st.stop()
+    return kept("region", lambda code: code in tree and _readable(tree, code, scope), scope)
+
+
+def _readable(tree: Tree, code: str, scope: str) -> bool:
+    return scope == ROOT_CODE or scope in tree.ancestors(code)
 
 
 def chosen_period(shown: Period) -> Period:

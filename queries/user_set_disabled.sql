@@ -1,0 +1,2 @@
+-- Disable or enable an account.
+UPDATE users SET disabled = $disabled, updated_at = $now WHERE name = $account

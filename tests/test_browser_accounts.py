@@ -1,0 +1,177 @@
+"""Accounts in the dashboard (issue 12): anonymous visitors cannot reach 数据上报 or 用户管理; a
+read scope limits the regions; and, in a real Chromium against `streamlit run serve.py`, a staff
+member logs in through the login form, uploads, logs out, and can no longer reach the upload page,
+not even by replaying the old session cookie in a fresh browser."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from conftest import copy_db, open_app, run_streamlit
+from people import TOKENS
+from tongzhan.login import COOKIE, TOKEN_KEY
+
+
+
+def upload_refused(page, app_ready) -> None:
+    """The page has no 数据上报: not in the navigation; /upload runs the main page instead."""
+    app_ready(page, timeout=60_000)
+    assert page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").count() == 0
+    assert page.get_by_text("选择文件").count() == 0 and page.get_by_role("button", name="确认导入").count() == 0
+
+
+def app_as(page: str, token: str | None = None, **params):
+    from streamlit.testing.v1 import AppTest
+    from pathlib import Path
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60)
+    if token:
+        at.session_state[TOKEN_KEY] = token
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(page).run()
+
+
+def test_anonymous_and_viewers_cannot_reach_upload_or_admin(db_copy, monkeypatch):
+    """The pages are not in their navigation at all (AppTest cannot switch to them)."""
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    for token in (None, "not-a-token", TOKENS["茅箭领导"]):
+        for page in ("pages/upload.py", "pages/admin.py"):
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app_as(page, token)
+    at = app_as("pages/upload.py", TOKENS["江山干事"])
+    assert not at.error and at.get("file_uploader")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as("pages/admin.py", TOKENS["江山干事"])
+    at = app_as("pages/admin.py", TOKENS["张三"])
+    assert not at.error and "demo-maojian" in at.dataframe[0].value["用户名"].tolist()
+
+
+def test_a_read_scope_refuses_regions_outside_it(db_copy, monkeypatch):
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = open_app(region="420300")
+    assert not at.exception and at.metric   # anonymous reading stays open
+    at = app_as("pages/overview.py", TOKENS["茅箭领导"], region="420300")
+    assert "您没有查看「湖北省十堰市」的权限" in at.error[0].value and not at.metric
+    at = app_as("pages/overview.py", TOKENS["茅箭领导"], region="420302001")
+    assert not at.error and at.metric
+    at = app_as("pages/overview.py", TOKENS["茅箭领导"])   # no region asked: the read scope's root
+    assert at.query_params["region"] == "420302" and at.metric
+
+
+def test_staff_logs_in_uploads_logs_out_and_the_old_cookie_is_refused(demo_db, browser, app_ready, tmp_path,
+                                                                      screenshot):
+    db = copy_db(demo_db, tmp_path / "tongzhan.duckdb")
+    csv = tmp_path / "茅箭11月.csv"
+    csv.write_text("区划代码,期间,服务群众人次\n420302001,2026-11,321\n", encoding="utf-8")
+    with run_streamlit(db, tmp_path, script="serve.py") as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{server.url}/upload")
+        upload_refused(page, app_ready)
+        assert page.locator('[data-testid="stSidebarNav"]').get_by_text("用户管理").count() == 0
+        page.goto(f"{server.url}/?region=420302")
+        app_ready(page, timeout=60_000)
+        page.get_by_role("link", name="登录").first.click()
+        page.wait_for_url("**/session/login**")
+        page.fill("#name", "demo-maojian")
+        page.fill("#password", "wrong-password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码错误").wait_for()
+        page.fill("#name", "demo-maojian")
+        page.fill("#password", "demo-maojian-2026")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**region=420302**")   # back where the login started
+        app_ready(page, timeout=60_000)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("数据上报").click()
+        page.get_by_text("上传人：演示·茅箭区工作人员（工作人员）").wait_for(timeout=60_000)
+        [cookie] = [c for c in context.cookies() if c["name"] == COOKIE]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie").find(COOKIE) < 0   # scripts cannot read it
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入为批次 2").wait_for(timeout=60_000)
+        app_ready(page)
+        screenshot(page, "accounts_staff_uploaded")
+        page.get_by_role("button", name="退出").click()
+        page.get_by_role("link", name="登录").first.wait_for(timeout=30_000)
+        assert [c for c in context.cookies() if c["name"] == COOKIE] == []
+        page.goto(f"{server.url}/upload")
+        upload_refused(page, app_ready)
+        context.close()
+        replay = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        replay.add_cookies([{"name": COOKIE, "value": cookie["value"], "url": server.url}])
+        page = replay.new_page()
+        page.goto(f"{server.url}/upload")
+        upload_refused(page, app_ready)
+        assert page.get_by_role("link", name="登录").count() == 1
+        replay.close()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.sql("SELECT uploader FROM batches WHERE batch_id = 2").fetchall() == [("demo-maojian",)]
+        got = con.sql("SELECT user_name, action, ok FROM audit WHERE user_name = 'demo-maojian' ORDER BY id").fetchall()
+        assert got == [("demo-maojian", "login", False), ("demo-maojian", "login", True),
+                       ("demo-maojian", "import", True), ("demo-maojian", "logout", True)]
+    finally:
+        con.close()
+
+
+def test_login_routes_one_time_password_and_no_open_redirect(demo_db, tmp_path):
+    """The login routes over HTTP (serve.py): a one-time password leads to the password form and
+    sets no cookie; the changed password signs in (HttpOnly, SameSite=Strict); `next` never
+    leaves the server."""
+    import http.client
+    import urllib.parse
+    from people import person
+    from tongzhan import accounts, store
+    db = copy_db(demo_db, tmp_path / "tongzhan.duckdb")
+    con = store.connect(db)
+    accounts.add_user(con, person(con), "新干事", "新干事", "staff", "420302", "one-time-pass")
+    con.close()
+
+    def post(server, path, **form):
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        c.request("POST", path, urllib.parse.urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+
+    with run_streamlit(db, tmp_path, script="serve.py") as server:
+        status, headers, body = post(server, "/session/login", name="新干事", password="one-time-pass", next="/upload")
+        assert status == 200 and "修改密码" in body and "set-cookie" not in {k.lower() for k in headers}
+        status, _, body = post(server, "/session/password", name="新干事", old="one-time-pass", new="my-password-1",
+                               again="other", next="/upload")
+        assert status == 400 and "两次输入的新密码不一致" in body
+        status, headers, _ = post(server, "/session/password", name="新干事", old="one-time-pass", new="my-password-1",
+                                  again="my-password-1", next="//evil.example/x")
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert status == 303 and headers["location"] == "/"
+        assert "HttpOnly" in headers["set-cookie"] and "SameSite=strict" in headers["set-cookie"]
+        status, _, body = post(server, "/session/login", name="新干事", password="one-time-pass")
+        assert status == 401 and "用户名或密码错误" in body
+        status, headers, _ = post(server, "/session/login", name="新干事", password="my-password-1",
+                                  next="https://evil.example/")
+        assert status == 303 and {k.lower(): v for k, v in headers.items()}["location"] == "/"
+
+
+def test_login_to_read_when_the_admin_turns_it_on(db_copy, monkeypatch):
+    """登录后才能查看: anonymous visitors see only the login prompt, the CLI's reads need an account."""
+    import subprocess
+    import sys
+    from people import person
+    from tongzhan import accounts, store
+    con = store.connect(db_copy)
+    accounts.set_read_login(con, person(con), True)
+    con.close()
+    args = [sys.executable, "-m", "tongzhan", "--db", str(db_copy), "kpis", "--region", "420302", "--period", "2026"]
+    res = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "此操作需要账号" in res.stderr
+    res = subprocess.run([*args, "--token", TOKENS["茅箭领导"]], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.startswith("indicator_id,")
+    args[args.index("420302")] = "420300"   # outside the viewer's read scope
+    res = subprocess.run([*args, "--token", TOKENS["茅箭领导"]], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "不能查看区域 420300" in res.stderr
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = open_app(region="420302")
+    assert "本看板须登录后才能查看" in at.info[0].value and not at.metric
+    at = app_as("pages/overview.py", TOKENS["茅箭领导"], region="420302")
+    assert not at.info and at.metric
