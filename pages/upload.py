@@ -34,8 +34,10 @@ if user is None or user.role not in ("staff", "admin"):   # hidden from the menu
     st.error("数据上报须以工作人员或管理员账号登录。")
     st.html(f'<a href="{login.login_url()}" target="_self">登录</a>')
     st.stop()
-region = ui.url_region(tree)   # the template's region
 scope = batches.write_scope(user)   # the import scope: the account's
+region = ui.url_region(tree)   # the template's region, inside the scope (at first the scope itself)
+if scope not in tree.ancestors(region):
+    region = scope
 st.title("数据上报")
 ui.breadcrumbs(tree, region)
 if tree.children(region):

@@ -282,7 +282,7 @@ def test_cli_accounts_token_and_audit(schema_db, tmp_path):
     res = cli(db, "import", str(f))
     assert res.returncode == 2 and "此操作需要账号" in res.stderr
     res = cli(db, "import", str(f), "--token", token)   # scope: the account's 茅箭区
-    assert res.returncode == 1 and f"3,区划代码,区划代码「{HUANGLONG}」" in res.stderr
+    assert res.returncode == 1 and f"3,区划代码,区划代码「{HUANGLONG}」" in res.stderr, res.stderr
     res = cli(db, "import", str(f), "--token", token, "--scope", "000000")
     assert res.returncode == 2 and "不在账号「茅箭干事」的上报范围" in res.stderr
     f.write_bytes(csv_bytes([FILE[0], FILE[1]]))

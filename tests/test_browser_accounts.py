@@ -41,6 +41,8 @@ def test_anonymous_and_viewers_cannot_reach_upload_or_admin(db_copy, monkeypatch
                 app_as(page, token)
     at = app_as("pages/upload.py", TOKENS["江山干事"])
     assert not at.error and at.get("file_uploader")
+    # the page opens at the account's scope (it opened at 全国 with a 十堰市 account's scope below)
+    assert [b.label for b in at.button][:3] == ["全国", "浙江省", "衢州市"] and "**江山市**" in [m.value for m in at.markdown]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app_as("pages/admin.py", TOKENS["江山干事"])
     at = app_as("pages/admin.py", TOKENS["张三"])
