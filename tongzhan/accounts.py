@@ -9,6 +9,7 @@ its rights at once. Every change is written to the audit log (audit.py) in the s
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -29,7 +30,14 @@ LOCK_MINUTES = 5                    # … for this long
 MIN_PASSWORD = 8
 READ_LOGIN_KEY = "read_login"       # meta key: "1" when reading needs a login (登录后才能查看)
 _HASHER = argon2.PasswordHasher()   # argon2id with the library's maintained defaults
-_DUMMY_HASH = _HASHER.hash("dummy password for names that do not exist")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check a password of an unknown name against (as long as a real check); made at
+    the first such login, not on import: hashing takes ~0.2-0.5 s, which every command and the
+    server's start paid."""
+    return _HASHER.hash("dummy password for names that do not exist")
 
 
 class Denied(StoreError):
@@ -259,7 +267,7 @@ def verify(con, name: str, password: str, at: datetime | None = None) -> User:
     at = at or now()
     row = _user(con, name)
     try:
-        ok = _HASHER.verify(row[2] if row else _DUMMY_HASH, password or "") and row is not None
+        ok = _HASHER.verify(row[2] if row else _dummy_hash(), password or "") and row is not None
     except argon2.exceptions.VerificationError:
         ok = False
     why = ("用户名或密码错误。" if not ok else "账号已停用，请联系管理员。" if row[6] else None)
