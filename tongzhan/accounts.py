@@ -22,7 +22,7 @@ import pandas as pd
 from . import audit
 from .importer import name_problem
 from .regions import ROOT_CODE
-from .store import StoreError, cursor, execute, query, read_only, rows, transaction
+from .store import StoreError, cursor, execute, positive_env, query, read_only, rows, transaction
 
 ROLES = {"viewer": "查看", "staff": "工作人员", "admin": "管理员"}
 MAX_FAILURES = 5                    # failed logins before the account is locked …
@@ -69,14 +69,7 @@ def now() -> datetime:
 
 def session_minutes() -> float:
     """Inactivity after which a login session ends: TONGZHAN_SESSION_MINUTES, default 30."""
-    text = os.environ.get("TONGZHAN_SESSION_MINUTES", "30")
-    try:
-        minutes = float(text)
-    except ValueError:
-        minutes = 0
-    if not minutes > 0:
-        raise StoreError(f"环境变量 TONGZHAN_SESSION_MINUTES 应为正数（分钟），现在是「{text}」。")
-    return minutes
+    return positive_env("TONGZHAN_SESSION_MINUTES", "30", "分钟")
 
 
 def token_hash(token: str) -> str:

@@ -27,16 +27,22 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("TONGZHAN_DB") or DEFAULT_DB)
 
 
+def positive_env(name: str, default: str, what: str) -> float:
+    """The positive number in environment variable `name` (default when unset), else a StoreError
+    that says what it should be."""
+    text = os.environ.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise StoreError(f"环境变量 {name} 应为正数（{what}），现在是「{text}」。")
+    return value
+
+
 def max_upload_bytes() -> int:
     """The largest file accepted for import: TONGZHAN_MAX_UPLOAD_MB, default 50 MB."""
-    text = os.environ.get("TONGZHAN_MAX_UPLOAD_MB", "50")
-    try:
-        mb = float(text)
-    except ValueError:
-        mb = 0
-    if not mb > 0:
-        raise StoreError(f"环境变量 TONGZHAN_MAX_UPLOAD_MB 应为正数（单位 MB，如 50），现在是「{text}」。")
-    return int(mb * 2**20)
+    return int(positive_env("TONGZHAN_MAX_UPLOAD_MB", "50", "单位 MB，如 50") * 2**20)
 
 
 @functools.cache
