@@ -75,7 +75,10 @@ if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  
     st.switch_page(PRESENT, query_params=dict(st.query_params))
 st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
-        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}" + PRINT_CSS + "</style>")
+        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
+        # a table's own CSV download writes names as they are (formulas too): the pages' Excel downloads instead
+        "[data-testid='stElementToolbar'] button[aria-label='Download as CSV']{display:none}"
+        + PRINT_CSS + "</style>")
 with st.container(key="print-fit"):
     st.html(PRINT_FIT_JS, unsafe_allow_javascript=True)
 login.sidebar(user)

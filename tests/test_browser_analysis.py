@@ -37,6 +37,12 @@ def test_league_table_of_shiyan_townships_from_a_deep_link(streamlit_server, dem
     main = page.locator('[data-testid="stMain"]')
     assert f"{len(ranked):,} 个乡镇(街道)有数据，共 {len(rows):,} 个" in main.inner_text()
     assert "十堰市各乡镇(街道) · 募集资金 · 2026年10月 · 万元" in page.locator(".js-plotly-plot .gtitle").text_content()
+    # the table's own CSV download is hidden: it would write names as they are, formulas included
+    # (the page's 下载 Excel neutralises them); its other tools stay
+    page.locator('[data-testid="stDataFrame"]').first.hover()
+    toolbar = page.locator('[data-testid="stElementToolbar"]').first
+    toolbar.get_by_role("button", name="Search").wait_for(state="visible")
+    assert not toolbar.get_by_role("button", name="Download as CSV").is_visible()
     screenshot(main, "rank-shiyan-townships")
 
 
