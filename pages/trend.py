@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from tongzhan import exports, figures, snapshot, trend, ui
+from tongzhan import exports, figures, provenance_ui, snapshot, trend, ui
 from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 from tongzhan.periods import Period, cut_note
@@ -73,7 +73,13 @@ st.plotly_chart(trend.figure(lines, title, ind.unit), key="trend_chart")
 if ind.kind != "flow":
     st.caption("存量、比率和得分取每期期末的值；同比为上年同期末、环比为上一期末的值。")
 table = trend.display_table(lines, ind.unit, ind.kind)
-st.dataframe(table, hide_index=True, width="stretch")
+rows_key = f"trend_rows_{region}_{indicator}_{grain}_{span.key}"
+st.caption("点击表格左侧选中一行，可查看这一期这个数字的数据来源。")
+st.dataframe(table, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+             on_select=provenance_ui.on_pick(rows_key))
+if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
+    point = trend.table_order(lines).iloc[picked["rows"][0]]
+    provenance_ui.dialog(ctx, point["region_code"], indicator, Period(point["start"], point["end"]))
 ui.print_table(table)
 shown = Period(lines["start"].min(), lines["end"].max())
 sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{trend.GRAIN_NAMES[grain]}趋势")

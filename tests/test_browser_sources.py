@@ -125,3 +125,19 @@ def test_bar_and_rank_row_open_sources(streamlit_server, page, app_ready):
     page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)
     dialog = page.get_by_role("dialog")
     dialog.get_by_text(f"{top.split('. ', 1)[1]} · 募集资金 · 2025年").wait_for(timeout=20_000)
+
+
+def test_trend_row_opens_sources(streamlit_server, page, app_ready):
+    """趋势: the table's first row (the newest point) opens the sources of that period's figure."""
+    page.goto(f"{streamlit_server.url}/trend?region={SHIYAN}&ind=funds_raised&grain=quarter"
+              "&span=2025-01~2026-09")
+    app_ready(page, timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("湖北省十堰市 · 募集资金 · 2026年第三季度").wait_for(timeout=20_000)
+    code = dialog.locator("code").first
+    code.wait_for(timeout=10_000)
+    assert f"--region {SHIYAN} --indicator funds_raised --period 2026Q3" in code.inner_text()

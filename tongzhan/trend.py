@@ -141,11 +141,16 @@ def axis_unit(frame: pd.DataFrame, unit: str) -> str:
     return axis_ticks(frame["value"], unit)[2]
 
 
+def table_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The series' points in the order of display_table's rows: newest first."""
+    return frame.sort_values("start", ascending=False, kind="stable")
+
+
 def display_table(frame: pd.DataFrame, unit: str, kind: str) -> pd.DataFrame:
-    """The series as the page's table, newest first: 期间, 区域, the value, 同比 and 环比 in fmt
-    texts (个百分点 for rates, like the overview's cards), 本年累计 for flows, and the units
-    carried forward or left out where there are any."""
-    f = frame.sort_values("start", ascending=False, kind="stable")
+    """The series as the page's table, newest first (table_order): 期间, 区域, the value, 同比 and
+    环比 in fmt texts (个百分点 for rates, like the overview's cards), 本年累计 for flows, and the
+    units carried forward or left out where there are any."""
+    f = table_order(frame)
     out = pd.DataFrame({
         "期间": [f"{lb}（{Period(a, b).months_label}）" if cut else lb
                  for lb, a, b, cut in zip(f["label"], f["start"], f["end"], f["partial"])],
