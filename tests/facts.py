@@ -1,6 +1,9 @@
 """Writing facts in tests the way an import does: fact rows by period text, added as one batch."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 
 from tongzhan import build, store
@@ -26,3 +29,17 @@ def add(con, rows, batch_id=1, file_name="t", uploader="t"):
                   inserted=len(df), replaced=0, skipped=0, villages=0)
     build.add_facts(con, df, batch_id=batch_id)
     con.execute("COMMIT")
+
+
+def saved_copy(schema_db, path: Path, *batches) -> Path:
+    """A copy of schema_db at path with the batches added (each a list of fact rows, or a pair of
+    rows and add's keywords), closed: a database for the command line."""
+    shutil.copyfile(schema_db[0], path)
+    con = store.connect(path)
+    try:
+        for batch in batches:
+            rows, keywords = batch if isinstance(batch, tuple) else (batch, {})
+            add(con, rows, **keywords)
+    finally:
+        con.close()
+    return path

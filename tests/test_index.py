@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import open_app
-from facts import add, fact
+from facts import fact, saved_copy
 from test_cli import assert_user_error, run
 from tongzhan import index, store, targets
 from tongzhan.periods import Period
@@ -55,13 +55,7 @@ TARGETS = pd.DataFrame({"region_code": [A, B, C, D, A], "target": [4.0, 5.0, 0.0
 
 @pytest.fixture(scope="module")
 def db(schema_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("index") / "index.duckdb"
-    shutil.copyfile(schema_db[0], path)
-    con = store.connect(path)
-    add(con, FACTS)
-    con.execute("CHECKPOINT")
-    con.close()
-    return path
+    return saved_copy(schema_db, tmp_path_factory.mktemp("index") / "index.duckdb", FACTS)
 
 
 @pytest.fixture

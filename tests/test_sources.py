@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 
 import pandas as pd
 import pytest
 
-from facts import add, fact
+from facts import add, fact, saved_copy
 from test_cli import assert_user_error, run
 from tongzhan import store
 from tongzhan.catalog import Catalog
@@ -225,15 +224,11 @@ def test_demo_sources_add_up_to_the_figures(demo_db):
 @pytest.fixture
 def db_file(schema_db, tmp_path):
     """A file copy of schema_db with a few facts, closed (for the command line)."""
-    path = tmp_path / "s.duckdb"
-    shutil.copyfile(schema_db[0], path)
-    con = store.connect(path)
-    add(con, [fact(T1, "funds_raised", "2026-07", 10), fact(T3, "funds_raised", "2026Q3", 100),
-              fact(T3, "funds_raised", "2026-08", 40)], batch_id=5, file_name="=HYPERLINK(x).csv",
-        uploader="王五")
-    add(con, [fact(T1, "org_count", "2026-09", 5), fact(T2, "org_count", "2026-10", 7)], batch_id=6)
-    con.close()
-    return path
+    return saved_copy(schema_db, tmp_path / "s.duckdb",
+                      ([fact(T1, "funds_raised", "2026-07", 10), fact(T3, "funds_raised", "2026Q3", 100),
+                        fact(T3, "funds_raised", "2026-08", 40)],
+                       dict(batch_id=5, file_name="=HYPERLINK(x).csv", uploader="王五")),
+                      ([fact(T1, "org_count", "2026-09", 5), fact(T2, "org_count", "2026-10", 7)], dict(batch_id=6)))
 
 
 def test_cli_sources_csv_and_json(db_file):

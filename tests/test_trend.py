@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from datetime import date
 
 import pandas as pd
 import pytest
 
 from conftest import open_app
-from facts import add, fact
+from facts import add, fact, saved_copy
 from test_cli import assert_user_error, run
 from test_rollup import MAOJIAN, SHIYAN, T1, T2, ZHANGWAN   # 十堰市, 茅箭区 (武当路、二堰街道), 张湾区
 from tongzhan import batches, store, trend
@@ -206,13 +205,9 @@ def test_no_data_gives_empty_values(con, tree, catalog):
 
 @pytest.fixture
 def small_db(schema_db, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copyfile(schema_db[0], path)
-    con = store.connect(path)
-    add(con, [fact(T1, "funds_raised", "2025-01", 8), fact(T1, "funds_raised", "2025-12", 40),
-              fact(T1, "funds_raised", "2026-01", 10)])
-    con.close()
-    return path
+    return saved_copy(schema_db, tmp_path / "t.duckdb",
+                      [fact(T1, "funds_raised", "2025-01", 8), fact(T1, "funds_raised", "2025-12", 40),
+                       fact(T1, "funds_raised", "2026-01", 10)])
 
 
 def test_cli_trend_columns_and_values(small_db):

@@ -90,20 +90,21 @@ def generate(regions: pd.DataFrame) -> pd.DataFrame:
         "issues_resolved": rng.poisson(2 * season, (n, m)).astype(float),
     }
     starts = month_starts()
-    ends = [month_end(s.year, s.month) for s in starts]
-    # 8 % of townships have not reported the latest month yet.
-    late = rng.random(n) < 0.08
-    frames = []
-    for ind, arr in values.items():
-        mask = np.ones((n, m), dtype=bool)
-        mask[late, -1] = False
-        ti, mi = np.nonzero(mask)
-        frames.append(pd.DataFrame({
-            "region_code": towns["code"].to_numpy()[ti], "indicator_id": ind,
-            "period_start": starts[mi].date, "period_end": np.array(ends)[mi],
-            "months": 1, "value": arr[ti, mi]}))
-    frames.append(_scores(rng, towns, starts))
-    return pd.concat(frames, ignore_index=True)
+    late = rng.random(n) < 0.08   # 8 % of townships have not reported the latest month yet
+    return pd.concat([_monthly(values, towns, starts, late), _scores(rng, towns, starts)], ignore_index=True)
+
+
+def _monthly(values: dict[str, np.ndarray], towns: pd.DataFrame, starts, late: np.ndarray) -> pd.DataFrame:
+    """The townships × months matrices of values as long fact rows, without the latest month of
+    the late townships."""
+    ends = np.array([month_end(s.year, s.month) for s in starts])
+    mask = np.ones(next(iter(values.values())).shape, dtype=bool)
+    mask[late, -1] = False
+    ti, mi = np.nonzero(mask)
+    return pd.concat([pd.DataFrame({
+        "region_code": towns["code"].to_numpy()[ti], "indicator_id": ind,
+        "period_start": starts[mi].date, "period_end": ends[mi], "months": 1, "value": arr[ti, mi]})
+        for ind, arr in values.items()], ignore_index=True)
 
 
 TARGET_STEPS = {"funds_raised": 1, "projects_landed": 1, "people_served": 100,   # targets are

@@ -135,8 +135,8 @@ def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: s
     rank = pd.Series(total).rank(method="min", ascending=False).to_numpy(int)
     rows = np.repeat(np.argsort(-total, kind="stable"), len(ids))   # the unit of each output row
     cols = np.tile(np.arange(len(ids)), len(units))                  # its component
-    per_unit = {"region_code": units, "region_name": [tree.name[c] for c in units],
-                "parent_name": [tree.name.get(tree.parent[c], "") for c in units]}
+    named = tree.level_frame(region, level)   # units' names and parents' names, kept by the tree
+    per_unit = {c: named[c] for c in ("region_code", "region_name", "parent_name")}
     per_component = {**{c: config[c].to_numpy() for c in CONFIG_COLUMNS},
                      "indicator": [catalog[i].name_zh for i in ids], "unit": [catalog[i].unit for i in ids]}
     text = lambda a: pd.Series(a, dtype=object)   # noqa: E731 (not pandas' arrow strings: 0.25 s for 38,723 × 11)
