@@ -5,9 +5,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from tongzhan import exports, figures, login, snapshot, targets, ui
+from tongzhan import exports, figures, login, provenance_ui, snapshot, targets, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.markup import md
+from tongzhan.periods import Period
 from tongzhan.store import StoreError, cursor
 
 LIGHT_TEXT = {"green": "绿 · 达到进度", "amber": "黄 · 略落后", "red": "红 · 明显落后"}
@@ -31,11 +32,21 @@ def shown(table: pd.DataFrame, with_region: bool):
     return out.style.map(lambda t: LIGHT_COLOUR.get(t[:1], ""), subset=["灯"])
 
 
-def show_table(table: pd.DataFrame, with_region: bool) -> None:
+def show_table(table: pd.DataFrame, with_region: bool, key: str) -> None:
+    """The rows; a click on one opens the sources of its actual figure (数据来源)."""
     styled = shown(table, with_region)
-    st.dataframe(styled, hide_index=True, width="stretch", column_config={
-        "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
+    rows_key = f"{key}_{region}_{period.key}"
+    st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+                 on_select=provenance_ui.on_pick(rows_key), column_config={
+                     "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
     ui.print_table(styled)
+    if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
+        row = table.iloc[picked["rows"][0]]
+        if row["through"]:   # the actual is of the target's period up to the last month with data
+            end = Period.parse(row["through"]).end
+            provenance_ui.dialog(ctx, row["region_code"], row["indicator_id"], Period(period.start, end))
+        else:
+            st.toast(f"{md(tree.name[row['region_code']])}在{period.label}尚无上报数据。")
 
 
 ctx = ui.context()
@@ -52,7 +63,7 @@ if info["demo"]:
     st.badge("演示数据", icon=":material/science:", color="orange")
 ui.breadcrumbs(tree, region)
 st.subheader(f"{md(tree.full_name(region))} · {period.label}目标")
-st.caption(f"流量指标（如募集资金）按已过月份折算应完成数：全年目标 × 已有数据的月数 ÷ 12（季度目标 ÷ 3）；存量、比率和得分"
+st.caption(f"点击表格中的一行可查看该实际数的数据来源。流量指标（如募集资金）按已过月份折算应完成数：全年目标 × 已有数据的月数 ÷ 12（季度目标 ÷ 3）；存量、比率和得分"
            f"以最新一期的数对照目标水平。进度 = 实际 ÷ 应完成：≥{lights.green:.0%} 为绿，≥{lights.amber:.0%} 为黄，"
            "其余为红（阈值见 data/target_lights.csv）。没有本级目标的单位不显示，上级目标只有在明确“分解到下级”后才成为下级的目标。")
 
@@ -66,21 +77,22 @@ st.markdown("#### 本级目标")
 if own.empty:
     st.info(f"{md(tree.name[region])}没有{period.label}的目标。可在下方“录入目标”中填写，或在“数据上报”页上传目标值文件。")
 else:
-    show_table(own, with_region=False)
+    show_table(own, with_region=False, key="own")
 
 if tree.children(region):
     st.markdown("#### 下级目标")
     if kids.empty:
         st.info(f"{md(tree.name[region])}的下级没有{period.label}的目标。")
     else:
-        show_table(kids.sort_values(["indicator_id", "progress"], na_position="last"), with_region=True)
+        show_table(kids.sort_values(["indicator_id", "progress"], na_position="last", ignore_index=True),
+                   with_region=True, key="kids")
 
 red = figures.red_targets(ctx, ctx.path, ctx.version, region, year, quarter)
 st.markdown(f"#### 红灯单位（{len(red)} 项）")
 if red.empty:
     st.success("本区域及下级没有进度为红灯的目标。")
 else:
-    show_table(red, with_region=True)
+    show_table(red, with_region=True, key="red")
 
 sheets = [snapshot.targets_table(t, [catalog[i].name_zh for i in t["indicator_id"]], name)
           for t, name in ((own, "本级目标"), (kids, "下级目标"), (red, "红灯单位")) if len(t)]

@@ -5,9 +5,11 @@
 -- A score whose period ends before $oldest has expired (the catalog's carry-forward) and counts
 -- for nothing; one that ends before $due is carried forward. carried_units: the scores carried
 -- forward among those the value rests on (at any depth); oldest_*: the oldest of them.
+-- Means are exact sums divided once and kept as decimals: the same figure whatever order the
+-- rows are added in (avg over doubles differed in the last digits from run to run).
 -- Columns as rollup.COLUMNS.
 WITH own AS (
-    SELECT region_code AS code, d1, d2, d3, d4, value::DOUBLE AS value,
+    SELECT region_code AS code, d1, d2, d3, d4, value::DECIMAL(38, 12) AS value,
            (period_end < $due)::INT AS c, period_start AS os, period_end AS oe,
            (d1 IS NOT NULL)::INT + (d2 IS NOT NULL)::INT + (d3 IS NOT NULL)::INT
              + (d4 IS NOT NULL)::INT + (d5 IS NOT NULL)::INT AS depth
@@ -19,27 +21,27 @@ WITH own AS (
 ),
 s4 AS (SELECT d1, d2, d3, d4, value, 1 AS n, c, os, oe FROM own WHERE depth = 4
        UNION ALL
-       SELECT d1, d2, d3, d4, avg(value), count(*), sum(c), arg_min(os, oe), min(oe) FROM own x
+       SELECT d1, d2, d3, d4, (sum(value) / count(*))::DECIMAL(38, 12), count(*), sum(c), arg_min(os, oe), min(oe) FROM own x
        WHERE depth = 5 AND NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 4 AND o.code = x.d4)
        GROUP BY d1, d2, d3, d4),
 s3 AS (SELECT d1, d2, d3, value, 1 AS n, c, os, oe FROM own WHERE depth = 3
        UNION ALL
-       SELECT d1, d2, d3, avg(value), count(*), sum(c), arg_min(os, oe), min(oe) FROM s4 x
+       SELECT d1, d2, d3, (sum(value) / count(*))::DECIMAL(38, 12), count(*), sum(c), arg_min(os, oe), min(oe) FROM s4 x
        WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 3 AND o.code = x.d3)
        GROUP BY d1, d2, d3),
 s2 AS (SELECT d1, d2, value, 1 AS n, c, os, oe FROM own WHERE depth = 2
        UNION ALL
-       SELECT d1, d2, avg(value), count(*), sum(c), arg_min(os, oe), min(oe) FROM s3 x
+       SELECT d1, d2, (sum(value) / count(*))::DECIMAL(38, 12), count(*), sum(c), arg_min(os, oe), min(oe) FROM s3 x
        WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 2 AND o.code = x.d2)
        GROUP BY d1, d2),
 s1 AS (SELECT d1, value, 1 AS n, c, os, oe FROM own WHERE depth = 1
        UNION ALL
-       SELECT d1, avg(value), count(*), sum(c), arg_min(os, oe), min(oe) FROM s2 x
+       SELECT d1, (sum(value) / count(*))::DECIMAL(38, 12), count(*), sum(c), arg_min(os, oe), min(oe) FROM s2 x
        WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.depth = 1 AND o.code = x.d1)
        GROUP BY d1),
 s0 AS (SELECT value, 1 AS n, c, os, oe FROM own WHERE depth = 0
        UNION ALL
-       SELECT avg(value), count(*), sum(c), arg_min(os, oe), min(oe) FROM s1
+       SELECT (sum(value) / count(*))::DECIMAL(38, 12), count(*), sum(c), arg_min(os, oe), min(oe) FROM s1
        WHERE NOT EXISTS (SELECT 1 FROM own WHERE depth = 0) HAVING count(*) > 0),
 scored AS (
     SELECT 5 AS depth, code, value, 1 AS n, c, os, oe FROM own WHERE depth = 5
@@ -49,7 +51,7 @@ scored AS (
     UNION ALL SELECT 1, d1, value, n, c, os, oe FROM s1
     UNION ALL SELECT 0, '000000', value, n, c, os, oe FROM s0
 )
-SELECT code AS target, $indicator AS indicator_id, value, NULL::DOUBLE AS numerator,
+SELECT code AS target, $indicator AS indicator_id, value::DOUBLE AS value, NULL::DOUBLE AS numerator,
        NULL::DOUBLE AS denominator, n AS units, c AS carried_units, NULL::BIGINT AS excluded_units,
        os AS oldest_start, oe AS oldest_end
 FROM scored

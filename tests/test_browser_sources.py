@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -13,11 +14,21 @@ from pathlib import Path
 
 import openpyxl
 
+from tongzhan import store
+from tongzhan.catalog import Catalog
 from tongzhan.fmt import fmt_value
 from tongzhan.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIYAN, MAOJIAN = "420300", "420302"
+
+
+def catalog_of(db: Path) -> Catalog:
+    con = store.connect(db, read_only=True)
+    try:
+        return Catalog(store.query(con, "indicators_all"))
+    finally:
+        con.close()
 
 
 def cli_sources(db: Path, region: str, indicator: str, period: str) -> list[dict]:
@@ -141,3 +152,24 @@ def test_trend_row_opens_sources(streamlit_server, page, app_ready):
     code = dialog.locator("code").first
     code.wait_for(timeout=10_000)
     assert f"--region {SHIYAN} --indicator funds_raised --period 2026Q3" in code.inner_text()
+
+
+def test_target_row_opens_sources_of_its_actual(streamlit_server, demo_db, page, app_ready):
+    """目标: a row of 本级目标 opens the sources of its actual figure, over the target's year up
+    to the last month with data, with the figure that `targets` reports as actual."""
+    out = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(demo_db), "targets", "--region", SHIYAN,
+                          "--year", "2026", "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    first = json.loads(out)[0]
+    ind = catalog_of(demo_db)[first["indicator_id"]]
+    page.goto(f"{streamlit_server.url}/targets?region={SHIYAN}&year=2026")
+    app_ready(page, timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    dialog = page.get_by_role("dialog")
+    period = Period.parse(f"2026-01~{first['through']}")
+    dialog.get_by_text(f"湖北省十堰市 · {ind.name_zh} · {period.label}：{fmt_value(first['actual'], ind.unit)}").wait_for(
+        timeout=20_000)
+    assert f"--period {period.key}" in dialog.locator("code").first.inner_text()

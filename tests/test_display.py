@@ -22,6 +22,9 @@ from tongzhan.periods import Period, as_kind, cut_note
     (73, "个", "73个"), (7409, "个", "7,409个"), (35000, "人次", "3.5万人次"),
     (20000, "人次", "2.0万人次"), (3169000, "人次", "316.9万人次"), (2.5e8, "人次", "2.50亿人次"),
     (None, "万元", "—"), (math.nan, "%", "—"),
+    # 四舍五入 on the decimal value, as Excel shows it (Python's format gave 88.2, 88.3, 0.12, 2, -2).
+    (88.25, "分", "88.3分"), (88.35, "%", "88.4%"), (0.125, "万元", "0.13万元"), (2.5, "个", "3个"),
+    (-2.5, "个", "-3个"), (12500, "人次", "1.3万人次"),
 ])
 def test_fmt_value(value, unit, text):
     assert fmt_value(value, unit) == text
@@ -35,6 +38,8 @@ def test_fmt_value(value, unit, text):
     # Nothing to compare: no delta at all.
     (100, None, "万元", None), (None, 100, "万元", None), (100, math.nan, "%", None),
     (5, 0, "个", None),
+    # Rounded half up on the decimal difference: 88.3 - 80.05 is 8.25 (8.249999999999986 as doubles).
+    (88.3, 80.05, "分", "+8.3分"), (80.05, 88.3, "%", "-8.3个百分点"), (103941, 4019, "人次", "+2,486.2%"),
 ])
 def test_fmt_delta(now, before, unit, text):
     assert fmt_delta(now, before, unit) == text

@@ -356,6 +356,18 @@ def test_score_mean_of_children_recursively_not_flat_mean(con, tree, catalog):
     assert by_children(con, tree, catalog, MAOJIAN, sc, "2026Q1") == pytest.approx({T1: 80.0, T2: 90.0})
 
 
+def test_score_mean_is_exact_whatever_the_order_of_the_rows(con, tree, catalog):
+    """A parent's score is the exact mean, the same figure whichever order the rows are added in:
+    summed as doubles in this order, 87.1 + 86.3 + 88.9 + 90.7 gives 88.24999999999999 (which a
+    display rounding to 0.1 at the half would show as 88.2), in another order 88.25000000000001."""
+    towns = tree.children(MAOJIAN)[:4]
+    scores = [87.1, 86.3, 88.9, 90.7]
+    assert sum(scores) / 4 != 88.25   # the trap is real
+    add(con, [fact(t, "assessment_score", "2026Q1", v) for t, v in zip(towns, scores)])
+    assert value(con, tree, catalog, MAOJIAN, "assessment_score", "2026Q1") == 88.25   # exactly
+    assert value(con, tree, catalog, HUBEI, "assessment_score", "2026Q1") == 88.25
+
+
 def test_score_own_score_wins_over_children(con, tree, catalog):
     sc = "assessment_score"
     add(con, [

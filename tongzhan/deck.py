@@ -22,7 +22,7 @@ from xlsxwriter import Workbook
 
 from .catalog import Catalog
 from .exports import number_format
-from .fmt import fmt_value
+from .fmt import fixed, fmt_value
 from .periods import Period
 from .picture import png
 from .regions import Tree
@@ -129,10 +129,9 @@ def _league_slide(prs, snap: Snapshot) -> None:
     g = snap.league.head(TOP_N)
     slide = _slide(prs, snap, f"{snap.level_name}{snap.indicator_name}排名（{snap.unit}）"
                               f"· 前 {len(g)} 名，共 {len(snap.league)} 个")
-    fmt = f"{{:,.{decimals(snap.unit)}f}}"
     rows = [["名次", "区域", "上级", f"{snap.indicator_name}（{snap.unit}）", "上期名次"]] + [
         [_int(r["rank"]), r["region_name"], r["parent_name"],
-         "—" if pd.isna(r["value"]) else fmt.format(r["value"]), _int(r["prev_rank"])]
+         "—" if pd.isna(r["value"]) else fixed(r["value"], decimals(snap.unit)), _int(r["prev_rank"])]
         for r in g.to_dict("records")]
     _table(slide, rows, [1.2, 4.2, 3.0, 2.6, 1.2])
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 COUNT_UNITS = {"个", "人", "人次", "场次", "对"}
 
@@ -11,6 +11,19 @@ def exact(v) -> str:
     """A value exactly as stored or uploaded (float or Decimal), for messages: no exponent, no
     trailing zeros: 30.000000 → '30', 1234567.5 → '1234567.5', 0.000001 → '0.000001'."""
     return f"{Decimal(str(v)).normalize():f}"
+
+
+def fixed(v, digits: int, sign: str = "") -> str:
+    """v with `digits` decimals and thousands separators, rounded half up (四舍五入) on the decimal
+    number it stands for, as Excel does: 88.25 → '88.3', 88.35 → '88.4', -2.5 → '-3' (Python's
+    format rounds the binary double half to even: '88.2', '88.3', '-2'). sign='+': always signed."""
+    d = decimal(v).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    return f"{d:{sign},.{digits}f}"
+
+
+def decimal(v) -> Decimal:
+    """The decimal number a float stands for (its shortest repr: 0.1 → Decimal('0.1'))."""
+    return v if isinstance(v, Decimal) else Decimal(repr(float(v)))
 
 
 def is_missing(v) -> bool:
@@ -38,7 +51,7 @@ def fmt_value(v, unit: str) -> str:
     if is_missing(v):
         return "—"
     divisor, shown, digits = scale(v, unit)
-    return f"{v / divisor:,.{digits}f}{shown}"
+    return fixed(v / divisor, digits) + shown
 
 
 def fmt_delta(now, before, unit: str) -> str | None:
@@ -48,14 +61,14 @@ def fmt_delta(now, before, unit: str) -> str | None:
     if is_missing(now) or is_missing(before):
         return None
     if unit in ("%", "分"):
-        text = f"{now - before:+.1f}"
+        text = fixed(decimal(now) - decimal(before), 1, "+")   # 88.3 - 80.05 = 8.25 → +8.3
         suffix = "个百分点" if unit == "%" else "分"
     elif before == 0:
         return None
     else:
-        text = f"{(now - before) / abs(before) * 100:+.1f}"
+        text = fixed((now - before) / abs(before) * 100, 1, "+")
         suffix = "%"
-    return "持平" if float(text) == 0 else text + suffix
+    return "持平" if float(text.replace(",", "")) == 0 else text + suffix
 
 
 def _nice_step(span: float) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from .fmt import fixed
 from .league import levels_below
 from .regions import Tree
 
@@ -104,7 +105,7 @@ def text(v) -> str:
     if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
         return "—"
     if is_number(v):
-        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+        return fixed(v, 0 if float(v).is_integer() else 2)
     return str(v)
 
 
