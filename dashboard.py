@@ -74,6 +74,8 @@ nav = st.navigation([
 if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  # ?present=1 on any page
     st.switch_page(PRESENT, query_params=dict(st.query_params))
 st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
+        # a long figure wraps instead of ending in "…" (8,293.9万人次 in a card of 1366×768)
+        "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricValue'] p{white-space:normal}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
         # a table's own CSV download writes names as they are (formulas too): the pages' Excel downloads instead
