@@ -142,6 +142,12 @@ def test_a_disabled_or_rescoped_account_loses_its_rights_at_once(db):
         batches.commit(con, p, data, "a.csv", who)
     with pytest.raises(accounts.Denied, match="管理员"):
         accounts.set_disabled(con, staff(con, "x"), who.name, False)   # staff change no account
+    # An admin neither disables nor demotes themselves (the last admin would be gone).
+    with pytest.raises(store.StoreError, match="不能停用自己"):
+        accounts.set_disabled(con, admin, admin.name, True)
+    with pytest.raises(store.StoreError, match="不能取消自己的管理员角色"):
+        accounts.set_scope(con, admin, admin.name, "staff", MAOJIAN)
+    assert accounts.get(con, admin.name).role == "admin"
 
 
 # --------------------------------------------------------------------------- passwords and sessions

@@ -189,6 +189,21 @@ def test_kpis_bad_arguments(small_db):
     assert_user_error(run("kpis", "--region", "420302", "--period", "2026Q5", db=small_db), "期间")
 
 
+@pytest.mark.parametrize("args, said", [
+    (["rank", "--region", "420300", "--level", "town", "--indicator", "funds_raised", "--period", "2026"],
+     "参数 --level 的取值 'town' 无效，可选：'province'"),
+    (["rank", "--level", "county"], "缺少参数：--region, --indicator, --period"),
+    (["kpis", "--region", "420300", "--period", "2026", "--bogus"], "无法识别的参数：--bogus"),
+    (["kpis", "--region"], "参数 --region 后面需要一个值"),
+    (["report"], "没有命令 'report'，可用的命令：'demo'"),
+])
+def test_argument_errors_in_chinese(small_db, args, said):
+    """Mistyped commands and options are told in Chinese (argparse's own messages are English)."""
+    res = run(*args, db=small_db)
+    assert res.returncode == 2 and said in res.stderr, res.stderr
+    assert "error:" not in res.stderr and "invalid choice" not in res.stderr
+
+
 def test_database_of_an_earlier_version_is_upgraded(small_db, tmp_path):
     old = tmp_path / "old.duckdb"
     shutil.copyfile(small_db, old)

@@ -206,6 +206,8 @@ def set_disabled(con, by: User, name: str, disabled: bool) -> None:
 
 
 def set_scope(con, by: User, name: str, role: str, scope: str, read_scope: str | None = None) -> None:
+    if by.name == name and role != "admin":   # like disabling oneself: the last admin could go
+        raise StoreError("不能取消自己的管理员角色，请由另一位管理员修改。")
     _check_new(con, name, name, role, scope, read_scope)
     _changed(con, by, name, "user_scope", f"角色 {role}，范围 {scope}，查看范围 {read_scope or '全部'}",
              "user_set_scope", role=role, scope=scope, read_scope=read_scope)

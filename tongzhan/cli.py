@@ -34,8 +34,33 @@ OUT_COLUMNS = ["region_code", "region_name", "value", "numerator", "denominator"
                "carried_units", "excluded_units", "oldest"]
 
 
+# argparse's own messages (Python 3.11), said in Chinese; anything else is shown as argparse says it.
+ARGPARSE_ZH = [
+    (r"argument command: invalid choice: (.*) \(choose from (.*)\)", r"没有命令 \1，可用的命令：\2"),
+    (r"argument ([^:]+): invalid choice: (.*) \(choose from (.*)\)", r"参数 \1 的取值 \2 无效，可选：\3"),
+    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument ([^:]+): expected one argument", r"参数 \1 后面需要一个值"),
+    (r"argument ([^:]+): invalid (\w+) value: (.*)", r"参数 \1 的取值 \3 无效"),
+    (r"argument ([^:]+): not allowed with argument (.*)", r"参数 \1 不能与 \2 同时使用"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 不明确，可能是：\2"),
+]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in Chinese (exit code 2, usage first, as argparse does)."""
+
+    def error(self, message: str):
+        for pattern, zh in ARGPARSE_ZH:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, zh, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m tongzhan", description="同心数据看板 命令行工具")
+    p = Parser(prog="python -m tongzhan", description="同心数据看板 命令行工具")
     p.add_argument("--db", help="数据库文件（默认 data/tongzhan.duckdb，或环境变量 TONGZHAN_DB）")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="生成演示数据库（覆盖已有文件）")
