@@ -279,7 +279,7 @@ def test_cli_accounts_token_and_audit(schema_db, tmp_path):
               TONGZHAN_PASSWORD="wrong")
     assert res.returncode == 2 and "用户名或密码错误" in res.stderr
     res = cli(db, "users", "add", "x", "--role", "boss", "--scope", "000000")
-    assert res.returncode == 2 and "invalid choice" in res.stderr
+    assert res.returncode == 2 and "参数 --role 的取值 'boss' 无效" in res.stderr
     res = cli(db, "users", "list", "--format", "json", "--user", "张三", **admin)
     assert res.returncode == 0 and '"name": "茅箭干事"' in res.stdout and "argon2" not in res.stdout
     token = cli(db, "users", "token", "茅箭干事", "--user", "张三", **admin).stdout.strip()
