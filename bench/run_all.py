@@ -1,9 +1,9 @@
 """`make bench`: every benchmark of issue 9 in turn, then one summary of all budgets.
 
-Runs each script below as its own process (their output goes to the terminal and to
-bench/last_run.log), collects the lines each prints as a verdict (starting with PASS or FAIL, and
-the session limit of bench_sessions.py), and prints them together at the end with the load
-average before and after. Run it on a quiet machine: the scripts time queries, imports, the
+Runs each script below as its own process, once the machine is quiet (settle); their output goes
+to the terminal and to bench/last_run.log. Collects the lines each prints as a verdict (starting
+with PASS or FAIL, and the session limit of bench_sessions.py), and prints them together at the
+end with the load average before and after. Run it on a quiet machine: the scripts time queries, imports, the
 server and a real browser on the national database (bench/national.duckdb, built on first use).
     python bench/run_all.py [--only NAME ...]
 """
@@ -34,6 +34,16 @@ RUNS = [
 # password, the one bench_import.py logs in with; else it would get a one-time password.
 os.environ.setdefault("TONGZHAN_ADMIN_PASSWORD", "bench-admin-password")
 VERDICT = re.compile(r"^(?:- )?(PASS|FAIL)\b|N limit:")
+QUIET, SETTLE_S = 1.0, 180   # each script waits (at most 3 min) for the 1-minute load average below 1
+
+
+def settle() -> float:
+    """Wait until the machine is quiet (the script before leaves browsers and servers winding
+    down, and the 1-minute load average lags): at most SETTLE_S seconds. The load it starts at."""
+    deadline = time.time() + SETTLE_S
+    while os.getloadavg()[0] >= QUIET and time.time() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
 
 
 def main() -> None:
@@ -46,7 +56,7 @@ def main() -> None:
         for title, (script, *args) in RUNS:
             if a.only and script not in a.only:
                 continue
-            print(f"\n===== {title}: {script} {' '.join(args)}", flush=True)
+            print(f"\n===== {title}: {script} {' '.join(args)} (load {settle():.2f})", flush=True)
             proc = subprocess.Popen([sys.executable, str(HERE / script), *args], stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, cwd=HERE.parent)
             found = []
