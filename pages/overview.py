@@ -25,10 +25,14 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     cut = row.compare_label != "同比"   # the compared months, e.g. 1—10月 同比: too long beside the delta
     col.metric(row.name, row.text, help=parts, **ui.delta_args(row.delta_text, None if cut else "同比"))
     months = row.compare_label if cut and ui.delta_args(row.delta_text) else None
-    for line in (months, parts, row.note):
+    for line in (months, parts):
         if line:
             col.caption(line)
     provenance_ui.button(col, ctx, region, row.indicator_id, period)
+# What a stock or rate rests on, one line each under the cards: inside a card, a long note made
+# the whole row tall and pushed the chart below the fold at 1366×768.
+for row in kpi[kpi["note"].astype(bool)].itertuples():
+    st.caption(md(f"{row.name}：{row.note}"))
 
 ind = catalog[indicator]
 table = figures.children(ctx, ctx.path, ctx.version, region, indicator, period.key)
