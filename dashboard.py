@@ -73,8 +73,10 @@ nav = st.navigation([
 ])
 if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  # ?present=1 on any page
     st.switch_page(PRESENT, query_params=dict(st.query_params))
-st.html("<style>[data-testid='stMetricValue'] p{font-size:1.5rem !important}"
-        # a long figure wraps instead of ending in "…" (8,293.9万人次 in a card of 1366×768)
+# A card's figure is sized to the card (at most 1.5rem): 8,293.9万人次 fits a card at 1366×768; a
+# longer one wraps instead of ending in "…".
+st.html("<style>[data-testid='stColumn']{container-type:inline-size}"
+        "[data-testid='stMetricValue'] p{font-size:clamp(1rem, 11cqi, 1.5rem) !important}"
         "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricValue'] p{white-space:normal}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
