@@ -138,16 +138,21 @@ def test_bar_and_rank_row_open_sources(streamlit_server, page, app_ready):
     dialog.get_by_text(f"{top.split('. ', 1)[1]} · 募集资金 · 2025年").wait_for(timeout=20_000)
 
 
-def test_trend_row_opens_sources(streamlit_server, page, app_ready):
-    """趋势: the table's first row (the newest point) opens the sources of that period's figure."""
-    page.goto(f"{streamlit_server.url}/trend?region={SHIYAN}&ind=funds_raised&grain=quarter"
-              "&span=2025-01~2026-09")
+def first_row_sources(page, url: str, app_ready):
+    """Open url and select the first row of its first table (its row marker): the dialog."""
+    page.goto(url)
     app_ready(page, timeout=60_000)
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-    dialog = page.get_by_role("dialog")
+    return page.get_by_role("dialog")
+
+
+def test_trend_row_opens_sources(streamlit_server, page, app_ready):
+    """趋势: the table's first row (the newest point) opens the sources of that period's figure."""
+    dialog = first_row_sources(page, f"{streamlit_server.url}/trend?region={SHIYAN}&ind=funds_raised"
+                               "&grain=quarter&span=2025-01~2026-09", app_ready)
     dialog.get_by_text("湖北省十堰市 · 募集资金 · 2026年第三季度").wait_for(timeout=20_000)
     code = dialog.locator("code").first
     code.wait_for(timeout=10_000)
@@ -162,13 +167,7 @@ def test_target_row_opens_sources_of_its_actual(streamlit_server, demo_db, page,
                          check=True).stdout
     first = json.loads(out)[0]
     ind = catalog_of(demo_db)[first["indicator_id"]]
-    page.goto(f"{streamlit_server.url}/targets?region={SHIYAN}&year=2026")
-    app_ready(page, timeout=60_000)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-    dialog = page.get_by_role("dialog")
+    dialog = first_row_sources(page, f"{streamlit_server.url}/targets?region={SHIYAN}&year=2026", app_ready)
     period = Period.parse(f"2026-01~{first['through']}")
     dialog.get_by_text(f"湖北省十堰市 · {ind.name_zh} · {period.label}：{fmt_value(first['actual'], ind.unit)}").wait_for(
         timeout=20_000)
