@@ -281,7 +281,7 @@ def test_cli_accounts_token_and_audit(schema_db, tmp_path):
     res = cli(db, "users", "add", "x", "--role", "boss", "--scope", "000000")
     assert res.returncode == 2 and "参数 --role 的取值 'boss' 无效" in res.stderr
     res = cli(db, "users", "list", "--format", "json", "--user", "张三", **admin)
-    assert res.returncode == 0 and '"name": "茅箭干事"' in res.stdout and "argon2" not in res.stdout
+    assert res.returncode == 0 and '"name": "茅箭干事"' in res.stdout and "argon2" not in res.stdout, res.stderr
     token = cli(db, "users", "token", "茅箭干事", "--user", "张三", **admin).stdout.strip()
     f = tmp_path / "上报.csv"
     f.write_bytes(csv_bytes(FILE))
@@ -296,11 +296,12 @@ def test_cli_accounts_token_and_audit(schema_db, tmp_path):
     assert res.returncode == 0 and "批次 1" in res.stdout, res.stderr
     res = cli(db, "audit", "--token", token)
     assert res.returncode == 2 and "管理员" in res.stderr
-    assert cli(db, "users", "disable", "茅箭干事", "--user", "张三", **admin).returncode == 0
+    res = cli(db, "users", "disable", "茅箭干事", "--user", "张三", **admin)
+    assert res.returncode == 0, res.stderr
     res = cli(db, "undo", "1", "--token", token)
     assert res.returncode == 2 and "令牌无效" in res.stderr
     res = cli(db, "audit", "--format", "csv", "--user", "张三", **admin)
-    assert res.returncode == 0
+    assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0] == "id,logged_at,user_name,action,object,detail,file_name,file_sha256,ok"
     body = "\n".join(lines)
