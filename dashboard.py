@@ -80,6 +80,10 @@ st.html("<style>[data-testid='stColumn']{container-type:inline-size}"
         "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricValue'] p{white-space:normal}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
+        # the uploader's button says "Upload" and Streamlit offers no way to change it: said in Chinese here
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p{font-size:0}"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after"
+        "{content:'选择文件';font-size:0.875rem}"
         # a table's own CSV download writes names as they are (formulas too): the pages' Excel downloads instead
         "[data-testid='stElementToolbar'] button[aria-label='Download as CSV']{display:none}"
         + PRINT_CSS + "</style>")

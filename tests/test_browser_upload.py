@@ -43,6 +43,10 @@ def test_upload_preview_commit_and_see_it_on_overview(streamlit_server, page, ap
     ]).encode("gbk"))
 
     open_upload_page(page, streamlit_server.url, app_ready)
+    # The uploader's button says 选择文件, not Streamlit's "Upload" (dashboard.py's CSS).
+    button = page.locator('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p')
+    assert button.evaluate("p => getComputedStyle(p, '::after').content") == '"选择文件"'
+    assert button.evaluate("p => getComputedStyle(p).fontSize") == "0px"   # "Upload" itself not shown
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     page.get_by_role("button", name="确认导入").wait_for(timeout=30_000)
     app_ready(page)
