@@ -24,7 +24,7 @@ from tongzhan.periods import Period, as_kind, cut_note
     (None, "万元", "—"), (math.nan, "%", "—"),
     # 四舍五入 on the decimal value, as Excel shows it (Python's format gave 88.2, 88.3, 0.12, 2, -2).
     (88.25, "分", "88.3分"), (88.35, "%", "88.4%"), (0.125, "万元", "0.13万元"), (2.5, "个", "3个"),
-    (-2.5, "个", "-3个"), (12500, "人次", "1.3万人次"),
+    (-2.5, "个", "-3个"), (12500, "人次", "1.3万人次"), (math.inf, "%", "—"), (-math.inf, "万元", "—"),
 ])
 def test_fmt_value(value, unit, text):
     assert fmt_value(value, unit) == text

@@ -16,8 +16,12 @@ def exact(v) -> str:
 def fixed(v, digits: int, sign: str = "") -> str:
     """v with `digits` decimals and thousands separators, rounded half up (四舍五入) on the decimal
     number it stands for, as Excel does: 88.25 → '88.3', 88.35 → '88.4', -2.5 → '-3' (Python's
-    format rounds the binary double half to even: '88.2', '88.3', '-2'). sign='+': always signed."""
-    d = decimal(v).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    format rounds the binary double half to even: '88.2', '88.3', '-2'). sign='+': always signed.
+    No number to show (infinite or NaN): '—'."""
+    d = decimal(v)
+    if not d.is_finite():
+        return "—"
+    d = d.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
     return f"{d:{sign},.{digits}f}"
 
 
@@ -27,7 +31,8 @@ def decimal(v) -> Decimal:
 
 
 def is_missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+    """None, NaN or an infinity: no number to show."""
+    return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
 def scale(v: float, unit: str) -> tuple[float, str, int]:
