@@ -63,7 +63,7 @@ def show_kpis() -> None:
     for part in rows:
         for col, row in zip(st.columns(len(part), border=True), part.itertuples()):
             col.metric(md(row.name), row.text, **ui.delta_args(row.delta_text, row.compare_label))
-    notes = "；".join(f"{row.name}{row.note}" for row in kpi.itertuples() if row.note)
+    notes = "；".join(f"{row.name}：{row.note}" for row in kpi.itertuples() if row.note)
     if notes:   # what a stock or rate rests on (carried-forward and one-part units), as on 总览
         st.html(f'<p class="present-note">{html.escape(notes)}</p>')
 

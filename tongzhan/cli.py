@@ -52,8 +52,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         for pattern, zh in ARGPARSE_ZH:
-            if re.fullmatch(pattern, message):
-                message = re.sub(pattern, zh, message)
+            if m := re.fullmatch(pattern, message):
+                message = m.expand(zh)
                 break
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：错误：{message}\n")
