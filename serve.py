@@ -4,6 +4,7 @@ line write (python -m tongzhan import/undo) then always says the dashboard has i
 working until someone opens a page and failing after. It also serves the login routes
 (tongzhan/login.py), which set and clear the HttpOnly session cookie."""
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
@@ -11,17 +12,22 @@ import streamlit as st
 from tongzhan import login, ui
 
 
-@asynccontextmanager
-async def lifespan(_app):
+def quietly(fill) -> None:
     # The caches are filled outside any page run: Streamlit warns "missing ScriptRunContext"
     # once per cached call, which says nothing to whoever reads the console.
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        ui.open_at_start()
+        fill()
     finally:
         quiet.setLevel(level)
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    quietly(ui.open_at_start)
+    threading.Thread(target=quietly, args=(ui.warm_first_view,), daemon=True).start()
     yield
 
 

@@ -152,3 +152,21 @@ def test_a_custom_range_stays_a_range_and_goes_to_the_url(app):
     assert at.radio(key="period_mode").value == "自定义"         # one month, still as a range
     assert at.select_slider(key="period_range").value == ("2025-03", "2025-03")
     assert "湖北省十堰市 · 2025年3月" == at.subheader[0].value
+
+
+def test_first_view_is_computed_at_start(app, monkeypatch):
+    # serve.py warms the caches with what a first visit shows (总览 of 全国, newest year, headline
+    # chart): the page then finds every figure cached, with the keys it computes itself.
+    import streamlit as st
+
+    from tongzhan import overview, ui
+    st.cache_data.clear()
+    ui.warm_first_view()
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("computed again: the warm-up missed this figure")
+    for name in ("view_period", "kpis", "children"):
+        monkeypatch.setattr(overview, name, not_again)
+    at = app()
+    assert not at.exception, at.exception
+    assert "全国 · 2026年" in at.subheader[0].value and len(at.metric) == 5

@@ -49,6 +49,27 @@ def open_at_start() -> None:
         data_info(path, version, date.today())
 
 
+def warm_first_view() -> None:
+    """What a first visit shows, computed into the caches after a start: 总览 of the whole country
+    for the newest year, with its chart; and the modules the pages import (plotly, python-pptx,
+    ...) loaded. The first visitor then waits like any other (serve.py runs this in a thread of
+    its own, so the server answers at once)."""
+    from . import figures   # imports ui: not at the top
+    from .overview import bar_figure
+    path = str(db_path())
+    with contextlib.suppress(StoreError):
+        con, version = _connection(path), _version(path)
+        last = data_info(path, version, date.today())["last"]
+        if last is None:
+            return
+        ctx = Context(path, con, version, None)
+        period = figures.view_period(ctx, ROOT_CODE, Period.parse(str(last.year)).clamp(last))
+        figures.kpis(ctx, path, version, ROOT_CODE, period.key)
+        indicator = ctx.catalog[ctx.catalog.headline()[0]]
+        table = figures.children(ctx, path, version, ROOT_CODE, indicator.id, period.key)
+        bar_figure(table, "", indicator.unit).to_json()   # plotly's first figure loads its validators
+
+
 @dataclass(frozen=True)
 class Context:
     path: str
