@@ -20,17 +20,18 @@ ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 figures.export_buttons(ctx, region, period, indicator)
 
 kpi = figures.kpis(ctx, ctx.path, ctx.version, region, period.key)
+# The cards' deltas are 同比; what they compare is said once under the cards, and what a stock
+# or rate rests on one line each: inside a card, a long note (or "同比" beside "+6.0个百分点")
+# made the whole row tall and pushed the chart below the fold at 1366×768.
 for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     parts = f"{row.numerator:,.0f} / {row.denominator:,.0f}" if pd.notna(row.denominator) else None
-    cut = row.compare_label != "同比"   # the compared months, e.g. 1—10月 同比: too long beside the delta
-    col.metric(row.name, row.text, help=parts, **ui.delta_args(row.delta_text, None if cut else "同比"))
-    months = row.compare_label if cut and ui.delta_args(row.delta_text) else None
-    for line in (months, parts):
-        if line:
-            col.caption(line)
+    col.metric(row.name, row.text, help=parts, **ui.delta_args(row.delta_text, None))
+    if parts:
+        col.caption(parts)
     provenance_ui.button(col, ctx, region, row.indicator_id, period)
-# What a stock or rate rests on, one line each under the cards: inside a card, a long note made
-# the whole row tall and pushed the chart below the fold at 1366×768.
+if any(ui.delta_args(d) for d in kpi["delta_text"]):
+    row = kpi.iloc[0]
+    st.caption(f"箭头为同比：与{Period(row['compare_from'], row['compare_to']).label}相比。")
 for row in kpi[kpi["note"].astype(bool)].itertuples():
     st.caption(md(f"{row.name}：{row.note}"))
 

@@ -64,6 +64,7 @@ def test_kpi_delta_compares_the_same_months_last_year(app, db_copy):
     before = expected(db_copy, "420000", "funds_raised", "2025-01~2025-10", by="self").iloc[0]["value"]
     assert funds.value == fmt_value(now, "万元")
     assert funds.delta == fmt_delta(now, before, "万元")
+    assert "箭头为同比：与2025年1月—2025年10月相比。" in [c.value for c in at.caption]
 
 
 def test_drill_down_and_back_by_breadcrumb(app):
