@@ -30,7 +30,7 @@ PRINT_CSS = """
     overflow: visible !important; height: auto !important}
   [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: none !important;
     width: calc(var(--screen-width, 1047) * 1px) !important; zoom: min(1, calc(1047 / var(--screen-width, 1047)))}
-  .stPlotlyChart, tr {break-inside: avoid}
+  .stPlotlyChart, .stEChartsChart, tr {break-inside: avoid}
   thead {display: table-header-group}
   .print-only table {border-collapse: collapse; width: 100%; font-size: 13px}
   .print-only th, .print-only td {border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left}

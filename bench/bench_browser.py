@@ -11,15 +11,15 @@ browser's and the server's code loaded). What is timed:
       a year; a new Streamlit session all the same), and in a new browser context (首次访问: no
       cookies, no HTTP cache: ~8 MB of JavaScript to fetch and compile, on the same 2 cores as
       the server). The clock starts before the tab (context) is made and stops when the bar chart
-      is drawn: exactly one plotly chart on the page with at least one bar (`.barlayer .point`) and
-      a title. The time until the app is also idle (see `idle` below) is printed beside it. URLs:
+      is drawn: exactly one ECharts chart on the page, done drawing (aria-busy false), with at
+      least one bar and a title (tests/conftest.py BAR_CHART_TITLE_JS). The time until the app is also idle (see `idle` below) is printed beside it. URLs:
       全国 (`/`) and 湖北省 (`?region=420000`). The budget applies to 再次打开, what a leader who
       uses the dashboard sees every day; 首次访问 is printed as INFO.
   (b) 交互: one session does a tour, --repeat times: 下钻 (a mouse click on the r-th province's bar
       in 全国's chart), 期间 (another option in the period selectbox), 期间类型 (the next of 月度 /
       季度 / 年度), 指标 (another indicator in 图表指标), 面包屑 (the 全国 breadcrumb button). The clock
       starts just before the click that makes the change (a selectbox is opened before the clock
-      starts) and stops when the chart is updated: one plotly chart whose title differs from the
+      starts) and stops when the chart is updated: one bar chart whose title differs from the
       one before and names the new region / period / indicator, AND the app is idle (Streamlit's
       root says script notRunning + CONNECTED and no skeleton is left, tests/conftest.py IDLE_JS),
       so the cards and the table of that run are there too. Conditions are polled every
@@ -48,17 +48,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, _free_port, _healthy, copy_db, stop  # noqa: E402
+from tests.conftest import (BAR_CHART, BAR_CHART_TITLE_JS, BAR_PATHS, CHROMIUM, CHROMIUM_ARGS,  # noqa: E402
+                            IDLE_JS, _free_port, _healthy, copy_db, stop)
 
 NATIONAL = ROOT / "bench" / "national.duckdb"
 STEPS = ("下钻", "期间", "期间类型", "指标", "面包屑")
 KINDS = ("月度", "季度", "年度")
 PICKER = {"月度": "月份", "季度": "季度", "年度": "年度"}
 
-# The title of the one plotly chart with bars drawn, else null (two charts coexist while one re-renders).
-CHART_TITLE_JS = """() => { const p = document.querySelectorAll('.js-plotly-plot');
-  if (p.length != 1 || !p[0].querySelector('.barlayer .point')) return null;
-  const t = p[0].querySelector('.gtitle'); return t ? t.textContent : null; }"""
+CHART_TITLE_JS = BAR_CHART_TITLE_JS   # the title of the one bar chart, drawn, else null
 UPDATED_JS = f"""([old, expect]) => {{ const t = ({CHART_TITLE_JS})();
   return t !== null && t !== old && t.includes(expect) && ({IDLE_JS})(); }}"""
 
@@ -159,13 +157,15 @@ async def timed(page, click, expect: str = "", timeout: float = 30_000) -> float
 
 async def drill(page, r: int) -> float:
     """Click the bar of the r-th child (mod their number) with the mouse."""
-    data = await page.evaluate("() => document.querySelector('.js-plotly-plot').data[0]")
-    i = r % len(data["x"])
-    bar = page.locator(".js-plotly-plot .barlayer .point").nth(i)
-    await bar.scroll_into_view_if_needed()   # a short bar may sit below the fold (before the clock)
-    box = await bar.bounding_box()
+    await page.locator(BAR_CHART).scroll_into_view_if_needed()   # before the clock
+    bars = page.locator(BAR_PATHS)
+    n, texts = await bars.count(), await page.locator(f"{BAR_CHART} svg text").all_text_contents()
+    names = texts[-1 - 2 * n:-1 - n]   # the bars' names, left to right (tests/conftest.py)
+    boxes = sorted([await b.bounding_box() for b in await bars.all()], key=lambda b: b["x"])
+    i = r % n
+    box = boxes[i]
     return await timed(page, lambda: page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2),
-                       f"{data['x'][i]}各下级")
+                       f"{names[i]}各下级")
 
 
 async def pick(page, label: str, r: int) -> float:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from tongzhan import figures, provenance_ui, ui
 from tongzhan.markup import md
-from tongzhan.overview import bar_figure
+from tongzhan.overview import bar_chart, bars
 from tongzhan.periods import Period
 
 ctx = ui.context()
@@ -14,8 +14,9 @@ period = figures.view_period(ctx, region, period)   # like for like: cut at the 
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 show_sources = st.session_state.get("bar_click") == "查看来源"   # else a click on a bar drills down
 chart_key = f"bars_{region}_{indicator}_{period.key}" + ("_sources" if show_sources else "")
-if not show_sources and (points := ui.clicked_points(chart_key)):   # a bar was clicked: go down before computing this view
-    ui.go_to_region(points[0]["customdata"])
+if not show_sources and (i := ui.clicked_in(chart_key)) is not None:   # a bar was clicked: go down before computing this view
+    ui.go_to_region(bars(figures.children(ctx, ctx.path, ctx.version, region, indicator, period.key))
+                    ["region_code"][i])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 figures.export_buttons(ctx, region, period, indicator)
 
@@ -41,13 +42,12 @@ if table.empty:
     st.info(f"{md(tree.name[region])}没有下级区域。")
     st.stop()
 if table["value"].notna().any():
-    fig = bar_figure(table, f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}", ind.unit)
-    if show_sources:
-        fig.update_traces(hovertemplate="%{x}<br>%{text}<extra>点击查看来源</extra>")
-    st.plotly_chart(fig, selection_mode="points", key=chart_key,
-                    on_select=provenance_ui.on_pick(chart_key) if show_sources else "rerun")
-    if (picked := provenance_ui.picked(chart_key)) and picked["points"]:
-        provenance_ui.dialog(ctx, picked["points"][0]["customdata"], indicator, period)
+    title = f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}"
+    spec = bar_chart(table, title, ind.unit, "点击查看来源" if show_sources else "点击下钻")
+    st.echarts_chart(spec, key=chart_key, height=420, renderer="svg", alt=title,
+                     on_select=provenance_ui.on_pick(chart_key) if show_sources else "rerun")
+    if (i := ui.clicked_bar(provenance_ui.picked(chart_key))) is not None:
+        provenance_ui.dialog(ctx, bars(table)["region_code"][i], indicator, period)
     st.caption(("点击柱子查看该区域这个数字的数据来源。" if show_sources else "点击柱子可下钻到该区域。") + (
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))

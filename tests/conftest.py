@@ -15,6 +15,7 @@ Tests that use streamlit_server, browser or page are marked `browser` automatica
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tongzhan.overview import BAR_COLOR, BAR_HOVER, BAR_PICKED
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
@@ -214,6 +217,44 @@ def page(browser, request):
 # for elements whose code is still loading.
 IDLE_JS = """() => !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]'
     + '[data-test-connection-state="CONNECTED"]') && !document.querySelector('[data-testid="stSkeleton"]')"""
+
+
+# The overview's bar chart (st.echarts_chart, drawn as SVG): its title is its accessible name,
+# aria-busy is false once drawn, and its bars are the paths in the bar colours (a bar changes
+# colour when pointed at or clicked). BAR_CHART_TITLE_JS: the title of the one bar chart with its
+# bars drawn, else null (while a chart is replaced, the old and the new one coexist for a moment).
+BAR_CHART = '[data-testid="stEChartsChart"]'
+BAR_PATHS = ", ".join(f"{BAR_CHART} path[fill='{c}']" for c in (BAR_COLOR, BAR_HOVER, BAR_PICKED))
+BAR_CHART_TITLE_JS = f"""() => {{ const c = document.querySelectorAll({json.dumps(BAR_CHART)});
+  if (c.length != 1 || c[0].getAttribute('aria-busy') != 'false' || !document.querySelector({json.dumps(BAR_PATHS)}))
+    return null;
+  return c[0].getAttribute('aria-label'); }}"""
+
+
+def bar_chart_texts(page) -> list[str]:
+    """The texts of the bar chart in the order drawn: axis title and ticks, the bars' names left
+    to right, their value labels, the chart's title."""
+    return page.locator(f"{BAR_CHART} svg text").all_text_contents()
+
+
+def bar_chart_bars(page) -> list[tuple[str, str]]:
+    """(name, value label) of each bar, left to right."""
+    n, texts = page.locator(BAR_PATHS).count(), bar_chart_texts(page)
+    return list(zip(texts[-1 - 2 * n:-1 - n], texts[-1 - n:-1]))
+
+
+def click_bar_named(page, name: str) -> None:
+    """Click the bar of `name` with the mouse, as a person would."""
+    order = [n for n, _ in bar_chart_bars(page)]
+    assert name in order, f"no bar named {name}: {order}"
+    box = bar_boxes(page)[order.index(name)]
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def bar_boxes(page) -> list[dict]:
+    """The bars' boxes on screen, left to right (the chart scrolled into view)."""
+    page.locator(BAR_CHART).scroll_into_view_if_needed()
+    return sorted((b.bounding_box() for b in page.locator(BAR_PATHS).all()), key=lambda b: b["x"])
 
 
 def wait_for_app(page, timeout: float = 15_000) -> None:

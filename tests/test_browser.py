@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from conftest import BAR_CHART_TITLE_JS, bar_chart_bars, bar_chart_texts, click_bar_named
 from tongzhan.fmt import fmt_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,56 +27,42 @@ def cli_query(db: Path, region: str, indicator: str, by: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(out)))
 
 
-def chart_bars(page) -> dict[str, float]:
-    """customdata (region code) -> y of the bar chart now on screen."""
-    data = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0]")
-    return dict(zip(data["customdata"], data["y"]))
-
-
-def click_bar(page, code: str, name: str, app_ready, has_children: bool = True) -> None:
-    """Click the bar whose customdata is `code`, with the mouse, as a person would, and wait for
-    the page of that region (its chart, when it has children)."""
-    index = page.evaluate("(c) => document.querySelector('.js-plotly-plot').data[0].customdata"
-                          ".indexOf(c)", code)
-    assert index >= 0, f"no bar for {code}"
-    bar = page.locator(".js-plotly-plot .barlayer .point").nth(index)
-    bar.scroll_into_view_if_needed()   # a short bar may sit below the fold
-    box = bar.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+def click_bar(page, rows: list[dict], code: str, app_ready, has_children: bool = True) -> None:
+    """Click the bar of region `code` (one of rows), with the mouse, as a person would, and wait
+    for the page of that region (its chart, when it has children)."""
+    click_bar_named(page, name := next(r["region_name"] for r in rows if r["region_code"] == code))
     page.wait_for_url(f"**region={code}**", timeout=15_000)
     if has_children:
-        # While a chart re-renders, the old and the new one coexist for a moment.
-        title = page.locator(".js-plotly-plot .gtitle")
-        title.filter(has_text=f"{name}各下级").wait_for(timeout=15_000)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length == 1")
+        page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})()?.startsWith('{name}各下级')",
+                               timeout=15_000)
     else:
         page.get_by_text(f"{name}没有下级区域").wait_for(timeout=15_000)
     app_ready(page)
 
 
+def shown(rows: list[dict], unit: str) -> dict[str, str]:
+    """Name -> value label, as the chart should show the rows (those with a value)."""
+    return {r["region_name"]: fmt_value(float(r["value"]), unit) for r in rows if r["value"]}
+
+
 def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app_ready, screenshot):
     page.goto(f"{streamlit_server.url}/?region=420000&ind=funds_raised&period=2025")
     app_ready(page, timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot .barlayer .point")
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=15_000)
 
     # 湖北省's children include 仙桃市, which sits directly under the province.
-    province = {r["region_code"]: float(r["value"]) for r in cli_query(
-        demo_db, "420000", "funds_raised", "children") if r["value"]}
-    assert "429004" in province
-    bars = chart_bars(page)
-    assert bars.keys() == province.keys()
-    for code, value in province.items():
-        assert abs(bars[code] - value) < 1e-6
+    province = cli_query(demo_db, "420000", "funds_raised", "children")
+    assert "仙桃市" in shown(province, "万元")
+    assert dict(bar_chart_bars(page)) == shown(province, "万元")
 
-    click_bar(page, "420300", "十堰市", app_ready)
-    click_bar(page, "420302", "茅箭区", app_ready)
+    click_bar(page, province, "420300", app_ready)
+    click_bar(page, cli_query(demo_db, "420300", "funds_raised", "children"), "420302", app_ready)
     county = cli_query(demo_db, "420302", "funds_raised", "children")
-    assert {k: round(v, 6) for k, v in chart_bars(page).items()} == {
-        r["region_code"]: float(r["value"]) for r in county if r["value"]}
+    assert dict(bar_chart_bars(page)) == shown(county, "万元")
     screenshot(page.locator('[data-testid="stMain"]'), "overview-county-maojian")
 
     township, township_name = county[0]["region_code"], county[0]["region_name"]
-    click_bar(page, township, township_name, app_ready, has_children=False)
+    click_bar(page, county, township, app_ready, has_children=False)
     assert f"region={township}" in page.url and "ind=funds_raised" in page.url
     assert "period=2025" in page.url
     crumbs = page.locator('[data-testid="stMain"]').inner_text()
@@ -89,12 +78,12 @@ def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app
     # before (茅箭区) is not clicked again.
     page.get_by_role("button", name="十堰市").click()
     page.wait_for_url("**region=420300**", timeout=15_000)
-    page.locator(".js-plotly-plot .gtitle").filter(has_text="十堰市各下级").wait_for(timeout=15_000)
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})()?.startsWith('十堰市各下级')", timeout=15_000)
     app_ready(page)
     page.wait_for_timeout(1000)
     assert "region=420300" in page.url
     app_ready(page)
-    assert "十堰市各下级" in page.locator(".js-plotly-plot .gtitle").text_content()
+    assert page.evaluate(BAR_CHART_TITLE_JS).startswith("十堰市各下级")
 
 
 def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, app_ready, screenshot):
@@ -115,7 +104,7 @@ def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, a
     nav.filter(has_text="总览").click()
     page.get_by_text("同心数据看板 · 总览").wait_for(timeout=15_000)
     app_ready(page)
-    page.locator(".js-plotly-plot .gtitle").filter(has_text="服务群众人次 · 2025年").wait_for(timeout=15_000)
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})()?.includes('服务群众人次 · 2025年')", timeout=15_000)
     assert heading.inner_text() == "湖北省十堰市 · 2025年"
     for param in ("region=420300", "ind=people_served", "period=2025"):
         assert param in page.url
@@ -123,7 +112,8 @@ def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, a
     assert sidebar.get_by_role("combobox", name="图表指标").input_value() == "服务群众人次（人次）"
     assert sidebar.get_by_role("combobox", name="年度").input_value() == "2025年"
     # The axis counts in 万人次 like the labels, never in k or M.
-    ticks = page.locator(".js-plotly-plot .ytick text").all_text_contents()
-    assert ticks and not any(c in "".join(ticks) for c in "kM")
-    assert page.locator(".js-plotly-plot .ytitle").text_content() == "万人次"
+    texts = bar_chart_texts(page)
+    assert texts[0] == "万人次"   # the axis title, then its ticks
+    ticks = list(itertools.takewhile(lambda t: re.fullmatch(r"[\d,.]+", t), texts[1:]))
+    assert len(ticks) >= 3 and ticks[0] == "0", texts   # 0, 1, 2, … 万人次: never 2.5M or 50k
     screenshot(page, "overview-after-page-switch")

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 import hostile
-from conftest import ROOT, copy_db, log_in, run_streamlit
+from conftest import BAR_CHART, BAR_CHART_TITLE_JS, ROOT, bar_boxes, bar_chart_bars, copy_db, log_in, run_streamlit
 from tongzhan.store import max_upload_bytes
 
 WORD_JOINER = "\u2060"   # invisible; keeps GFM from turning http://, www. and a@b.c into links
@@ -29,7 +29,8 @@ LEAKS_JS = """() => {
     if (away(s)) out.push(i.tagName + ' ' + s);
   }
   for (const i of document.querySelectorAll(
-      '[data-testid="stMarkdownContainer"] img, .js-plotly-plot a, [onerror], [onload]'))
+      '[data-testid="stMarkdownContainer"] img, .js-plotly-plot a, [data-testid="stEChartsChart"] a, '
+      + '[data-testid="stEChartsChart"] img, [onerror], [onload]'))
     out.push('markup ' + i.outerHTML.slice(0, 120));
   return out;
 }"""
@@ -107,8 +108,15 @@ def test_hostile_names_stay_text_on_every_page(server, page, app_ready):
     # 总览 of the township: a bar per village, the names on the axis as they are.
     goto(page, f"{server.url}/?region={hostile.TOWNSHIP}&period={hostile.PERIOD}&ind=people_served",
          app_ready)
-    page.wait_for_selector(".js-plotly-plot .xtick text")
-    assert sorted(tick_texts(page, "x")) == sorted(names)
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=15_000)
+    order = [name for name, _ in bar_chart_bars(page)]
+    assert sorted(order) == sorted(names)
+    for box, name in zip(bar_boxes(page), order):   # each bar's tooltip: the village's name as it is
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tip = page.locator(f"{BAR_CHART} div", has_text="点击下钻").last
+        tip.wait_for(state="visible")
+        assert tip.inner_text().split("\n")[0] == name
+        assert page.evaluate(LEAKS_JS) == []
     assert_literal(page, ["武当路街道"])
     page.get_by_role("combobox", name="进入下级区域").click()      # the villages as options
     page.keyboard.press("ArrowDown")
@@ -145,8 +153,8 @@ def test_no_page_requests_anything_outside_the_server(streamlit_server, page, ap
     requests = track_requests(page)
     log_in(page, streamlit_server.url)   # 数据上报 is shown to staff and admins only
     goto(page, f"{streamlit_server.url}/?region=420300&period=2025&ind=funds_raised", app_ready)
-    page.wait_for_selector(".js-plotly-plot .barlayer .point")
-    box = page.locator(".js-plotly-plot .barlayer .point").first.bounding_box()
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=15_000)
+    box = bar_boxes(page)[0]
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url("**region=4203**", timeout=15_000)
     app_ready(page)

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from conftest import BAR_CHART, BAR_CHART_TITLE_JS
+
 DEEP_LINK = "/present?region=420300&period=2026-10"
 FONT_PX = "(sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize)"
 
@@ -86,9 +88,9 @@ def test_print_fits_charts_and_prints_whole_tables(streamlit_server, big_page, a
     page = big_page
     page.goto(streamlit_server.url + "/?region=420300&period=2026-10&ind=funds_raised")
     app_ready(page, timeout=60_000)
-    page.locator(".js-plotly-plot .barlayer .point").first.wait_for()
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null")
     page.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--screen-width')")
-    chart = page.locator(".js-plotly-plot")
+    chart = page.locator(BAR_CHART)
     assert chart.bounding_box()["width"] > PAPER_PX     # on a 1920 screen the chart is wider than paper
     assert not page.locator(".print-only").is_visible()  # the table's twin is not on screen
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from conftest import open_app
 from tongzhan.catalog import Catalog
-from tongzhan.fmt import axis_ticks, fmt_delta, fmt_value
+from tongzhan.fmt import fmt_delta, fmt_value
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import indicator_table
@@ -31,8 +33,10 @@ def expected(db, region, indicator, period, by="children"):
         con.close()
 
 
-def figure(at):
-    return at.get("plotly_chart")[0].proto.spec
+def figure(at) -> tuple[dict, pd.DataFrame]:
+    """The overview's ECharts option and its dataset (sent beside the option as Arrow)."""
+    chart = at.get("echarts_chart")[0].proto
+    return json.loads(chart.spec), pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
 
 
 def test_shiyan_view_matches_the_rollup(app, db_copy):
@@ -45,12 +49,12 @@ def test_shiyan_view_matches_the_rollup(app, db_copy):
     assert coverage.value == fmt_value(own["value"], "%")
     # The chart shows one bar per county of 十堰, with values from the roll-up.
     children = expected(db_copy, "420300", "village_org_coverage", "2025")
-    spec = json.loads(figure(at))
-    bars = spec["data"][0]
-    assert sorted(bars["customdata"]) == sorted(children["region_code"])
-    got = dict(zip(bars["customdata"], bars["y"]))
+    spec, data = figure(at)
+    assert list(data.columns) == ["区域", "数值（%）", "显示值"] and spec["yAxis"]["name"] == "%"
+    assert sorted(data["区域"]) == sorted(children["region_name"])
+    got = {name: (v, text) for name, v, text in data.itertuples(index=False)}
     for row in children.itertuples():
-        assert got[row.region_code] == pytest.approx(row.value)
+        assert got[row.region_name] == (pytest.approx(row.value), fmt_value(row.value, "%"))
     assert at.query_params["region"] == "420300"
     assert at.query_params["period"] == "2025"
 
@@ -109,12 +113,16 @@ def test_cards_without_a_comparison_show_no_delta_and_flat_is_neutral(app):
 
 def test_chart_axis_counts_in_chinese_units(app, db_copy):
     at = app(region="000000", ind="people_served", period="2025")
-    layout = json.loads(figure(at))["layout"]["yaxis"]
-    values = expected(db_copy, "000000", "people_served", "2025")["value"].dropna()
-    assert values.max() > 1e6                                     # 280万人次: was "2.5M"
-    vals, text, title = axis_ticks(values, "人次")
-    assert (layout["tickmode"], layout["tickvals"], layout["ticktext"]) == ("array", vals, text)
-    assert layout["title"]["text"] == title == "万人次"
+    spec, data = figure(at)
+    values = expected(db_copy, "000000", "people_served", "2025").dropna(subset=["value"])
+    assert values["value"].max() > 1e6                            # 280万人次: was "2.5M" in plotly
+    # ECharts labels the axis with the numbers drawn: the bars are drawn in 万人次.
+    axis = spec["yAxis"]
+    assert axis["name"] == "万人次" and axis["min"] == 0 and axis["max"] >= values["value"].max() / 1e4
+    assert axis["max"] / axis["interval"] <= 5 and axis["interval"] in (1, 2, 5, 10, 20, 50, 100, 200, 500)
+    got = dict(zip(data["区域"], data["数值（万人次）"]))
+    for row in values.itertuples():
+        assert got[row.region_name] == pytest.approx(row.value / 1e4)
 
 
 def test_heading_says_which_months_of_the_chosen_period_are_shown(app):

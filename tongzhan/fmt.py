@@ -83,10 +83,10 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
 
 
-def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
-    """Ticks of a value axis in the unit's own scale, as the labels are written (plotly's d3
-    formats can only say k and M): (tick values in the data's unit, tick texts, axis title).
-    2,271,500 万元 → 0, 50, …, 250 under 亿元; 52,000 人次 → 0, 2, 4, 6 under 万人次."""
+def axis_scale(values, unit: str) -> tuple[list[float], float, str]:
+    """A value axis in the unit's own scale, as the labels are written: (ticks in the axis'
+    unit, the divisor from the data's unit, axis title). 2,271,500 万元 → 0, 50, …, 250 under
+    亿元 (divisor 10,000); 52,000 人次 → 0, 2, 4, 6 under 万人次."""
     vs = [float(v) for v in values if not is_missing(v)] or [0.0]
     lo, hi = min(0.0, *vs), max(0.0, *vs)
     divisor, title, _ = scale(max(-lo, hi), unit)
@@ -94,7 +94,14 @@ def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
     step = _nice_step(hi - lo)
     digits = max(0, -math.floor(math.log10(step)))
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-    ticks = [round(i * step, digits) for i in range(first, last + 1)]
+    return [round(i * step, digits) for i in range(first, last + 1)], divisor, title
+
+
+def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
+    """axis_scale's ticks for plotly, whose d3 formats can only say k and M: (tick values in the
+    data's unit, tick texts, axis title)."""
+    ticks, divisor, title = axis_scale(values, unit)
+    digits = max((len(f"{t:.6g}".partition(".")[2]) for t in ticks), default=0)
     texts = [f"{t:,.{digits}f}" for t in ticks]
     if digits:  # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5
         texts = [t.rstrip("0").rstrip(".") for t in texts]

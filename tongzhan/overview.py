@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .catalog import Catalog
-from .fmt import axis_ticks, fmt_delta, fmt_value
+from .fmt import axis_scale, axis_ticks, fmt_delta, fmt_value
 from .markup import plot_text
 from .periods import Period
 from .regions import Tree
@@ -83,17 +83,54 @@ def value_axis(fig: go.Figure, values, unit: str, axis: str = "y") -> go.Figure:
                                                   ticktext=ticktext, title_text=title)})
 
 
+BAR_COLOR, BAR_HOVER, BAR_PICKED = "#c0392b", "#e74c3c", "#922b21"   # a bar, pointed at, clicked
+
+
+def bars(table: pd.DataFrame) -> pd.DataFrame:
+    """The children drawn as bars (those with data), in children()'s order: a click on the
+    chart names a bar by its position in these rows."""
+    return table.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def bar_chart(table: pd.DataFrame, title: str, unit: str, hint: str) -> dict:
+    """The children's bars on the page, as an Apache ECharts option (st.echarts_chart: a much
+    smaller script than plotly's for a first page; bar_figure draws the same for the exports).
+    An option carries no formatter functions, so the bars are drawn in the value axis' unit
+    (227.15 under 亿元 for 2,271,500 万元, fmt.axis_scale), labelled with fmt_value texts. Names
+    are plain text to ECharts; the tooltip is HTML, with the names and values that Streamlit
+    puts in for {@…} escaped. hint: the tooltip's last line (what a click does)."""
+    t = bars(table)
+    ticks, divisor, axis_title = axis_scale(t["value"], unit)
+    value = f"数值（{axis_title}）"
+    data = pd.DataFrame({"区域": t["region_name"], value: t["value"] / divisor, "显示值": t["text"]})
+    return {
+        "animation": False,
+        "title": {"text": title, "textStyle": {"fontSize": 16}},
+        "grid": {"left": 10, "right": 20, "top": 70, "bottom": 10, "containLabel": True},
+        "tooltip": {"trigger": "item", "formatter": f"{{@区域}}<br/>{{@显示值}}<br/>{hint}"},
+        "dataset": {"source": data},
+        "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30 if len(t) > 8 else 0}},
+        "yAxis": {"type": "value", "name": axis_title, "min": ticks[0], "max": ticks[-1],
+                  "interval": ticks[1] - ticks[0]},
+        "series": [{"type": "bar", "encode": {"x": "区域", "y": value}, "selectedMode": "single",
+                    "itemStyle": {"color": BAR_COLOR}, "emphasis": {"itemStyle": {"color": BAR_HOVER}},
+                    "select": {"itemStyle": {"color": BAR_PICKED}},
+                    "label": {"show": True, "position": "top", "formatter": "{@显示值}"}}],
+    }
+
+
 def bar_figure(table: pd.DataFrame, title: str, unit: str) -> go.Figure:
-    """Bars of the children that have data; customdata carries the region code for drill-down.
-    Region names are data: plot_text, since plotly reads tags in its texts."""
-    t = table.dropna(subset=["value"])
+    """bar_chart as a plotly figure, for the PNG and PPT exports and 汇报模式 (kaleido draws
+    plotly figures on the server). Region names are data: plot_text, since plotly reads tags in
+    its texts."""
+    t = bars(table)
     fig = go.Figure(go.Bar(
         x=[plot_text(n) for n in t["region_name"]], y=t["value"].tolist(),
         customdata=t["region_code"].tolist(), text=t["text"].tolist(),
-        textposition="outside", cliponaxis=False, marker_color="#c0392b",
-        hovertemplate="%{x}<br>%{text}<extra>点击下钻</extra>"))
+        textposition="outside", cliponaxis=False, marker_color=BAR_COLOR,
+        hovertemplate="%{x}<br>%{text}<extra></extra>"))   # no click: nothing to say about one
     fig.update_layout(
         title=plot_text(title), margin=dict(t=60, b=40, l=40, r=20), height=420,
-        clickmode="event+select", xaxis_tickangle=-30 if len(t) > 8 else None,   # None: plotly tilts long names
+        xaxis_tickangle=-30 if len(t) > 8 else None,   # None: plotly tilts long names
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
     return value_axis(fig, t["value"], unit)

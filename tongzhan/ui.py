@@ -251,11 +251,18 @@ def level_picker(tree: Tree, region: str) -> int | None:
     return st.session_state["level"]
 
 
-def clicked_points(chart_key: str) -> list:
-    """The points clicked in the chart of that key, read at the top of the page's next run: the
+def clicked_bar(selection) -> int | None:
+    """The position of the bar clicked in an ECharts chart's selection (st.echarts_chart with
+    on_select), None when there is none."""
+    selected = selection["selected"] if selection else []
+    return selected[0]["data_indices"][0] if selected and selected[0]["data_indices"] else None
+
+
+def clicked_in(chart_key: str) -> int | None:
+    """clicked_bar of the chart of that key, read at the top of the page's next run: the
     drill-down then skips computing and drawing the view it leaves (bench_browser 下钻)."""
     state = st.session_state.get(chart_key)
-    return list(state["selection"]["points"]) if state else []
+    return clicked_bar(state["selection"] if state else None)
 
 
 def go_to_region(code: str) -> None:
