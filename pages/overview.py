@@ -14,9 +14,6 @@ period = figures.view_period(ctx, region, period)   # like for like: cut at the 
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 show_sources = st.session_state.get("bar_click") == "查看来源"   # else a click on a bar drills down
 chart_key = f"bars_{region}_{indicator}_{period.key}" + ("_sources" if show_sources else "")
-if not show_sources and (i := ui.clicked_in(chart_key)) is not None:   # a bar was clicked: go down before computing this view
-    ui.go_to_region(bars(figures.children(ctx, ctx.path, ctx.version, region, indicator, period.key))
-                    ["region_code"][i])
 ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
 figures.export_buttons(ctx, region, period, indicator)
 
@@ -45,7 +42,8 @@ if table["value"].notna().any():
     title = f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}"
     spec = bar_chart(table, title, ind.unit, "点击查看来源" if show_sources else "点击下钻")
     st.echarts_chart(spec, key=chart_key, height=420, renderer="svg", alt=title,
-                     on_select=provenance_ui.on_pick(chart_key) if show_sources else "rerun")
+                     on_select=provenance_ui.on_pick(chart_key) if show_sources
+                     else ui.drill_on_click(chart_key, list(bars(table)["region_code"])))
     if (i := ui.clicked_bar(provenance_ui.picked(chart_key))) is not None:
         provenance_ui.dialog(ctx, bars(table)["region_code"][i], indicator, period)
     st.caption(("点击柱子查看该区域这个数字的数据来源。" if show_sources else "点击柱子可下钻到该区域。") + (

@@ -77,6 +77,7 @@ class Catalog:
                                None if r["max_value"] is None or pd.isna(r["max_value"]) else Decimal(r["max_value"]))
             for r in self.frame.to_dict("records")
         }
+        self._headline = list(self.frame.dropna(subset=["headline"]).sort_values("headline")["id"])
 
     def __getitem__(self, ind_id: str) -> Indicator:
         return self.by_id[ind_id]
@@ -88,8 +89,8 @@ class Catalog:
         return list(self.by_id)
 
     def headline(self) -> list[str]:
-        h = self.frame.dropna(subset=["headline"]).sort_values("headline")
-        return list(h["id"])
+        """The indicators of the cards, in card order (worked out once: every page run asks)."""
+        return list(self._headline)
 
     def stored_ids(self) -> list[str]:
         """Indicators that facts carry (ratios are computed from their parts)."""

@@ -258,11 +258,14 @@ def clicked_bar(selection) -> int | None:
     return selected[0]["data_indices"][0] if selected and selected[0]["data_indices"] else None
 
 
-def clicked_in(chart_key: str) -> int | None:
-    """clicked_bar of the chart of that key, read at the top of the page's next run: the
-    drill-down then skips computing and drawing the view it leaves (bench_browser 下钻)."""
-    state = st.session_state.get(chart_key)
-    return clicked_bar(state["selection"] if state else None)
+def drill_on_click(chart_key: str, codes: list[str]):
+    """An on_select callback for the bar chart of that key, whose bars are the regions `codes`:
+    goes to the region of the bar clicked before the page's next run, which then computes and
+    draws only the new view (no rerun from inside the page: bench_browser 下钻)."""
+    def go() -> None:
+        if (i := clicked_bar(st.session_state[chart_key]["selection"])) is not None:
+            st.query_params["region"] = codes[i]
+    return go
 
 
 def go_to_region(code: str) -> None:
