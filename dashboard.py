@@ -77,7 +77,13 @@ if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  
 # longer one wraps instead of ending in "…".
 st.html("<style>[data-testid='stColumn']{container-type:inline-size}"
         # less empty space above the title (Streamlit's 6rem): more of the page fits 1366×768
-        "@media screen{[data-testid='stMainBlockContainer']{padding-top:3rem}}"
+        "@media screen{[data-testid='stMainBlockContainer']{padding-top:3rem}"
+        ".static-table{max-height:420px;overflow:auto}}"
+        ".static-table table{border-collapse:collapse;width:100%;font-size:0.875rem}"
+        ".static-table th{position:sticky;top:0;background:var(--st-background-color, #fff);"
+        "color:rgba(49,51,63,.7);font-weight:600}"
+        ".static-table th, .static-table td{border-bottom:1px solid rgba(49,51,63,.12);padding:4px 8px;text-align:left}"
+        ".static-table .num{text-align:right;font-variant-numeric:tabular-nums}"
         "[data-testid='stMetricValue'] p{font-size:clamp(1rem, 11cqi, 1.5rem) !important}"
         "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricValue'] p{white-space:normal}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"

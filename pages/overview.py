@@ -73,6 +73,5 @@ if ind.kind == "score":
     shown["最早得分期间"] = [Period(a, b).label if pd.notna(b) else None
                              for a, b in zip(shown["oldest_start"], shown["oldest_end"])]
     columns.append("最早得分期间")
-st.dataframe(shown[columns], hide_index=True, width="stretch")
-ui.print_table(shown[columns])
+ui.static_table(shown[columns], numeric=(ind.name_zh,))
 ui.drill_down(tree, region, table["region_code"])

@@ -92,17 +92,18 @@ def test_print_fits_charts_and_prints_whole_tables(streamlit_server, big_page, a
     page.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--screen-width')")
     chart = page.locator(BAR_CHART)
     assert chart.bounding_box()["width"] > PAPER_PX     # on a 1920 screen the chart is wider than paper
-    assert not page.locator(".print-only").is_visible()  # the table's twin is not on screen
+    table = page.locator(".static-table table")
+    assert table.is_visible()                            # a plain table, on screen and on paper
+    max_height = "() => getComputedStyle(document.querySelector('.static-table')).maxHeight"
+    assert page.evaluate(max_height) == "420px"          # a long one scrolls on screen
 
     page.emulate_media(media="print")
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
-    assert not page.locator('[data-testid="stDataFrame"]').is_visible()
     left = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["x"]
     box = chart.bounding_box()
     assert box["x"] + box["width"] - left <= PAPER_PX + 1   # zoomed to the paper's width, whole
-    twin = page.locator(".print-only table")
-    assert twin.is_visible()
-    names = twin.locator("tbody tr td:first-child").all_inner_texts()
+    assert table.is_visible() and page.evaluate(max_height) == "none"   # and prints every row
+    names = table.locator("tbody tr td:first-child").all_inner_texts()
     assert len(names) == 8 and names[-1] == "茅箭区"      # every county, the smallest last
 
     pdf = page.pdf(format="A4", landscape=True, print_background=True)

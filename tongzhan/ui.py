@@ -430,6 +430,14 @@ def target_period_picker(years: list[int], default: int) -> tuple[int, int | Non
     return st.session_state["target_year"], QUARTERS[st.session_state["target_quarter"]]
 
 
+def static_table(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> None:
+    """frame as a plain HTML table (every cell escaped, numbers right-aligned; CSS class
+    static-table in dashboard.py), scrolled on screen past 420 px and printed whole: much less
+    for the browser to load and draw than st.dataframe's grid, where a page must show its chart
+    fast (总览; bench/bench_browser.py)."""
+    st.html(f'<div class="static-table">{present.table_html(frame, numeric)}</div>')
+
+
 # The key of print_table's container (CSS class st-key-print-only, hidden on screen: dashboard.py).
 PRINT_ONLY = "print-only"
 
