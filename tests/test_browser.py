@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from conftest import BAR_CHART_TITLE_JS, bar_chart_bars, bar_chart_texts, click_bar_named
-from tongzhan.fmt import fmt_value
+from tongzhan.fmt import fixed, fmt_value
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = ("2025-01", "2025-12")
@@ -40,9 +40,12 @@ def click_bar(page, rows: list[dict], code: str, app_ready, has_children: bool =
     app_ready(page)
 
 
-def shown(rows: list[dict], unit: str) -> dict[str, str]:
-    """Name -> value label, as the chart should show the rows (those with a value)."""
-    return {r["region_name"]: fmt_value(float(r["value"]), unit) for r in rows if r["value"]}
+def shown(rows: list[dict]) -> dict[str, str]:
+    """Name -> value label, as the chart of 募集资金 should show the rows (those with a value):
+    in 万元, the axis' unit here, with two decimals."""
+    values = {r["region_name"]: float(r["value"]) for r in rows if r["value"]}
+    assert max(values.values()) < 1e4   # else the axis would count in 亿元
+    return {name: fixed(v, 2) for name, v in values.items()}
 
 
 def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app_ready, screenshot):
@@ -52,13 +55,13 @@ def test_drill_down_by_clicking_matches_cli(streamlit_server, demo_db, page, app
 
     # 湖北省's children include 仙桃市, which sits directly under the province.
     province = cli_query(demo_db, "420000", "funds_raised", "children")
-    assert "仙桃市" in shown(province, "万元")
-    assert dict(bar_chart_bars(page)) == shown(province, "万元")
+    assert "仙桃市" in shown(province)
+    assert dict(bar_chart_bars(page)) == shown(province)
 
     click_bar(page, province, "420300", app_ready)
     click_bar(page, cli_query(demo_db, "420300", "funds_raised", "children"), "420302", app_ready)
     county = cli_query(demo_db, "420302", "funds_raised", "children")
-    assert dict(bar_chart_bars(page)) == shown(county, "万元")
+    assert dict(bar_chart_bars(page)) == shown(county)
     screenshot(page.locator('[data-testid="stMain"]'), "overview-county-maojian")
 
     township, township_name = county[0]["region_code"], county[0]["region_name"]

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import open_app
 from tongzhan.catalog import Catalog
-from tongzhan.fmt import fmt_delta, fmt_value
+from tongzhan.fmt import fixed, fmt_delta, fmt_value
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
 from tongzhan.rollup import indicator_table
@@ -50,11 +50,11 @@ def test_shiyan_view_matches_the_rollup(app, db_copy):
     # The chart shows one bar per county of 十堰, with values from the roll-up.
     children = expected(db_copy, "420300", "village_org_coverage", "2025")
     spec, data = figure(at)
-    assert list(data.columns) == ["区域", "数值（%）", "显示值"] and spec["yAxis"]["name"] == "%"
+    assert list(data.columns) == ["区域", "数值（%）", "标签", "显示值"] and spec["yAxis"]["name"] == "%"
     assert sorted(data["区域"]) == sorted(children["region_name"])
-    got = {name: (v, text) for name, v, text in data.itertuples(index=False)}
-    for row in children.itertuples():
-        assert got[row.region_name] == (pytest.approx(row.value), fmt_value(row.value, "%"))
+    got = {name: (v, label, text) for name, v, label, text in data.itertuples(index=False)}
+    for row in children.itertuples():   # the bar's label in the axis' unit, the tooltip's with it
+        assert got[row.region_name] == (pytest.approx(row.value), fixed(row.value, 1), fmt_value(row.value, "%"))
     assert at.query_params["region"] == "420300"
     assert at.query_params["period"] == "2025"
 

@@ -83,24 +83,25 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
 
 
-def axis_scale(values, unit: str) -> tuple[list[float], float, str]:
+def axis_scale(values, unit: str) -> tuple[list[float], float, str, int]:
     """A value axis in the unit's own scale, as the labels are written: (ticks in the axis'
-    unit, the divisor from the data's unit, axis title). 2,271,500 万元 → 0, 50, …, 250 under
-    亿元 (divisor 10,000); 52,000 人次 → 0, 2, 4, 6 under 万人次."""
+    unit, the divisor from the data's unit, axis title, the decimals of a value at that scale).
+    2,271,500 万元 → 0, 50, …, 250 under 亿元 (divisor 10,000, 2 decimals); 52,000 人次 → 0, 2,
+    4, 6 under 万人次."""
     vs = [float(v) for v in values if not is_missing(v)] or [0.0]
     lo, hi = min(0.0, *vs), max(0.0, *vs)
-    divisor, title, _ = scale(max(-lo, hi), unit)
+    divisor, title, decimals = scale(max(-lo, hi), unit)
     lo, hi = lo / divisor, (hi / divisor if hi > lo else lo + 1.0)  # all zero: 0 to 1
     step = _nice_step(hi - lo)
     digits = max(0, -math.floor(math.log10(step)))
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-    return [round(i * step, digits) for i in range(first, last + 1)], divisor, title
+    return [round(i * step, digits) for i in range(first, last + 1)], divisor, title, decimals
 
 
 def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
     """axis_scale's ticks for plotly, whose d3 formats can only say k and M: (tick values in the
     data's unit, tick texts, axis title)."""
-    ticks, divisor, title = axis_scale(values, unit)
+    ticks, divisor, title, _ = axis_scale(values, unit)
     digits = max((len(f"{t:.6g}".partition(".")[2]) for t in ticks), default=0)
     texts = [f"{t:,.{digits}f}" for t in ticks]
     if digits:  # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .catalog import Catalog
-from .fmt import axis_scale, axis_ticks, fmt_delta, fmt_value
+from .fmt import axis_scale, axis_ticks, fixed, fmt_delta, fmt_value
 from .markup import plot_text
 from .periods import Period
 from .regions import Tree
@@ -96,13 +96,15 @@ def bar_chart(table: pd.DataFrame, title: str, unit: str, hint: str) -> dict:
     """The children's bars on the page, as an Apache ECharts option (st.echarts_chart: a much
     smaller script than plotly's for a first page; bar_figure draws the same for the exports).
     An option carries no formatter functions, so the bars are drawn in the value axis' unit
-    (227.15 under 亿元 for 2,271,500 万元, fmt.axis_scale), labelled with fmt_value texts. Names
+    (227.15 under 亿元 for 2,271,500 万元, fmt.axis_scale) and labelled in it without the unit
+    (short labels: 17 bars at 1366×768 do not overlap); the tooltip says fmt_value's text. Names
     are plain text to ECharts; the tooltip is HTML, with the names and values that Streamlit
     puts in for {@…} escaped. hint: the tooltip's last line (what a click does)."""
     t = bars(table)
-    ticks, divisor, axis_title = axis_scale(t["value"], unit)
+    ticks, divisor, axis_title, decimals = axis_scale(t["value"], unit)
     value = f"数值（{axis_title}）"
-    data = pd.DataFrame({"区域": t["region_name"], value: t["value"] / divisor, "显示值": t["text"]})
+    data = pd.DataFrame({"区域": t["region_name"], value: t["value"] / divisor,
+                         "标签": [fixed(v / divisor, decimals) for v in t["value"]], "显示值": t["text"]})
     return {
         "animation": False,
         "title": {"text": title, "textStyle": {"fontSize": 16}},
@@ -115,7 +117,7 @@ def bar_chart(table: pd.DataFrame, title: str, unit: str, hint: str) -> dict:
         "series": [{"type": "bar", "encode": {"x": "区域", "y": value}, "selectedMode": "single",
                     "itemStyle": {"color": BAR_COLOR}, "emphasis": {"itemStyle": {"color": BAR_HOVER}},
                     "select": {"itemStyle": {"color": BAR_PICKED}},
-                    "label": {"show": True, "position": "top", "formatter": "{@显示值}"}}],
+                    "label": {"show": True, "position": "top", "formatter": "{@标签}", "fontSize": 11}}],
     }
 
 
