@@ -16,6 +16,7 @@ import pytest
 from people import PASSWORD, person
 from test_batches import assert_same, csv_bytes, snapshot
 from tongzhan import accounts, audit, batches, build, store, targets
+from tongzhan import cli as tongzhan_cli
 from tongzhan.importer import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +185,17 @@ def test_failed_logins_are_audited_and_the_fifth_locks_for_five_minutes(db):
     logins = audit_rows(con, "login")
     assert [(r[0], r[6]) for r in logins] == [("没有这个人", False)] + [("茅箭干事", False)] * 6 + [("茅箭干事", True)]
     assert "已暂时锁定" in logins[6][3]
+
+
+def test_a_token_whose_random_part_starts_with_a_dash_is_read_by_the_cli(db, monkeypatch):
+    # secrets.token_urlsafe begins with "-" one time in 64: `--token -…` would be an option.
+    con, _, _ = db
+    staff(con)
+    monkeypatch.setattr(accounts.secrets, "token_urlsafe", lambda n: "-Ab_" + "x" * (n - 4))
+    token = accounts.new_token(con, person(con), "茅箭干事")
+    assert accounts.resolve(con, token).name == "茅箭干事"
+    args = tongzhan_cli._parser().parse_args(["import", "上报.csv", "--token", token])
+    assert args.token == token
 
 
 def test_a_logged_out_or_expired_token_is_refused(db, monkeypatch):

@@ -296,9 +296,14 @@ def login(con, name: str, password: str, at: datetime | None = None) -> tuple[Us
     return user, token
 
 
+TOKEN_PREFIX = "tz_"   # a token never starts with "-", which argparse would read as an option
+
+
 def new_token(con, by: User, name: str) -> str:
-    """A command-line token for account `name` (admin only), until revoked; earlier tokens end."""
-    token = secrets.token_urlsafe(32)
+    """A command-line token for account `name` (admin only), until revoked; earlier tokens end.
+    It starts with TOKEN_PREFIX: a bare random one began with "-" one time in 64, and then
+    `--token TOKEN` was refused as an option without its value."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction(con):
         admin = require(con, by, "admin")
         if get(con, name) is None:
