@@ -41,11 +41,12 @@ if table.empty:
 if table["value"].notna().any():
     title = f"{tree.name[region]}各下级 · {ind.name_zh} · {period.label}"
     spec = bar_chart(table, title, ind.unit, "点击查看来源" if show_sources else "点击下钻")
+    codes = list(bars(table)["region_code"])   # the bars' regions, left to right
     st.echarts_chart(spec, key=chart_key, height=420, renderer="svg", alt=title,
                      on_select=provenance_ui.on_pick(chart_key) if show_sources
-                     else ui.drill_on_click(chart_key, list(bars(table)["region_code"])))
-    if (i := ui.clicked_bar(provenance_ui.picked(chart_key))) is not None:
-        provenance_ui.dialog(ctx, bars(table)["region_code"][i], indicator, period)
+                     else ui.drill_on_click(chart_key, codes))
+    if code := ui.clicked_bar(provenance_ui.picked(chart_key), codes):
+        provenance_ui.dialog(ctx, code, indicator, period)
     st.caption(("点击柱子查看该区域这个数字的数据来源。" if show_sources else "点击柱子可下钻到该区域。") + (
         "上级的得分：有本级得分时用本级得分，否则为有得分的直接下级得分的简单平均（不按人数或村数加权）；"
         "得分最多沿用一个季度。" if ind.kind == "score" else ""))

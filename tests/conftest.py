@@ -245,14 +245,17 @@ def bar_chart_bars(page) -> list[tuple[str, str]]:
 
 def click_bar_named(page, name: str) -> None:
     """Click the bar of `name` with the mouse, as a person would."""
+    boxes = bar_boxes(page)   # first: it waits for one chart drawn
     order = [n for n, _ in bar_chart_bars(page)]
     assert name in order, f"no bar named {name}: {order}"
-    box = bar_boxes(page)[order.index(name)]
+    box = boxes[order.index(name)]
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def bar_boxes(page) -> list[dict]:
-    """The bars' boxes on screen, left to right (the chart scrolled into view)."""
+    """The bars' boxes on screen, left to right, once one chart is drawn (a chart being
+    replaced coexists with its successor for a moment), scrolled into view."""
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=15_000)
     page.locator(BAR_CHART).scroll_into_view_if_needed()
     return sorted((b.bounding_box() for b in page.locator(BAR_PATHS).all()), key=lambda b: b["x"])
 

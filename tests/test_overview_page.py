@@ -179,3 +179,17 @@ def test_first_view_is_computed_at_start(app, monkeypatch):
     at = app()
     assert not at.exception, at.exception
     assert "全国 · 2026年" in at.subheader[0].value and len(at.metric) == 5
+
+
+@pytest.mark.parametrize("selection, code", [
+    ({"selected": [{"series_index": 0, "data_indices": [1]}], "areas": []}, "420303"),
+    ({"selected": [{"series_index": 0, "data_indices": [7]}], "areas": []}, None),   # names no bar
+    ({"selected": [{"series_index": 0, "data_indices": [-1]}], "areas": []}, None),
+    ({"selected": [{"series_index": 0, "data_indices": []}], "areas": []}, None),   # a click that unselects
+    ({"selected": [], "areas": []}, None),
+    (None, None),
+])
+def test_a_bar_click_names_a_region_only_by_a_bar_it_drew(selection, code):
+    # The position comes from the browser: one that names no bar goes nowhere (no crash).
+    from tongzhan.ui import clicked_bar
+    assert clicked_bar(selection, ["420302", "420303"]) == code

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 COUNT_UNITS = {"个", "人", "人次", "场次", "对"}
 
@@ -83,11 +84,18 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
 
 
-def axis_scale(values, unit: str) -> tuple[list[float], float, str, int]:
-    """A value axis in the unit's own scale, as the labels are written: (ticks in the axis'
-    unit, the divisor from the data's unit, axis title, the decimals of a value at that scale).
-    2,271,500 万元 → 0, 50, …, 250 under 亿元 (divisor 10,000, 2 decimals); 52,000 人次 → 0, 2,
-    4, 6 under 万人次."""
+class Axis(NamedTuple):
+    """A value axis in the unit's own scale, as the labels are written (axis_scale)."""
+    ticks: list[float]   # in the axis' unit
+    texts: list[str]     # the ticks as written: 0.5, 1, 1.5 (not 1.0)
+    divisor: float       # from the data's unit to the axis' unit
+    title: str           # the axis' unit: 亿元, 万人次, …
+    decimals: int        # how many decimals a value at this scale is written with (scale)
+
+
+def axis_scale(values, unit: str) -> Axis:
+    """2,271,500 万元 → 0, 50, …, 250 under 亿元 (divisor 10,000, values with 2 decimals);
+    52,000 人次 → 0, 2, 4, 6 under 万人次."""
     vs = [float(v) for v in values if not is_missing(v)] or [0.0]
     lo, hi = min(0.0, *vs), max(0.0, *vs)
     divisor, title, decimals = scale(max(-lo, hi), unit)
@@ -95,15 +103,15 @@ def axis_scale(values, unit: str) -> tuple[list[float], float, str, int]:
     step = _nice_step(hi - lo)
     digits = max(0, -math.floor(math.log10(step)))
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-    return [round(i * step, digits) for i in range(first, last + 1)], divisor, title, decimals
-
-
-def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
-    """axis_scale's ticks for plotly, whose d3 formats can only say k and M: (tick values in the
-    data's unit, tick texts, axis title)."""
-    ticks, divisor, title, _ = axis_scale(values, unit)
-    digits = max((len(f"{t:.6g}".partition(".")[2]) for t in ticks), default=0)
+    ticks = [round(i * step, digits) for i in range(first, last + 1)]
     texts = [f"{t:,.{digits}f}" for t in ticks]
     if digits:  # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5
         texts = [t.rstrip("0").rstrip(".") for t in texts]
-    return [t * divisor for t in ticks], texts, title
+    return Axis(ticks, texts, divisor, title, decimals)
+
+
+def axis_ticks(values, unit: str) -> tuple[list[float], list[str], str]:
+    """axis_scale for plotly, whose d3 formats can only say k and M: (tick values in the data's
+    unit, tick texts, axis title)."""
+    a = axis_scale(values, unit)
+    return [t * a.divisor for t in a.ticks], a.texts, a.title

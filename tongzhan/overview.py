@@ -101,10 +101,11 @@ def bar_chart(table: pd.DataFrame, title: str, unit: str, hint: str) -> dict:
     are plain text to ECharts; the tooltip is HTML, with the names and values that Streamlit
     puts in for {@…} escaped. hint: the tooltip's last line (what a click does)."""
     t = bars(table)
-    ticks, divisor, axis_title, decimals = axis_scale(t["value"], unit)
-    value = f"数值（{axis_title}）"
-    data = pd.DataFrame({"区域": t["region_name"], value: t["value"] / divisor,
-                         "标签": [fixed(v / divisor, decimals) for v in t["value"]], "显示值": t["text"]})
+    axis = axis_scale(t["value"], unit)
+    value = f"数值（{axis.title}）"
+    data = pd.DataFrame({"区域": t["region_name"], value: t["value"] / axis.divisor,
+                         "标签": [fixed(v / axis.divisor, axis.decimals) for v in t["value"]],
+                         "显示值": t["text"]})
     return {
         "animation": False,
         "title": {"text": title, "textStyle": {"fontSize": 16}},
@@ -112,8 +113,8 @@ def bar_chart(table: pd.DataFrame, title: str, unit: str, hint: str) -> dict:
         "tooltip": {"trigger": "item", "formatter": f"{{@区域}}<br/>{{@显示值}}<br/>{hint}"},
         "dataset": {"source": data},
         "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30 if len(t) > 8 else 0}},
-        "yAxis": {"type": "value", "name": axis_title, "min": ticks[0], "max": ticks[-1],
-                  "interval": ticks[1] - ticks[0]},
+        "yAxis": {"type": "value", "name": axis.title, "min": axis.ticks[0], "max": axis.ticks[-1],
+                  "interval": axis.ticks[1] - axis.ticks[0]},
         "series": [{"type": "bar", "encode": {"x": "区域", "y": value}, "selectedMode": "single",
                     "itemStyle": {"color": BAR_COLOR}, "emphasis": {"itemStyle": {"color": BAR_HOVER}},
                     "select": {"itemStyle": {"color": BAR_PICKED}},

@@ -51,11 +51,10 @@ def open_at_start() -> None:
 
 def warm_first_view() -> None:
     """What a first visit shows, computed into the caches after a start: 总览 of the whole country
-    for the newest year, with its chart; and the modules the pages import (plotly, python-pptx,
-    ...) loaded. The first visitor then waits like any other (serve.py runs this in a thread of
+    for the newest year, with its chart's figures; and the modules the pages import (plotly,
+    python-pptx, ...) loaded. The first visitor then waits like any other (serve.py runs this in a thread of
     its own, so the server answers at once)."""
     from . import figures   # imports ui: not at the top
-    from .overview import bar_figure
     path = str(db_path())
     with contextlib.suppress(StoreError):
         con, version = _connection(path), _version(path)
@@ -66,8 +65,7 @@ def warm_first_view() -> None:
         period = figures.view_period(ctx, ROOT_CODE, Period.parse(str(last.year)).clamp(last))
         figures.kpis(ctx, path, version, ROOT_CODE, period.key)
         indicator = ctx.catalog[ctx.catalog.headline()[0]]
-        table = figures.children(ctx, path, version, ROOT_CODE, indicator.id, period.key)
-        bar_figure(table, "", indicator.unit).to_json()   # plotly's first figure loads its validators
+        figures.children(ctx, path, version, ROOT_CODE, indicator.id, period.key)
 
 
 @dataclass(frozen=True)
@@ -251,11 +249,13 @@ def level_picker(tree: Tree, region: str) -> int | None:
     return st.session_state["level"]
 
 
-def clicked_bar(selection) -> int | None:
-    """The position of the bar clicked in an ECharts chart's selection (st.echarts_chart with
-    on_select), None when there is none."""
+def clicked_bar(selection, codes: list[str]) -> str | None:
+    """The code of the bar clicked in an ECharts chart's selection (st.echarts_chart with
+    on_select), whose bars are the regions `codes`; None when there is none (or the position
+    names no bar: the browser sends it)."""
     selected = selection["selected"] if selection else []
-    return selected[0]["data_indices"][0] if selected and selected[0]["data_indices"] else None
+    i = selected[0]["data_indices"][0] if selected and selected[0]["data_indices"] else None
+    return codes[i] if isinstance(i, int) and 0 <= i < len(codes) else None
 
 
 def drill_on_click(chart_key: str, codes: list[str]):
@@ -263,8 +263,8 @@ def drill_on_click(chart_key: str, codes: list[str]):
     goes to the region of the bar clicked before the page's next run, which then computes and
     draws only the new view (no rerun from inside the page: bench_browser 下钻)."""
     def go() -> None:
-        if (i := clicked_bar(st.session_state[chart_key]["selection"])) is not None:
-            st.query_params["region"] = codes[i]
+        if code := clicked_bar(st.session_state[chart_key]["selection"], codes):
+            st.query_params["region"] = code
     return go
 
 
