@@ -14,18 +14,14 @@ from tongzhan import login, ui
 
 def quietly(fill) -> None:
     # The caches are filled outside any page run: Streamlit warns "missing ScriptRunContext"
-    # once per cached call and "No runtime found" before the server runs, which says nothing to
-    # whoever reads the console.
-    quiet = [logging.getLogger(f"streamlit.runtime.{name}")
-             for name in ("scriptrunner_utils.script_run_context", "caching.cache_data_api")]
-    levels = [q.level for q in quiet]
-    for q in quiet:
-        q.setLevel(logging.ERROR)
+    # once per cached call, which says nothing to whoever reads the console.
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         fill()
     finally:
-        for q, level in zip(quiet, levels):
-            q.setLevel(level)
+        quiet.setLevel(level)
 
 
 @asynccontextmanager
