@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from facts import add, fact
-from tongzhan import batches, build, store, targets
+from tongzhan import batches, build, overview, store, targets
 from tongzhan.importer import parse_file
 from tongzhan.overview import kpis
 from tongzhan.periods import Period
@@ -224,6 +224,22 @@ def test_red_list_covers_the_units_below(db):
     red = targets.red_units(con, tree, catalog, "420300", 2026)
     # 武当路街道: 90 of 200 × 10/12 due = 54 %; 二堰街道 has no data (no light); 茅箭区 amber
     assert red["region_code"].tolist() == [T1] and red["progress"].iloc[0] == pytest.approx(0.54)
+
+
+def test_newest_data_of_many_regions_at_once(db):
+    """overview.last_ends (one statement over the county and city sums, plus the scores, which
+    those sums do not hold) agrees with last_end region by region, at every depth it serves."""
+    con, tree, catalog = db
+    add(con, [fact("420303", "assessment_score", "2026Q4", 88),   # 张湾区's own score, the newest
+              fact("420300", "org_count", "2026-11", 40),         # 十堰市's own count
+              fact("420000", "funds_raised", "2025-06", 1)], batch_id=2)   # 湖北省's own, older
+    regions = [c for c in tree.name if 1 <= tree.depth[c] <= 3 and c[:2] in ("42", "11")]
+    for scope in ("000000", "420000", "420300"):
+        inside = [c for c in regions if c != scope and (scope == "000000" or c.startswith(scope[:2 if scope.endswith("0000") else 4]))]
+        assert overview.last_ends(con, tree, catalog, scope, inside) == {c: overview.last_end(con, tree, c) for c in inside}
+    ends = overview.last_ends(con, tree, catalog, "000000", [MAOJIAN, "420303", "420300", "420000", "110000", "000000"])
+    assert ends == {MAOJIAN: date(2026, 10, 31), "420303": date(2026, 12, 31), "420300": date(2026, 12, 31),
+                    "420000": date(2026, 12, 31), "110000": None, "000000": date(2026, 12, 31)}
 
 
 def test_old_database_gets_the_targets_tables(schema_db, tmp_path):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
+import numpy as np
 import pandas as pd
 
 from . import batches, demo
@@ -29,10 +30,11 @@ from .accounts import User
 from .catalog import Catalog
 from .fmt import COUNT_UNITS
 from .importer import parse_file
+from .overview import last_end, last_ends
 from .periods import Period
 from .regions import ROOT_CODE, Tree
 from .rollup import compute
-from .store import ROOT, StoreError, query, rows
+from .store import ROOT, StoreError, query
 
 LIGHTS_CSV = ROOT / "data" / "target_lights.csv"
 LIGHT_NAMES = {"green": "绿", "amber": "黄", "red": "红"}
@@ -64,11 +66,11 @@ def read_thresholds(path=LIGHTS_CSV) -> dict[str, Thresholds]:
     return out
 
 
-def light(progress: float | None, t: Thresholds) -> str | None:
-    """green, amber or red for a progress (fraction of due); None when there is none."""
-    if progress is None or pd.isna(progress):
-        return None
-    return "green" if progress >= t.green - 1e-9 else "amber" if progress >= t.amber - 1e-9 else "red"
+def lights(progress: np.ndarray, green: np.ndarray, amber: np.ndarray) -> np.ndarray:
+    """green, amber or red per progress (fraction of due), by its thresholds; None where there is
+    no progress."""
+    out = np.where(progress >= green - 1e-9, "green", np.where(progress >= amber - 1e-9, "amber", "red"))
+    return np.where(np.isnan(progress), None, out.astype(object))
 
 
 def target_period(year: int, quarter: int | None = None) -> Period:
@@ -107,45 +109,45 @@ def completion(con, tree: Tree, catalog: Catalog, region: str, year: int, quarte
     if found.empty:
         return pd.DataFrame(columns=[*COLUMNS, "unit", "kind"])
     return _judged(con, tree, catalog, region, by, found, period,
-                   *_shown(con, tree, region, period), quarter, thresholds)
+                   *_shown(last_end(con, tree, region), period), quarter, thresholds)
 
 
 def _judged(con, tree: Tree, catalog: Catalog, region: str, by: str | int, found: pd.DataFrame,
             period: Period, shown: Period, elapsed: int, quarter: int | None,
             thresholds) -> pd.DataFrame:
     """completion()'s rows for the targets `found` (of regions among compute(region, by)'s), the
-    target's period as shown with `elapsed` months of data."""
-    actual = {}
+    target's period as shown with `elapsed` months of data. Column by column: the red list of
+    全国 judges 9,000 targets."""
+    ids = found["indicator_id"]
+    actual = np.full(len(found), np.nan)
     if elapsed:
-        got = compute(con, tree, catalog, region, sorted(set(found["indicator_id"])), shown, by)
-        actual = {(r.region_code, r.indicator_id): r.value for r in got.itertuples()}
+        got = compute(con, tree, catalog, region, sorted(set(ids)), shown, by)
+        at = pd.MultiIndex.from_frame(got[["region_code", "indicator_id"]]).get_indexer(
+            pd.MultiIndex.from_frame(found[["region_code", "indicator_id"]]))
+        actual[at >= 0] = got["value"].to_numpy(float)[at[at >= 0]]
+    inds = [catalog[i] for i in ids]
+    target = found["value"].to_numpy(float)
+    share = np.array([elapsed / (3 if quarter else 12) if i.kind == "flow" else 1.0 for i in inds])
+    due = target * share
     limits = thresholds or read_thresholds()
-    out = []
-    for r in found.itertuples():
-        ind, target = catalog[r.indicator_id], float(r.value)
-        value = actual.get((r.region_code, r.indicator_id))
-        due = target * elapsed / (3 if quarter else 12) if ind.kind == "flow" else target
-        progress = _ratio(value, due)
-        out.append((r.region_code, r.indicator_id, target, value, due, _ratio(value, target),
-                    light(progress, limits.get(r.indicator_id, limits["*"])), tree.name[r.region_code],
-                    progress, period.key, f"{shown.end:%Y-%m}" if elapsed else "", ind.unit, ind.kind))
-    return pd.DataFrame(out, columns=[*COLUMNS, "unit", "kind"])
+    green, amber = (np.array([getattr(limits.get(i, limits["*"]), t) for i in ids]) for t in ("green", "amber"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        progress, completion = (np.where(d != 0, actual / d, np.nan) for d in (due, target))
+    return pd.DataFrame({
+        "region_code": found["region_code"].to_numpy(object), "indicator_id": ids.to_numpy(object),
+        "target": target, "actual": actual, "due": due, "completion": completion,
+        "light": lights(progress, green, amber), "region_name": [tree.name[c] for c in found["region_code"]],
+        "progress": progress, "period": period.key, "through": f"{shown.end:%Y-%m}" if elapsed else "",
+        "unit": [i.unit for i in inds], "kind": [i.kind for i in inds]}, columns=[*COLUMNS, "unit", "kind"])
 
 
-def _shown(con, tree: Tree, region: str, period: Period) -> tuple[Period, int]:
-    """The target's period as region's view shows it, and how many of its months have data in
-    region's subtree (0 before its first month)."""
-    last = rows(con, "region_last_end", region=region, depth=int(tree.depth[region]))[0][0]
+def _shown(last: date | None, period: Period) -> tuple[Period, int]:
+    """The target's period as the view of a region whose newest data ends at `last` shows it
+    (overview.last_end), and how many of its months have data (0 before its first month)."""
     if last is None or last < period.start:
         return period, 0
     shown = period.clamp(last)   # as overview.view_period cuts it
     return shown, shown.length
-
-
-def _ratio(a, b) -> float | None:
-    if a is None or pd.isna(a) or not b:
-        return None
-    return float(a) / float(b)
 
 
 def red_units(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter: int | None = None,
@@ -155,13 +157,13 @@ def red_units(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter
     cut at the parent's newest data); parents with the same cut and depth share one roll-up of
     region at their children's depth (a province's cities and counties: a few roll-ups, not one
     per parent: 9.4 s → 0.7 s for 全国 with targets for every province, city and county)."""
-    period = target_period(year, quarter)
+    period, thresholds = target_period(year, quarter), thresholds or read_thresholds()
     parts = [completion(con, tree, catalog, region, year, quarter, indicator, "self", thresholds)]
     below = query(con, "targets_below", region=region, depth=int(tree.depth[region]), year=year,
                   quarter=quarter, indicator=indicator)
     groups: dict[tuple, list[str]] = {}
-    for parent in below["parent_code"].unique().tolist():
-        groups.setdefault((int(tree.depth[parent]) + 1, *_shown(con, tree, parent, period)), []).append(parent)
+    for parent, last in last_ends(con, tree, catalog, region, below["parent_code"].unique().tolist()).items():
+        groups.setdefault((int(tree.depth[parent]) + 1, *_shown(last, period)), []).append(parent)
     for (depth, shown, elapsed), parents in groups.items():
         codes = below.loc[below["parent_code"].isin(parents), "region_code"].tolist()
         found = stored(con, codes, year, quarter, indicator)
