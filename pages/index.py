@@ -32,8 +32,8 @@ try:
 except index.ConfigError as e:
     st.error(md(str(e)))
     st.stop()
-parts = figures.index_breakdown(ctx, ctx.path, ctx.version, region, level, period.key, stamp)
-table = index.totals(parts)
+scored = figures.index_scored(ctx, ctx.path, ctx.version, region, level, period.key, stamp)
+table = index.totals(scored)
 full = config["weight"].sum()
 categories = list(table.columns[5:])
 st.caption(f"按 data/index.csv 的 {len(config)} 项指标、{len(categories)} 类计分，满分 {full:g} 分："
@@ -70,7 +70,7 @@ st.markdown("#### 得分明细")
 names = dict(zip(table["region_code"], zip(table["rank"], table["region_name"], table["parent_name"])))
 unit = st.selectbox(f"选择{unit_name}", list(names), key=f"unit_{region}_{level}",
                     format_func=lambda c: f"第{names[c][0]}名 {names[c][1]}（{names[c][2]}）")
-rows = index.unit_rows(parts, unit)
+rows = index.unit_rows(scored, unit)
 st.dataframe(rows, hide_index=True, width="stretch", height=table_height(len(rows)), column_config={
     "得分率": st.column_config.NumberColumn("得分率", format="%.1f%%"),
     "权重（分）": st.column_config.NumberColumn("权重（分）", format="%g"),

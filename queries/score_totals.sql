@@ -1,4 +1,4 @@
--- Score of each target (the region itself, or the regions at depth $at below it): a region's
+-- Score of each target (the region itself, or the regions at the depths $ats below it): a region's
 -- own latest score at or before $end if it has one, else the mean over its direct children
 -- that have a score, recursively (units: 1 for an own score, else the number of scored children). Bottom-up by
 -- depth; a region's parent is the previous ancestor column, so no join with regions is needed.
@@ -55,4 +55,4 @@ SELECT code AS target, $indicator AS indicator_id, value::DOUBLE AS value, NULL:
        NULL::DOUBLE AS denominator, n AS units, c AS carried_units, NULL::BIGINT AS excluded_units,
        os AS oldest_start, oe AS oldest_end
 FROM scored
-WHERE depth = $at AND ($at > $depth OR code = $region)
+WHERE list_contains($ats, depth) AND (depth > $depth OR code = $region)

@@ -168,7 +168,7 @@ def test_best_of_all_zero_scores_nothing(ro, schema_db, tmp_path):
     path.write_text("category,indicator_id,weight,rule,low,high\n宣教,activities,10,best,,\n", encoding="utf-8")
     config = index.load_config(path, schema_db[2])
     _, tree, catalog = schema_db
-    parts = index.breakdown(ro, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1"))
+    parts = index.breakdown(index.scored(ro, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1")))
     # A reported 0 activities, nobody else any: the best is 0, so A scores 0 (not 1) and says why
     a = parts.set_index("region_code").loc[A]
     assert (a["value"], a["reference"], a["score"], a["note"]) == (0.0, 0.0, 0.0, "各单位均为0")
@@ -180,7 +180,8 @@ def test_best_of_all_zero_scores_nothing(ro, schema_db, tmp_path):
 
 def test_breakdown_says_how_each_score_was_made(ro, schema_db, config):
     _, tree, catalog = schema_db
-    parts = index.breakdown(ro, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1"), TARGETS)
+    s = index.scored(ro, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1"), TARGETS)
+    parts = index.breakdown(s)
     assert list(parts.columns) == index.PART_COLUMNS
     assert len(parts) == 7 * 4 and list(parts["region_code"].iloc[[0, 4, 8]]) == [B, A, C]   # by rank
     a = parts[parts["region_code"] == A]
@@ -197,7 +198,7 @@ def test_breakdown_says_how_each_score_was_made(ro, schema_db, config):
     assert note[(D, "projects_landed")] == "无数据"            # has a target, no data
     assert note[(D, "funds_raised")] == "无数据"
     assert note[(EMPTY[0], "projects_landed")] == "无数据；无目标值"
-    shown = index.unit_rows(parts, A)   # as the page shows it
+    shown = index.unit_rows(s, A)   # as the page shows it
     assert list(shown["数值"]) == ["75.0%", "30.00万元", "3个", "80.0分"]
     assert list(shown["参照值"]) == ["50.0%→0，100.0%→满分", "最优 60.00万元", "目标 4个", "60.0分→0，100.0分→满分"]
     assert list(shown["得分"]) == [20.0, 15.0, 7.5, 10.0]
@@ -218,9 +219,11 @@ def test_bar_figure_stacks_categories_of_the_top_units(ro, schema_db, config):
 
 def test_breakdown_of_a_region_without_units(ro, schema_db, config):
     _, tree, catalog = schema_db
-    parts = index.breakdown(ro, tree, catalog, config, "441900", COUNTY, Period.parse("2026Q1"))  # 东莞市
+    s = index.scored(ro, tree, catalog, config, "441900", COUNTY, Period.parse("2026Q1"))  # 东莞市
+    parts = index.breakdown(s)
     assert parts.empty and list(parts.columns) == index.PART_COLUMNS
-    assert list(index.totals(parts).columns) == ["rank", "region_code", "region_name", "parent_name", "score"]
+    assert index.totals(s).empty
+    assert list(index.totals(s).columns) == ["rank", "region_code", "region_name", "parent_name", "score", "覆盖", "资金", "考核"]
 
 
 # --------------------------------------------------------------------------- configuration
@@ -369,7 +372,7 @@ def test_target_rule_reads_the_stored_year_targets(db, schema_db, config, tmp_pa
         # 16 and 24 a year → 4 and 6 due over three months; a rate's 90 % stays 90 %.
         assert sorted(due.itertuples(index=False, name=None)) == [
             (A, "projects_landed", 4.0), (A, "village_org_coverage", 90.0), (B, "projects_landed", 6.0)]
-        parts = index.breakdown(con, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1"))
+        parts = index.breakdown(index.scored(con, tree, catalog, config, MAOJIAN, TOWNSHIP, Period.parse("2026Q1")))
     finally:
         con.close()
     got = parts[parts["indicator_id"] == "projects_landed"].set_index("region_code")

@@ -274,9 +274,8 @@ def run_index(args) -> None:
     with reading(args) as (con, tree, catalog):
         level = check_level(tree, args.region, args.level)
         config = index.load_config(args.config, catalog)
-        parts = index.breakdown(con, tree, catalog, config, args.region, level,
-                                parse_period(args.period))
-    table = parts if args.breakdown else index.totals(parts)
+        scored = index.scored(con, tree, catalog, config, args.region, level, parse_period(args.period))
+    table = index.breakdown(scored) if args.breakdown else index.totals(scored)
     write(table.drop(columns="parent_name"), args.format)
 
 

@@ -108,18 +108,18 @@ def index_config(_ctx: Context, path: str, version: str, stamp: tuple | None) ->
 
 
 @st.cache_data(max_entries=64, show_spinner="正在计算综合指数…")
-def index_breakdown(_ctx: Context, path: str, version: str, region: str, level: int,
-                    period_key: str, stamp: tuple | None) -> pd.DataFrame:
-    """index.breakdown of region's units at level by data/index.csv."""
+def index_scored(_ctx: Context, path: str, version: str, region: str, level: int,
+                 period_key: str, stamp: tuple | None) -> index.Scored:
+    """index.scored: region's units at level by data/index.csv."""
     config = index_config(_ctx, path, version, stamp)
     with cursor(_ctx.con) as cur:
-        return index.breakdown(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
+        return index.scored(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
 
 
 def index_scores(ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
                  stamp: tuple | None) -> pd.DataFrame:
-    """The ranking of index_breakdown (index.totals)."""
-    return index.totals(index_breakdown(ctx, path, version, region, level, period_key, stamp))
+    """The ranking of index_scored (index.totals)."""
+    return index.totals(index_scored(ctx, path, version, region, level, period_key, stamp))
 
 
 def index_stamp() -> tuple | None:

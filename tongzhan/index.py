@@ -15,6 +15,7 @@ import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -115,13 +116,25 @@ def _rule_problems(r: dict) -> list[str]:
     return ["下限与上限（low、high）相同"] if a == b else []
 
 
-def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
-              period: Period, targets: Targets = None) -> pd.DataFrame:
-    """PART_COLUMNS, one row per unit of `level` in region's subtree (tree.at_level, with or
-    without data) × component, best rank first (ties in tree order), components in config order.
-    The period is cut at region's newest data (overview.view_period). value in the indicator's
-    unit; reference: the target (target) or the best value (best); score in [0, 1]; points =
-    score × weight. Computed as units × components matrices, not row by row."""
+class Scored(NamedTuple):
+    """The index of every unit of one level: units (rank, region_code, region_name, parent_name)
+    best first (ties in tree order); components (the configuration's rows with indicator, the
+    name, and unit); and per unit × component matrices in those orders: value (in the indicator's
+    unit), reference (the target, or the best value), score in [0, 1], points (score × weight)
+    and note. The ranking (totals) reads the matrices; only a breakdown makes rows of them."""
+    units: pd.DataFrame
+    components: pd.DataFrame
+    value: np.ndarray
+    reference: np.ndarray
+    score: np.ndarray
+    points: np.ndarray
+    note: np.ndarray
+
+
+def scored(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
+           period: Period, targets: Targets = None) -> Scored:
+    """Every unit of `level` in region's subtree (tree.at_level, with or without data) scored by
+    config. The period is cut at region's newest data (overview.view_period)."""
     shown = view_period(con, tree, region, period)
     units, ids = tree.at_level(region, level), list(config["indicator_id"])
     value = _matrix(units, ids, at_level(con, tree, catalog, region, ids, shown, level), "value")
@@ -132,19 +145,27 @@ def breakdown(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: s
     reference, score, note = _score(config, value, target)
     points = score * config["weight"].to_numpy(float)
     total = points.sum(axis=1).round(6)   # float noise is no lead
-    rank = pd.Series(total).rank(method="min", ascending=False).to_numpy(int)
-    rows = np.repeat(np.argsort(-total, kind="stable"), len(ids))   # the unit of each output row
-    cols = np.tile(np.arange(len(ids)), len(units))                  # its component
+    best = np.argsort(-total, kind="stable")
     named = tree.level_frame(region, level)   # units' names and parents' names, kept by the tree
-    per_unit = {c: named[c] for c in ("region_code", "region_name", "parent_name")}
-    per_component = {**{c: config[c].to_numpy() for c in CONFIG_COLUMNS},
-                     "indicator": [catalog[i].name_zh for i in ids], "unit": [catalog[i].unit for i in ids]}
+    head = pd.DataFrame({"rank": pd.Series(total).rank(method="min", ascending=False).to_numpy(int)[best],
+                         **{c: named[c].to_numpy(object)[best] for c in ("region_code", "region_name", "parent_name")}})
+    components = config.reset_index(drop=True).assign(indicator=[catalog[i].name_zh for i in ids],
+                                                      unit=[catalog[i].unit for i in ids])
+    return Scored(head, components, value[best], reference[best], score[best], points[best], note[best])
+
+
+def breakdown(s: Scored) -> pd.DataFrame:
+    """PART_COLUMNS, one row per unit × component, best rank first, components in config order
+    (the CLI's --breakdown; 38,723 townships × 11 components make 425,953 rows)."""
+    rows = np.repeat(np.arange(len(s.units)), len(s.components))   # the unit of each output row
+    cols = np.tile(np.arange(len(s.components)), len(s.units))     # its component
     text = lambda a: pd.Series(a, dtype=object)   # noqa: E731 (not pandas' arrow strings: 0.25 s for 38,723 × 11)
     return pd.DataFrame({
-        "rank": rank[rows], **{k: text(np.array(v, dtype=object)[rows]) for k, v in per_unit.items()},
-        **{k: text(np.asarray(v, dtype=object)[cols]) for k, v in per_component.items()},
-        "value": value[rows, cols], "reference": reference[rows, cols], "score": score[rows, cols],
-        "points": points[rows, cols], "note": text(note[rows, cols])}, columns=PART_COLUMNS)
+        "rank": s.units["rank"].to_numpy()[rows],
+        **{c: text(s.units[c].to_numpy(object)[rows]) for c in ("region_code", "region_name", "parent_name")},
+        **{c: text(s.components[c].to_numpy(object)[cols]) for c in [*CONFIG_COLUMNS, "indicator", "unit"]},
+        "value": s.value[rows, cols], "reference": s.reference[rows, cols], "score": s.score[rows, cols],
+        "points": s.points[rows, cols], "note": text(s.note[rows, cols])}, columns=PART_COLUMNS)
 
 
 def _matrix(units: list[str], ids: list[str], frame: pd.DataFrame | None, column: str) -> np.ndarray:
@@ -186,22 +207,20 @@ def _score(config: pd.DataFrame, value: np.ndarray, target: np.ndarray) -> tuple
     return reference, score, note
 
 
-def totals(parts: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit of a breakdown, in its order: rank, region_code, region_name, parent_name,
-    score (the total points), then one column per category (its points), in config order."""
-    unit, codes = pd.factorize(parts["region_code"])
-    categories = list(pd.unique(parts["category"]))
-    m = np.zeros((len(codes), len(categories)))
-    np.add.at(m, (unit, pd.Index(categories).get_indexer(parts["category"])), parts["points"].to_numpy(float))
-    first = np.unique(unit, return_index=True)[1]   # factorize numbers units in order of appearance
-    out = parts.iloc[first][["rank", "region_code", "region_name", "parent_name"]].reset_index(drop=True)
-    return out.assign(score=m.sum(axis=1), **dict(zip(categories, m.T)))
+def totals(s: Scored) -> pd.DataFrame:
+    """One row per unit, best first: rank, region_code, region_name, parent_name, score (the
+    total points), then one column per category (its points), in config order."""
+    categories = list(dict.fromkeys(s.components["category"]))
+    of = pd.Index(categories).get_indexer(s.components["category"])
+    m = np.stack([s.points[:, of == k].sum(axis=1) for k in range(len(categories))], axis=1) \
+        if len(categories) else np.zeros((len(s.units), 0))
+    return s.units.assign(score=m.sum(axis=1), **dict(zip(categories, m.T)))
 
 
 def scores(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
            period: Period, targets: Targets = None) -> pd.DataFrame:
-    """The ranking: totals() of breakdown(), best first (ties share a rank: 1, 2, 2, 4)."""
-    return totals(breakdown(con, tree, catalog, config, region, level, period, targets))
+    """The ranking: totals() of scored(), best first (ties share a rank: 1, 2, 2, 4)."""
+    return totals(scored(con, tree, catalog, config, region, level, period, targets))
 
 
 def config_rows(config: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -213,15 +232,16 @@ def config_rows(config: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
         **{k: ["" if pd.isna(v) else f"{v:g}" for v in config[c]] for k, c in (("下限", "low"), ("上限", "high"))}})
 
 
-def unit_rows(parts: pd.DataFrame, region_code: str) -> pd.DataFrame:
+def unit_rows(s: Scored, region_code: str) -> pd.DataFrame:
     """How one unit's score was made, as the page shows it: one row per component."""
-    p = parts[parts["region_code"] == region_code]
+    (i,) = np.flatnonzero(s.units["region_code"].to_numpy() == region_code)
+    c = s.components
     return pd.DataFrame({
-        "类别": p["category"], "指标": p["indicator"],
-        "数值": [fmt_value(v, u) for v, u in zip(p["value"], p["unit"])],
-        "计分方法": [RULES[r] for r in p["rule"]],
-        "参照值": [_reference(*r) for r in zip(p["rule"], p["reference"], p["low"], p["high"], p["unit"])],
-        "得分率": p["score"] * 100, "权重（分）": p["weight"], "得分": p["points"], "说明": p["note"]})
+        "类别": c["category"], "指标": c["indicator"],
+        "数值": [fmt_value(v, u) for v, u in zip(s.value[i], c["unit"])],
+        "计分方法": [RULES[r] for r in c["rule"]],
+        "参照值": [_reference(*r) for r in zip(c["rule"], s.reference[i], c["low"], c["high"], c["unit"])],
+        "得分率": s.score[i] * 100, "权重（分）": c["weight"], "得分": s.points[i], "说明": s.note[i]})
 
 
 def _reference(rule: str, value: float, low: float, high: float, unit: str) -> str:

@@ -85,8 +85,12 @@ def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3).
     Fetched as frames: 38,723 townships are too many rows for tuples."""
     depths = tree.depths_at_level(region, level)
-    parts = [p for d in depths for p in _compute(con, tree, catalog, region, indicator_ids, period,
-                                                 d, fetch=_fetch_frame) if len(p)]
+    scores = [i for i in indicator_ids if catalog[i].kind == "score"]   # every depth at once
+    others = [i for i in indicator_ids if i not in scores]
+    parts = [p for d in depths for p in _compute(con, tree, catalog, region, others, period, d,
+                                                 fetch=_fetch_frame) if len(p)]
+    parts += [p for p in _scores(con, catalog, region, int(tree.depth[region]), scores, period, depths,
+                                 _fetch_frame) if len(p)]
     codes = tree.level_frame(region, level)["region_code"]   # not the other regions at those
     parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]   # depths: 仙桃市 beside 十堰市
     if not parts:
@@ -128,10 +132,19 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
                          indicators=[p for r in rs for p in (r.numerator, r.denominator)],
                          ratios=[{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator}
                                  for r in rs]))
-    for i in (i for i, k in kinds.items() if k == "score"):
+    return out + _scores(con, catalog, region, depth, [i for i, k in kinds.items() if k == "score"],
+                         period, [at], fetch)
+
+
+def _scores(con, catalog: Catalog, region: str, depth: int, indicator_ids: list[str], period: Period,
+            ats: list[int], fetch) -> list:
+    """score_totals of each score indicator for the targets at the depths `ats` below region (at
+    `depth`): one statement for all of them, which works out every depth anyway."""
+    out = []
+    for i in indicator_ids:
         (rule,) = rules(catalog, [i], period.end)
-        out.append(fetch(con, "score_totals", indicator=i, oldest=rule["oldest"],
-                         due=rule["due"], **params))
+        out.append(fetch(con, "score_totals", indicator=i, oldest=rule["oldest"], due=rule["due"],
+                         region=region, depth=depth, ats=ats, end=period.end))
     return out
 
 
