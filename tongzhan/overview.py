@@ -13,7 +13,7 @@ from .markup import plot_text
 from .periods import Period
 from .regions import Tree
 from .rollup import compute, indicator_table
-from .store import rows
+from .store import rows, side_by_side
 
 
 KPI_COLUMNS = ["indicator_id", "name", "value", "text", "from", "to", "compare_from", "compare_to",
@@ -50,8 +50,8 @@ def kpis(con, tree: Tree, catalog: Catalog, region: str, period: Period) -> pd.D
     ids = catalog.headline()
     shown = view_period(con, tree, region, period)
     before = shown.last_year()
-    now = compute(con, tree, catalog, region, ids, shown).set_index("indicator_id")
-    then = compute(con, tree, catalog, region, ids, before).set_index("indicator_id")
+    now, then = (t.set_index("indicator_id") for t in side_by_side(
+        con, lambda cur, p: compute(cur, tree, catalog, region, ids, p), [shown, before]))
     label = f"{shown.months_label} 同比" if "~" in shown.key else "同比"   # a cut or custom range
     out = []
     for i in ids:

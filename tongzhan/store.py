@@ -8,6 +8,7 @@ import gc
 import os
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +174,17 @@ def cursor(con: duckdb.DuckDBPyConnection):
         yield cur
     finally:
         cur.close()
+
+
+def side_by_side(con: duckdb.DuckDBPyConnection, fn, items: list) -> list:
+    """[fn(cur, item) for item in items], each on a cursor of its own and all at once: DuckDB
+    plans and runs the statements of two cursors side by side (a period and the one it is compared
+    with: national townships' rates 224 → 147 ms, a county's cards 47 → 30 ms)."""
+    def run(item):
+        with cursor(con) as cur:
+            return fn(cur, item)
+    with ThreadPoolExecutor(len(items)) as pool:
+        return list(pool.map(run, items))
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
