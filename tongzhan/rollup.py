@@ -82,8 +82,9 @@ def target_depth(tree: Tree, region: str, by: str | int) -> int:
 def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
              period: Period, level: int) -> pd.DataFrame:
     """compute() for the regions of administrative `level` in region's subtree (tree.at_level):
-    one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3).
-    Fetched as frames: 38,723 townships are too many rows for tuples."""
+    one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3),
+    but one statement per score for all depths (it works out every depth anyway). Fetched as
+    frames: 38,723 townships are too many rows for tuples."""
     depths = tree.depths_at_level(region, level)
     scores = [i for i in indicator_ids if catalog[i].kind == "score"]   # every depth at once
     others = [i for i in indicator_ids if i not in scores]
