@@ -17,15 +17,15 @@ PRESENT = st.Page("pages/present.py", title="汇报模式", icon=":material/slid
 # Hidden on screen by their containers' keys: a rule like `:has(.print-only)` (any descendant)
 # made Chromium redo its style work as the page was built, ~1 s before the first card showed.
 PRINT_CSS = """
-[data-testid="stLayoutWrapper"]:has(> .st-key-print-only), [data-testid="stLayoutWrapper"]:has(> .st-key-print-fit) {display: none}
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-print-only-"]), [data-testid="stLayoutWrapper"]:has(> .st-key-print-fit) {display: none}
 @media print {
   @page {size: A4 landscape; margin: 10mm}
   header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], .stDownloadButton,
   .stButton:not(:has([data-testid="stBaseButton-tertiary"])), .stSelectbox, .stMultiSelect,
-  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ * > .st-key-print-only)
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ * > [class*="st-key-print-only-"])
   {display: none !important}
-  [data-testid="stLayoutWrapper"]:has(> .st-key-print-only) {display: block}
+  [data-testid="stLayoutWrapper"]:has(> [class*="st-key-print-only-"]) {display: block}
   .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {position: static !important;
     overflow: visible !important; height: auto !important}
   [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: none !important;

@@ -55,7 +55,7 @@ number = {c: st.column_config.NumberColumn(c, format="%.1f") for c in categories
 st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown), 10), column_config={
     "总分": st.column_config.ProgressColumn("总分", format="%.1f", min_value=0.0, max_value=float(full)),
     **number})
-ui.print_table(shown)
+ui.print_table(shown, "index")
 name = f"综合指数_{tree.name[region]}_{unit_name}_{period.key}"
 row = st.container(horizontal=True, gap="small")
 row.download_button("下载 CSV", lambda: csv_bytes(shown), file_name=f"{name}.csv", mime="text/csv",

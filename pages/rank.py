@@ -81,7 +81,7 @@ st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_m
              on_select=provenance_ui.on_pick(rows_key))
 if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
     provenance_ui.dialog(ctx, out["代码"].iloc[picked["rows"][0]], indicator, shown)
-ui.print_table(out)
+ui.print_table(out, "rank")
 sheet = exports.Table("排名", out, {value_col: exports.number_format(decimals(ind.unit))})
 st.download_button(
     "下载 Excel", exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], what)),

@@ -39,7 +39,7 @@ def show_table(table: pd.DataFrame, with_region: bool, key: str) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
                  on_select=provenance_ui.on_pick(rows_key), column_config={
                      "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
-    ui.print_table(styled)
+    ui.print_table(styled, key)
     if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
         row = table.iloc[picked["rows"][0]]
         if row["through"]:   # the actual is of the target's period up to the last month with data

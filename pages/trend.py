@@ -80,7 +80,7 @@ st.dataframe(table, hide_index=True, width="stretch", key=rows_key, selection_mo
 if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
     point = trend.table_order(lines).iloc[picked["rows"][0]]
     provenance_ui.dialog(ctx, point["region_code"], indicator, Period(point["start"], point["end"]))
-ui.print_table(table)
+ui.print_table(table, "trend")
 shown = Period(lines["start"].min(), lines["end"].max())
 sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{trend.GRAIN_NAMES[grain]}趋势")
 st.download_button(

@@ -111,6 +111,21 @@ def test_print_fits_charts_and_prints_whole_tables(streamlit_server, big_page, a
     assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 
 
+
+def test_print_twins_replace_the_grids_on_paper(streamlit_server, big_page, app_ready):
+    """目标 of 十堰市 has two tables (its own targets, its counties'): each grid has a static twin,
+    hidden on screen and printed in its place with every row."""
+    page = big_page
+    page.goto(streamlit_server.url + "/targets?region=420300")
+    app_ready(page, timeout=60_000)
+    grids, twins = page.locator('[data-testid="stDataFrame"]'), page.locator(".print-only table")
+    assert grids.count() >= 2 and twins.count() == grids.count()
+    visible = lambda loc: [loc.nth(i).is_visible() for i in range(loc.count())]   # noqa: E731
+    assert all(visible(grids)) and not any(visible(twins))
+    page.emulate_media(media="print")
+    assert all(visible(twins)) and not any(visible(grids))
+    assert "考核得分" in twins.nth(0).inner_text()
+
 def test_auto_advance_and_pause(streamlit_server, big_page, app_ready):
     page = big_page
     page.goto(streamlit_server.url + DEEP_LINK + "&auto=5")

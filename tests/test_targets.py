@@ -20,6 +20,7 @@ from tongzhan.overview import kpis
 from tongzhan.periods import Period
 from tongzhan.rollup import indicator_table
 from tongzhan.store import StoreError
+from conftest import open_app
 from people import person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,3 +283,14 @@ def test_cli_targets(db, tmp_path):
                       (("--region", MAOJIAN, "--year", "2026", "--indicator", "nope"), "未知的指标")):
         res = run("targets", *bad, db=path)
         assert res.returncode == 2 and word in res.stderr and res.stdout == ""
+
+
+def test_leaders_pages_run_with_several_tables(db_copy, monkeypatch):
+    """目标 for 十堰市 shows its own targets and its counties' (two tables, each with a print
+    twin): every page with tables runs without an exception (two twins once shared one key)."""
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = open_app("pages/targets.py", region="420300")
+    assert not at.exception, at.exception
+    assert len(at.dataframe) >= 2 and len(at.get("html")) >= 2
+    for page in ("pages/trend.py", "pages/rank.py", "pages/index.py"):
+        assert not open_app(page, region="420300", period="2026-10").exception, page

@@ -438,12 +438,14 @@ def static_table(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> None:
     st.html(f'<div class="static-table">{present.table_html(frame, numeric)}</div>')
 
 
-# The key of print_table's container (CSS class st-key-print-only, hidden on screen: dashboard.py).
+# The key prefix of print_table's containers (CSS classes st-key-print-only-…, hidden on screen:
+# dashboard.py).
 PRINT_ONLY = "print-only"
 
 
-def print_table(frame) -> None:
+def print_table(frame, key: str) -> None:
     """A static twin of the st.dataframe just above it (a DataFrame or a Styler), hidden on
-    screen and printed in its place with every row: the canvas grid prints only the rows in view."""
-    with st.container(key=PRINT_ONLY):
+    screen and printed in its place with every row: the canvas grid prints only the rows in view.
+    key: unique on the page (目标 shows up to three tables)."""
+    with st.container(key=f"{PRINT_ONLY}-{key}"):
         st.html(f'<div class="print-only">{present.table_html(getattr(frame, "data", frame))}</div>')
