@@ -6,6 +6,7 @@ import streamlit as st
 
 from tongzhan import exports, figures, provenance_ui, ui
 from tongzhan.league import PER, first_and_last, per_options, value_text
+from tongzhan.fmt import fixed, trimmed
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
 from tongzhan.regions import LEVEL_NAMES
@@ -75,8 +76,7 @@ out["代码"] = table["region_code"]
 colour = {c: "background-color: #e8f5e9" for c in top} | {c: "background-color: #fdecea" for c in bottom}
 parts = [c for c in ("分子", "分母") if c in out]   # 101, not the Styler's 101.000000
 styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=1).format(
-    {value_col: lambda v: "—" if pd.isna(v) else f"{v:,.2f}",
-     **dict.fromkeys(parts, lambda v: "—" if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip("."))})
+    {value_col: lambda v: fixed(v, 2), **dict.fromkeys(parts, lambda v: trimmed(v, 2))})
 rows_key = f"rank_rows_{region}_{indicator}_{level}_{shown.key}"
 st.caption("点击表格左侧选中一行，可查看该单位这个数字的数据来源。")
 st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",

@@ -26,6 +26,12 @@ def fixed(v, digits: int, sign: str = "") -> str:
     return f"{d:{sign},.{digits}f}"
 
 
+
+def trimmed(v, digits: int) -> str:
+    """fixed() without trailing zeros: 101, 3.5, 1,234.56."""
+    text = fixed(v, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
 def decimal(v) -> Decimal:
     """The decimal number a float stands for (its shortest repr: 0.1 → Decimal('0.1'))."""
     return v if isinstance(v, Decimal) else Decimal(repr(float(v)))
@@ -104,9 +110,7 @@ def axis_scale(values, unit: str) -> Axis:
     digits = max(0, -math.floor(math.log10(step)))
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
     ticks = [round(i * step, digits) for i in range(first, last + 1)]
-    texts = [f"{t:,.{digits}f}" for t in ticks]
-    if digits:  # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5
-        texts = [t.rstrip("0").rstrip(".") for t in texts]
+    texts = [trimmed(t, digits) for t in ticks]   # 0.5, 1, 1.5 rather than 0.5, 1.0, 1.5
     return Axis(ticks, texts, divisor, title, decimals)
 
 
