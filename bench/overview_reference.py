@@ -112,20 +112,19 @@ def hand_stock(cat, ids, k, region, children, p) -> str:
 
 def hand_ratio(cat, rid, num, den, k, region, children, p) -> str:
     """Per region its two parts (one current fact each), then the sums over the regions with both.
-    From bucket_totals (sums()): its pairs, and the parts' counts for the one-part regions."""
+    From bucket_totals (sums()): the ratio's own rows, pairs (units > 0) and lone parts."""
     if level := sums(k, children):
         where, carried = stock_where(cat, [num, den], k, region, p, effective="effective")
         parts = f"indicator_id IN ({lits([num, den])})"
-        assert parts in where   # the parts share one rule; the pairs are rows of the ratio itself
-        where = where.replace(parts, f"indicator_id IN ({lits([num, den, rid])})")
+        assert parts in where   # the parts share one rule; the ratio's rows follow it
+        where = where.replace(parts, f"indicator_id = '{rid}'")
         return f"""
     SELECT target, '{rid}' AS indicator_id, 100 * n / nullif(d, 0) AS value, n AS numerator, d AS denominator,
-           units, carried_units, parts - 2 * units AS excluded_units
+           units, carried_units, excluded_units
     FROM (SELECT {target(k, region, children)} AS target,
-                 (sum(value) FILTER (indicator_id = '{rid}'))::DOUBLE AS n, (sum(den) FILTER (indicator_id = '{rid}'))::DOUBLE AS d,
-                 coalesce(sum(units) FILTER (indicator_id = '{rid}'), 0) AS units,
-                 coalesce(sum(units) FILTER (indicator_id = '{rid}' AND {carried}), 0) AS carried_units,
-                 sum(units) FILTER (indicator_id <> '{rid}') AS parts
+                 (sum(value) FILTER (units > 0))::DOUBLE AS n, (sum(den) FILTER (units > 0))::DOUBLE AS d,
+                 sum(units) AS units, coalesce(sum(units) FILTER ({carried}), 0) AS carried_units,
+                 sum(lone) AS excluded_units
           FROM bucket_totals WHERE {where} {level} GROUP BY ALL HAVING target IS NOT NULL)"""
     where, carried = stock_where(cat, [num, den], k, region, p)
     if children:

@@ -25,14 +25,14 @@ covers AS (   -- the smallest coarser flow containing a flow; most often there i
 flows AS (
     SELECT f.bucket, f.d1, f.d2, f.d3, f.indicator_id, f.period_start, f.period_end,
            NULL::DATE AS effective, NULL::DATE AS valid_to, c.cover_start, c.cover_end,
-           sum(f.value) AS value, NULL::DECIMAL(38, 6) AS den, count(*) AS units
+           sum(f.value) AS value, NULL::DECIMAL(38, 6) AS den, count(*) AS units, NULL::BIGINT AS lone
     FROM fk f LEFT JOIN covers c USING (region_code, indicator_id, period_start, months)
     WHERE f.kind = 'flow'
     GROUP BY ALL
 ),
 stocks AS (
     SELECT bucket, d1, d2, d3, indicator_id, period_start, period_end, period_end, valid_to,
-           NULL::DATE, NULL::DATE, sum(value), NULL::DECIMAL(38, 6), count(*)
+           NULL::DATE, NULL::DATE, sum(value), NULL::DECIMAL(38, 6), count(*), NULL::BIGINT
     FROM fk WHERE kind = 'stock'
     GROUP BY ALL
 ),
@@ -45,16 +45,24 @@ ratio_parts AS MATERIALIZED (
 ),
 pairs AS (    -- per region, a numerator and a denominator report in effect at the same time
     SELECT n.bucket, n.d1, n.d2, n.d3, n.ratio_id,
-           CASE WHEN n.period_end <= d.period_end THEN n.period_start ELSE d.period_start END,
-           least(n.period_end, d.period_end), greatest(n.period_end, d.period_end),
-           least(n.valid_to, d.valid_to), NULL::DATE, NULL::DATE, sum(n.value), sum(d.value), count(*)
+           CASE WHEN n.period_end <= d.period_end THEN n.period_start ELSE d.period_start END AS period_start,
+           least(n.period_end, d.period_end) AS period_end, greatest(n.period_end, d.period_end) AS effective,
+           least(n.valid_to, d.valid_to) AS valid_to, n.value AS value, d.value AS den, 1 AS units, -2 AS lone
     FROM ratio_parts n JOIN ratio_parts d
       ON d.region_code = n.region_code AND d.ratio_id = n.ratio_id AND n.is_num AND NOT d.is_num
      AND greatest(n.period_end, d.period_end)
          < least(coalesce(n.valid_to, DATE '9999-12-31'), coalesce(d.valid_to, DATE '9999-12-31'))
+),
+ratio_rows AS (   -- the pairs, and each part counted while in effect (see lone in schema.sql)
+    SELECT bucket, d1, d2, d3, ratio_id, period_start, period_end, effective, valid_to, NULL::DATE, NULL::DATE,
+           sum(value), sum(den), sum(units), sum(lone)
+    FROM (FROM pairs
+          UNION ALL
+          SELECT bucket, d1, d2, d3, ratio_id, period_start, period_end, period_end, valid_to, 0, NULL, 0, 1
+          FROM ratio_parts)
     GROUP BY ALL
 )
-SELECT *, 3 FROM (FROM flows UNION ALL FROM stocks UNION ALL FROM pairs)
+SELECT *, 3 FROM (FROM flows UNION ALL FROM stocks UNION ALL FROM ratio_rows)
 ORDER BY indicator_id, period_start, bucket;
 
 DELETE FROM bucket_totals t USING (SELECT DISTINCT city, indicator_id FROM bucket_keys) k
@@ -62,7 +70,7 @@ WHERE t.level = 2 AND t.bucket = k.city AND t.indicator_id = k.indicator_id;
 
 INSERT INTO bucket_totals
 SELECT coalesce(d2, d1, '000000') AS city, d1, d2, NULL, indicator_id, period_start, period_end,
-       effective, valid_to, cover_start, cover_end, sum(value), sum(den), sum(units), 2
+       effective, valid_to, cover_start, cover_end, sum(value), sum(den), sum(units), sum(lone), 2
 FROM bucket_totals
 WHERE level = 3 AND (coalesce(d2, d1, '000000'), indicator_id) IN (SELECT city, indicator_id FROM bucket_keys)
 GROUP BY ALL

@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS facts (
 -- period and valid_to. Ratios (indicator_id = the ratio): the regions' pairs of numerator and
 -- denominator in effect together, from effective (the later part's end) to valid_to (the earlier
 -- next report); period_start/period_end are those of the older part. units: facts (pairs) summed.
+-- lone (ratios only): +1 for each part while in effect, -2 for each pair while in effect; summed
+-- over the rows in effect it counts the regions with one part only (a ratio reads its own rows).
 CREATE TABLE IF NOT EXISTS bucket_totals (
     bucket VARCHAR NOT NULL,
     d1 VARCHAR, d2 VARCHAR, d3 VARCHAR,
@@ -88,6 +90,7 @@ CREATE TABLE IF NOT EXISTS bucket_totals (
     value DECIMAL(38, 6) NOT NULL,
     den DECIMAL(38, 6),
     units BIGINT NOT NULL,
+    lone BIGINT,
     level TINYINT NOT NULL
 );
 

@@ -46,10 +46,11 @@ def refresh(con) -> None:
 
 def rebuild(con, provinces: list[str | None]) -> None:
     """Recompute bucket_totals and unit_reports from all facts (a database of an earlier
-    version, which may lack unit_reports: created here), one province at a time (None: the
-    country's own facts), which bounds the memory it takes."""
+    version, which may lack unit_reports or have bucket_totals of an earlier shape: made anew
+    here), one province at a time (None: the country's own facts), which bounds the memory it
+    takes."""
+    con.execute("DROP TABLE IF EXISTS bucket_totals")
     create_schema(con)
-    con.execute("DELETE FROM bucket_totals")
     con.execute("DELETE FROM unit_reports")
     for code in provinces:
         # Provinces without facts are skipped: in one transaction, a refresh with no marks and

@@ -129,10 +129,11 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     ratios = {catalog[i].numerator: catalog[i] for i, k in kinds.items() if k == "ratio"}
     for (oldest, due), nums in _by_rule(catalog, ratios, period.end).items():
         rs = [ratios[n] for n in nums]   # the catalog gives both parts of a ratio one rule
-        out.append(fetch(con, "ratio_totals" + src, oldest=oldest, due=due, **sums,
-                         indicators=[p for r in rs for p in (r.numerator, r.denominator)],
-                         ratios=[{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator}
-                                 for r in rs]))
+        # county or city sums: the ratios' own rows (pairs and lone parts); facts: the parts
+        ids = {"indicators": [r.id for r in rs]} if src else {
+            "indicators": [p for r in rs for p in (r.numerator, r.denominator)],
+            "ratios": [{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator} for r in rs]}
+        out.append(fetch(con, "ratio_totals" + src, oldest=oldest, due=due, **sums, **ids))
     return out + _scores(con, catalog, region, depth, [i for i, k in kinds.items() if k == "score"],
                          period, [at], fetch)
 
