@@ -36,19 +36,20 @@ PRINT_CSS = """
   .print-only th, .print-only td {border-bottom: 1px solid #ccc; padding: 2px 6px; text-align: left}
   .print-only .num {text-align: right}
 }"""
-# Remembers the main column's width on screen (--screen-width) for the print zoom above.
+# Remembers the main column's content width on screen (--screen-width) for the print zoom above:
+# from the resize observer's entry, set only when it changes (reading the computed style and
+# setting the property on every resize made Chromium redo layout and style while the page was built).
 PRINT_FIT_JS = """<script>
 (() => {
-  const measure = () => {
-    const main = document.querySelector('[data-testid="stMainBlockContainer"]');
-    if (!main || matchMedia("print").matches) return;
-    const pad = parseFloat(getComputedStyle(main).paddingLeft) + parseFloat(getComputedStyle(main).paddingRight);
-    document.documentElement.style.setProperty("--screen-width", Math.round(main.clientWidth - pad));
-  };
-  window.__printFit = window.__printFit || new ResizeObserver(measure);
   const main = document.querySelector('[data-testid="stMainBlockContainer"]');
-  if (main) window.__printFit.observe(main);
-  measure();
+  if (!main) return;
+  window.__printFit = window.__printFit || new ResizeObserver((entries) => {
+    const width = String(Math.round(entries[entries.length - 1].contentRect.width));
+    const root = document.documentElement.style;
+    if (!matchMedia("print").matches && root.getPropertyValue("--screen-width") !== width)
+      root.setProperty("--screen-width", width);
+  });
+  window.__printFit.observe(main);
 })();
 </script>"""
 try:   # who is logged in (anonymous when the database cannot be opened: the page says why)
