@@ -1,10 +1,10 @@
 """同心数据看板 server: `streamlit run serve.py` serves dashboard.py and opens the database as the
 server starts, so the dashboard holds it from then on, not only from the first visit: a command
 line write (python -m tongzhan import/undo) then always says the dashboard has it, instead of
-working until someone opens a page and failing after. It also serves the login routes
+working until someone opens a page and failing after. It answers once the division tree, the
+catalog and what a first visit shows are in their caches. It also serves the login routes
 (tongzhan/login.py), which set and clear the HttpOnly session cookie."""
 import logging
-import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
@@ -27,7 +27,7 @@ def quietly(fill) -> None:
 @asynccontextmanager
 async def lifespan(_app):
     quietly(ui.open_at_start)
-    threading.Thread(target=quietly, args=(ui.warm_first_view,), daemon=True).start()
+    quietly(ui.warm_first_view)   # before the server answers: ready means the first view is cached
     yield
 
 

@@ -81,10 +81,10 @@ def national_copy(src: Path):
 
 
 @contextlib.contextmanager
-def launch(db: Path, logdir: Path, timeout: float = 120):
-    """`streamlit run serve.py` as `make run` starts it, on a free port, until the block exits
-    (Ctrl-C included). Health is polled every 20 ms; the log goes to logdir/streamlit.log."""
-    port = _free_port()
+def launch(db: Path, logdir: Path, timeout: float = 120, port: int | None = None):
+    """`streamlit run serve.py` as `make run` starts it, on port (default a free one), until the
+    block exits (Ctrl-C included). Health is polled every 20 ms; the log goes to logdir/streamlit.log."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",

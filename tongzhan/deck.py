@@ -75,8 +75,6 @@ def render(snap: Snapshot) -> bytes:
 
 
 FORMATS = {"pptx": render, "xlsx": workbook, "png": png}   # export formats: a snapshot's file bytes
-MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "png": "image/png"}
 
 
 def _slide(prs, snap: Snapshot, title: str):

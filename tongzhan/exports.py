@@ -11,10 +11,6 @@ import io
 from dataclasses import dataclass, field
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-
 from .markup import text_cells
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,12 +56,14 @@ def number_format(decimals: int) -> str:
 def tables_xlsx(tables: list[Table], title: str) -> bytes:
     """One sheet per table: the title in row 1 (region, period, data time), the header in row 2,
     frozen below it; numbers as numbers with their formats, text cells as text."""
+    from openpyxl import Workbook   # 0.2 s to import: loaded by the first file made, not by every start
+    from openpyxl.styles import Font
     wb = Workbook()
     wb.remove(wb.active)
     for t in tables:
         ws = wb.create_sheet(t.name[:31])
         frame = _storable(t.frame)
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", title)])
+        ws.append([_xlsx_text(title)])
         ws["A1"].font = Font(bold=True, size=13)
         ws.append(list(frame.columns))
         for row in frame.astype(object).itertuples(index=False):
@@ -83,8 +81,13 @@ def tables_xlsx(tables: list[Table], title: str) -> bytes:
 
 
 def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    return text_cells(frame, _xlsx_text)
+
+
+def _xlsx_text(text: str) -> str:
     """Without the characters an .xlsx cannot hold."""
-    return text_cells(frame, lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _text_as_text(ws) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from . import completeness, deck, index, league, overview, picture, snapshot, targets, trend
+from . import completeness, index, league, overview, picture, snapshot, targets, trend
 from .periods import Period
 from .store import cursor, query
 from .ui import Context, chosen_period
@@ -59,6 +59,7 @@ def trend_series(_ctx: Context, path: str, version: str, region: str, indicator_
 def export_bytes(_ctx: Context, path: str, version: str, region: str, period_key: str,
                  indicator_id: str, fmt: str) -> bytes:
     """The view's deck (pptx), workbook (xlsx) or picture (png), cached per data version."""
+    from . import deck   # python-pptx and openpyxl: loaded by the first export, not by every start
     with cursor(_ctx.con) as cur:
         snap = snapshot.take(cur, _ctx.tree, _ctx.catalog, region, Period.parse(period_key), indicator_id)
     return deck.FORMATS[fmt](snap)
@@ -140,5 +141,5 @@ def export_buttons(ctx: Context, region: str, period: Period, indicator_id: str)
         col.download_button(
             label, data=lambda fmt=fmt: export_bytes(ctx, ctx.path, ctx.version, region, chosen,
                                                      indicator_id, fmt),
-            file_name=snapshot.file_name(*names, fmt), mime=deck.MIME[fmt], on_click="ignore",
+            file_name=snapshot.file_name(*names, fmt), mime=snapshot.MIME[fmt], on_click="ignore",
             key=f"export_{fmt}", disabled=missing, help=picture.CHROMIUM_MISSING if missing else None)

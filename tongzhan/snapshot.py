@@ -101,6 +101,10 @@ def decimals(unit: str) -> int:
     return scale(0, unit)[2]
 
 
+MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "png": "image/png"}
+
+
 def file_name(region_name: str, indicator_name: str, period: Period, ext: str) -> str:
     """十堰市_募集资金_2026年10月.xlsx, without the characters Windows forbids in file names."""
     stem = "_".join([region_name, indicator_name, period.label])
