@@ -14,10 +14,6 @@ SELECT
     sum(lone)::BIGINT AS excluded_units,
     arg_min(period_start, period_end) FILTER (units > 0) AS oldest_start,
     min(period_end) FILTER (units > 0) AS oldest_end
-FROM bucket_totals
-WHERE list_contains($indicators, indicator_id)
-  AND effective <= $end AND period_end >= $oldest AND (valid_to IS NULL OR valid_to > $end)
-  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = $region
-  AND level = $level::TINYINT   -- buckets.level: city sums for the country or a province, else county sums
+FROM held_sums($indicators, $end, $oldest, $region, $depth, $level)   -- schema.sql
 GROUP BY target, indicator_id
 HAVING target IS NOT NULL

@@ -94,6 +94,18 @@ CREATE TABLE IF NOT EXISTS bucket_totals (
     level TINYINT NOT NULL
 );
 
+-- The sums of bucket_totals at `sums_level` (buckets.level) of the indicators `ids` in effect at
+-- `at_end` in the subtree of `region_code` (at tree depth `at_depth`), not expired (period_end at
+-- or after `oldest`): what the stock and ratio roll-ups read (stock_totals_buckets.sql,
+-- ratio_totals_buckets.sql). `sums_level` is a parameter of its own, so that DuckDB skips the
+-- other level's row groups (an expression was not pushed down).
+CREATE OR REPLACE MACRO held_sums(ids, at_end, oldest, region_code, at_depth, sums_level) AS TABLE
+    FROM bucket_totals
+    WHERE list_contains(ids, indicator_id)
+      AND effective <= at_end AND period_end >= oldest AND (valid_to IS NULL OR valid_to > at_end)
+      AND CASE at_depth WHEN 0 THEN region_code WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = region_code
+      AND level = sums_level::TINYINT;
+
 -- Per township-level unit (乡镇/街道, level 4) and reporting period (period_start, period_end of
 -- its facts), which indicators it reported, itself or its villages: bit k of mask is the k-th
 -- indicator by id, from 0 (view indicator_bits). What the 报送情况 page reads instead of the

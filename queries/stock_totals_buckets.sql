@@ -1,5 +1,5 @@
 -- stock_totals.sql for targets at depth 0-3 (country, province, city, county; buckets.serves),
--- from the sums in bucket_totals (units: the facts each sum holds). Columns as rollup.COLUMNS.
+-- from the sums in bucket_totals in effect (units: the facts each sum holds). Columns as rollup.COLUMNS.
 SELECT
     CASE WHEN $at = $depth THEN $region
          ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END END AS target,
@@ -8,10 +8,6 @@ SELECT
     coalesce(sum(units) FILTER (WHERE period_end < $due), 0)::BIGINT AS carried_units,
     NULL::BIGINT AS excluded_units,
     arg_min(period_start, period_end) AS oldest_start, min(period_end) AS oldest_end
-FROM bucket_totals
-WHERE list_contains($indicators, indicator_id)
-  AND effective <= $end AND period_end >= $oldest AND (valid_to IS NULL OR valid_to > $end)
-  AND CASE $depth WHEN 0 THEN $region WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 END = $region
-  AND level = $level::TINYINT   -- buckets.level: city sums for the country or a province, else county sums
+FROM held_sums($indicators, $end, $oldest, $region, $depth, $level)   -- schema.sql
 GROUP BY target, indicator_id
 HAVING target IS NOT NULL

@@ -7,7 +7,7 @@ import pandas as pd
 
 from facts import add, fact
 from test_batches import TODAY, csv_bytes
-from tongzhan import batches, buckets, store
+from tongzhan import batches, buckets, build, store
 from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
@@ -126,4 +126,25 @@ def test_imports_and_undos_keep_the_sums_as_a_rebuild_gives_them(db_copy):
     assert_rebuild_changes_nothing(con)
     batches.undo(con, b1, person(con))   # also deletes the village
     pd.testing.assert_frame_equal(table(con), before)
+    con.close()
+
+
+def test_sums_of_the_previous_shape_are_rebuilt_once(db_copy):
+    """A database whose sums lack the ratios' lone parts (column lone, macro held_sums: before
+    2026-12-02) is rebuilt as it opens: the same sums as before, and the same figures."""
+    con = store.connect(db_copy)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    ids, october = [i for i in catalog.ids() if catalog[i].kind != "score"], Period.parse("2026-10")
+    def figures():
+        got = compute(con, tree, catalog, "420000", ids, october, "children")
+        return got.sort_values(["region_code", "indicator_id"], ignore_index=True)
+    sums, before = table(con), figures()
+    con.execute("DROP MACRO TABLE held_sums; ALTER TABLE bucket_totals DROP COLUMN lone")
+    assert build.is_outdated(con)
+    con.close()
+    build.ensure_db(db_copy)
+    con = store.connect(db_copy, read_only=True)
+    assert not build.is_outdated(con)
+    pd.testing.assert_frame_equal(table(con), sums)
+    pd.testing.assert_frame_equal(figures(), before)
     con.close()

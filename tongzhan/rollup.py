@@ -60,11 +60,13 @@ def _frame(columns: list[str], data: list[tuple]) -> pd.DataFrame:
 
 
 def rules(catalog: Catalog, ids, end: date) -> list[dict]:
-    """Per stock or score indicator: the oldest period end still counted at `end` and the end of
-    the latest period due by then (older values are carried forward)."""
+    """Per stock, ratio or score indicator: the oldest period end still counted at `end` and the
+    end of the latest period due by then (older values are carried forward). A ratio follows its
+    parts (the catalog gives both one rule)."""
     out = []
     for i in sorted(ids):
         ind = catalog[i]
+        ind = catalog[ind.numerator] if ind.kind == "ratio" else ind
         due = due_end(end, ind.months)
         out.append({"id": i, "oldest": months_before(due, ind.carry * ind.months), "due": due})
     return out
@@ -114,8 +116,8 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     fetch = fetch or rows
     kinds = {i: catalog[i].kind for i in indicator_ids}
     depth, at = int(tree.depth[region]), target_depth(tree, region, by)
-    if at > MAX_DEPTH:   # a village's children
-        return []
+    if at > MAX_DEPTH or (by == "children" and not tree.children(region)):
+        return []   # nothing below: a village, or a township without villages (no statement to run)
     params = dict(region=region, depth=depth, at=at, end=period.end)
     # flows, stocks and ratios: from the county or city sums where they serve, else the facts
     src, sums = (("_buckets", {**params, "level": buckets.level(depth, at)}) if buckets.serves(at)
@@ -126,14 +128,14 @@ def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list
     stocks = [i for i, k in kinds.items() if k == "stock"]
     for (oldest, due), ids in _by_rule(catalog, stocks, period.end).items():
         out.append(fetch(con, "stock_totals" + src, indicators=ids, oldest=oldest, due=due, **sums))
-    ratios = {catalog[i].numerator: catalog[i] for i, k in kinds.items() if k == "ratio"}
-    for (oldest, due), nums in _by_rule(catalog, ratios, period.end).items():
-        rs = [ratios[n] for n in nums]   # the catalog gives both parts of a ratio one rule
+    ratios = [i for i, k in kinds.items() if k == "ratio"]
+    for (oldest, due), ids in _by_rule(catalog, ratios, period.end).items():
         # county or city sums: the ratios' own rows (pairs and lone parts); facts: the parts
-        ids = {"indicators": [r.id for r in rs]} if src else {
+        rs = [catalog[i] for i in ids]
+        parts = {"indicators": ids} if src else {
             "indicators": [p for r in rs for p in (r.numerator, r.denominator)],
             "ratios": [{"ratio_id": r.id, "num_id": r.numerator, "den_id": r.denominator} for r in rs]}
-        out.append(fetch(con, "ratio_totals" + src, oldest=oldest, due=due, **sums, **ids))
+        out.append(fetch(con, "ratio_totals" + src, oldest=oldest, due=due, **sums, **parts))
     return out + _scores(con, catalog, region, depth, [i for i, k in kinds.items() if k == "score"],
                          period, [at], fetch)
 

@@ -46,7 +46,7 @@ def sources(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str,
     if ind.kind == "flow":
         found = query(con, "sources_flow", indicator=indicator_id, start=period.start, **params)
     else:
-        (rule,) = rules(catalog, [ind.numerator if ind.kind == "ratio" else indicator_id], period.end)
+        (rule,) = rules(catalog, [indicator_id], period.end)
         params |= dict(oldest=rule["oldest"], due=rule["due"])
         found = (query(con, "sources_ratio", num=ind.numerator, den=ind.denominator, **params)
                  if ind.kind == "ratio" else
