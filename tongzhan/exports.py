@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 import pandas as pd
+
 from .markup import text_cells
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
