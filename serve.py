@@ -27,7 +27,10 @@ def quietly(fill) -> None:
 @asynccontextmanager
 async def lifespan(_app):
     quietly(ui.open_at_start)
-    quietly(ui.warm_first_view)   # before the server answers: ready means the first view is cached
+    try:   # before the server answers: ready means the first view is cached
+        quietly(ui.warm_first_view)
+    except Exception:   # only a head start: the first visit computes it instead, and says what fails
+        logging.getLogger(__name__).exception("预热首页失败，服务器照常启动")
     yield
 
 

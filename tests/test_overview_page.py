@@ -163,6 +163,25 @@ def test_a_custom_range_stays_a_range_and_goes_to_the_url(app):
     assert "湖北省十堰市 · 2025年3月" == at.subheader[0].value
 
 
+def test_a_failing_warm_up_does_not_keep_the_server_from_starting(monkeypatch, caplog):
+    # serve.py warms the caches before the server answers: a failure there is logged, and the
+    # server starts all the same (the first visit computes the view instead).
+    import asyncio
+
+    import serve
+
+    def fails():
+        raise RuntimeError("预热出错")
+    monkeypatch.setattr(serve.ui, "open_at_start", lambda: None)
+    monkeypatch.setattr(serve.ui, "warm_first_view", fails)
+
+    async def start() -> bool:
+        async with serve.lifespan(None):
+            return True
+    assert asyncio.run(start())
+    assert "预热首页失败" in caplog.text and "预热出错" in caplog.text
+
+
 def test_first_view_is_computed_at_start(app, monkeypatch):
     # serve.py warms the caches with what a first visit shows (总览 of 全国, newest year, headline
     # chart): the page then finds every figure cached, with the keys it computes itself.
