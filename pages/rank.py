@@ -5,8 +5,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tongzhan import exports, figures, provenance_ui, ui
-from tongzhan.league import PER, first_and_last, per_options, value_text
 from tongzhan.fmt import fixed, trimmed
+from tongzhan.league import PER, first_and_last, per_options, value_text
 from tongzhan.markup import md, plot_text
 from tongzhan.overview import value_axis
 from tongzhan.regions import LEVEL_NAMES

@@ -7,7 +7,9 @@
 """
 from __future__ import annotations
 
+import functools
 import io
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -87,8 +89,13 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _xlsx_text(text: str) -> str:
     """Without the characters an .xlsx cannot hold."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return _illegal_characters().sub("", text)
+
+
+@functools.cache
+def _illegal_characters() -> re.Pattern:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE   # looked up once, not per cell
+    return ILLEGAL_CHARACTERS_RE
 
 
 def _text_as_text(ws) -> None:

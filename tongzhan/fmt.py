@@ -26,11 +26,11 @@ def fixed(v, digits: int, sign: str = "") -> str:
     return f"{d:{sign},.{digits}f}"
 
 
-
 def trimmed(v, digits: int) -> str:
     """fixed() without trailing zeros: 101, 3.5, 1,234.56."""
     text = fixed(v, digits)
     return text.rstrip("0").rstrip(".") if "." in text else text
+
 
 def decimal(v) -> Decimal:
     """The decimal number a float stands for (its shortest repr: 0.1 → Decimal('0.1'))."""

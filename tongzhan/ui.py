@@ -51,9 +51,9 @@ def open_at_start() -> None:
 
 def warm_first_view() -> None:
     """What a first visit shows, computed into the caches after a start: 总览 of the whole country
-    for the newest year, with its chart's figures; and the modules the pages import (plotly,
-    python-pptx, ...) loaded. The first visitor then waits like any other (serve.py runs this
-    before the server answers: ~0.3 s for the national database)."""
+    for the newest year, with its chart's figures; and the modules its pages import (plotly, ...)
+    loaded (python-pptx and openpyxl load with the first export). The first visitor then waits
+    like any other (serve.py runs this before the server answers: ~0.3 s for the national database)."""
     from . import figures   # imports ui: not at the top
     path = str(db_path())
     with contextlib.suppress(StoreError):
