@@ -22,7 +22,7 @@ from .catalog import Catalog
 from .markup import plot_text, texts
 from .periods import Period
 from .regions import Tree
-from .store import query, rows, sql
+from .store import query, rows, run
 
 TOWNSHIP = 4  # regions level of 乡镇/街道
 MAX_UNIT_ROWS = 40  # the heat map lists the units themselves up to this many, else the children
@@ -289,8 +289,8 @@ class Report:
 def reported_grid(con, tree: Tree, region: str, period: Period, ids: list[str]) -> _Grid:
     """The grid of a region above township level, from what each unit reported per period
     (table unit_reports) instead of the facts: the same cells as _Grid.of(status(...))."""
-    got = con.execute(sql("completeness_masks"), {"region": region, "depth": int(tree.depth[region]),
-                      "start": period.start, "end": period.end}).fetchnumpy()   # 38 k rows: no frame
+    got = run(con, "completeness_masks", region=region, depth=int(tree.depth[region]),
+              start=period.start, end=period.end).fetchnumpy()   # 38 k rows: no frame
     bits = dict(rows(con, "completeness_bits"))
     shifts = np.array([bits[i] for i in ids], dtype=np.uint64)
     masks = np.asarray(got["mask"], dtype=np.uint64)
