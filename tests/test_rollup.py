@@ -13,8 +13,13 @@ import pandas as pd
 import pytest
 
 from facts import add, fact
+from people import person
+from test_batches import TODAY, csv_bytes
+from tongzhan import batches, rollup, store
+from tongzhan.catalog import Catalog
+from tongzhan.importer import parse_file
 from tongzhan.periods import Period
-from tongzhan import rollup
+from tongzhan.regions import Tree
 from tongzhan.rollup import COLUMNS, compute, indicator_table
 
 # Real codes of the official tree (checked in the `tree` fixture).
@@ -390,6 +395,27 @@ def test_score_own_score_wins_over_children(con, tree, catalog):
     # The children rows are unaffected by the city's own score.
     assert by_children(con, tree, catalog, SHIYAN, sc, "2026Q1") == pytest.approx(
         {MAOJIAN: 85.0, ZHANGWAN: 70.0})
+
+
+def test_score_of_a_township_over_its_villages(con):
+    """Villages' scores: a township's own score wins over them; without one, their mean counts."""
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    data = csv_bytes(["区划代码,名称,期间,考核得分",
+                      f"{T1},武当路街道,2026Q1,90",
+                      f"{T1}201,甲村,2026Q1,40",       # under T1's own score: not counted
+                      f"{T2}201,乙村,2026Q1,70",       # T2 has no own score: (70 + 80) / 2
+                      f"{T2}202,丙村,2026Q1,80"])
+    parsed = parse_file(data, "得分.csv", tree, catalog, today=TODAY, allow_subtotals=True)
+    assert not parsed.problems, parsed.problems
+    batches.commit(con, parsed, data, "得分.csv", person(con))
+    tree = Tree(store.query(con, "regions_all"))   # with the new villages
+    sc = "assessment_score"
+    assert by_children(con, tree, catalog, MAOJIAN, sc, "2026Q1") == pytest.approx({T1: 90.0, T2: 75.0})
+    assert by_children(con, tree, catalog, T2, sc, "2026Q1") == pytest.approx(
+        {f"{T2}201": 70.0, f"{T2}202": 80.0})
+    row = one(con, tree, catalog, MAOJIAN, sc, "2026Q1")
+    assert row["value"] == pytest.approx(82.5) and row["units"] == 2    # (90 + 75) / 2
+    assert one(con, tree, catalog, T2, sc, "2026Q1")["units"] == 2
 
 
 # --------------------------------------------------------------------------- skipped levels
