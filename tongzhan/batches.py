@@ -22,7 +22,7 @@ from .fmt import exact
 from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
 from .periods import Period
 from .regions import ROOT_CODE
-from .store import StoreError, execute, query, registered, rows, sql, transaction
+from .store import StoreError, arrow_table, execute, query, registered, rows, sql, transaction
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 VILLAGE_COLUMNS = ["code", "name", "parent_code"]
@@ -74,7 +74,7 @@ def _ratio_problems(con) -> list[Problem]:
     """A ratio's numerator above the denominator in effect at the same time in the same region
     (each holds until the region's next report of it), one of the two from the file."""
     problems = []
-    for row, name, num_name, den_name, num, den, num_row, den_row, *ends in con.sql(sql("ratio_conflicts")).fetchall():
+    for row, name, num_name, den_name, num, den, num_row, den_row, *ends in rows(con, "ratio_conflicts"):
         a, b = Period(ends[0], ends[1]), Period(ends[2], ends[3])
         if num_row is None:
             text = f"「{den_name}」{exact(den)}（{b.label}）小于已导入的「{num_name}」{exact(num)}（{a.label}）"
@@ -91,7 +91,7 @@ def _ratio_problems(con) -> list[Problem]:
 def _granularity_problems(con) -> list[Problem]:
     """The file's cells overlapping a stored period of another length of the same unit and indicator."""
     problems = []
-    for row, name, flow, start, end, ex, n in con.sql(sql("granularity_conflicts")).fetchall():
+    for row, name, flow, start, end, ex, n in rows(con, "granularity_conflicts"):
         other, batch = Period(ex["start"], ex["end"]).label, ex["batch_id"]
         more = f"等 {n} 条" if n > 1 else ""
         how = "重叠" if flow else "期末相同"
@@ -107,7 +107,7 @@ def _subtotal_problems(con) -> list[Problem]:
     period: a subtotal that would count twice."""
     problems = []
     confirm = "若确实只是本级的数、不含下级，请勾选“文件中上下级同时出现的数据不是小计”（命令行加 --allow-subtotals）。"
-    for row, name, flow, start, end, above, ex, units, several in con.sql(sql("subtotal_conflicts")).fetchall():
+    for row, name, flow, start, end, above, ex, units, several in rows(con, "subtotal_conflicts"):
         this, other = Period(start, end), Period(ex["start"], ex["end"])
         others = f"「{ex['name']}」" + (f"等 {units} 个单位" if units > 1 else "")
         when = other.label + ("等期间" if several else "")
@@ -164,7 +164,7 @@ def _outliers(con) -> list[Problem]:
     warnings = []
     catalog = query(con, "indicators_all").set_index("id")
     names, units = catalog["name_zh"], catalog["unit"]
-    for row, _, ind, start, end, value, high, low in con.sql(sql("value_outliers")).fetchall():
+    for row, _, ind, start, end, value, high, low in rows(con, "value_outliers"):
         what = (f"是该单位以往最大值 {exact(high)} 的 {float(value) / float(high):,.0f} 倍" if value > 100 * high else
                 f"不到该单位以往最小值 {exact(low)} 的百分之一")
         warnings.append(Problem(row, names[ind], f"{Period(start, end).label}的「{names[ind]}」{exact(value)}{units[ind]}"
@@ -217,7 +217,7 @@ def _commit_facts(con, parsed: ParseResult, data: bytes, file_name: str, user: U
             if problems := _conflicts(con, parsed.allow_subtotals):
                 raise Rejected(capped(problems))
             # the preview's cells, as Arrow: only the cells to write are needed, not three frames
-            cells = con.sql(sql("preview_cells")).to_arrow_table().select([*FACT_COLUMNS, "old_value"])
+            cells = arrow_table(con, "preview_cells").select([*FACT_COLUMNS, "old_value"])
             insert = cells.filter(pc.is_null(cells["old_value"])).select(FACT_COLUMNS)
             replace = cells.filter(pc.not_equal(cells["old_value"], cells["value"])).select(FACT_COLUMNS)
             if not (len(insert) or len(replace)):
