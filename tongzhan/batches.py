@@ -22,7 +22,7 @@ from .fmt import exact
 from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
 from .periods import Period
 from .regions import ROOT_CODE
-from .store import StoreError, arrow_table, execute, query, registered, rows, sql, transaction
+from .store import StoreError, arrow_table, execute, query, registered, rows, transaction
 
 FACT_COLUMNS = ["region_code", "indicator_id", "period_start", "period_end", "months", "value", "row"]
 VILLAGE_COLUMNS = ["code", "name", "parent_code"]
@@ -144,7 +144,7 @@ def preview(con, parsed: ParseResult, data: bytes) -> Preview:
     if parsed.kind == "targets":
         return _preview_targets(con, parsed, data)
     with _upload(con, parsed):
-        cells = con.sql(sql("preview_cells")).order('"row", indicator_id').df()
+        cells = query(con, "preview_cells").sort_values(["row", "indicator_id"], ignore_index=True)
         problems = _conflicts(con, parsed.allow_subtotals)
         warnings = _outliers(con)
     stored = cells["old_value"].notna()
