@@ -16,7 +16,6 @@ from facts import add, fact
 from people import person
 from test_batches import TODAY, csv_bytes
 from tongzhan import batches, rollup, store
-from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
 from tongzhan.regions import Tree
@@ -397,9 +396,8 @@ def test_score_own_score_wins_over_children(con, tree, catalog):
         {MAOJIAN: 85.0, ZHANGWAN: 70.0})
 
 
-def test_score_of_a_township_over_its_villages(con):
+def test_score_of_a_township_over_its_villages(con, tree, catalog):
     """Villages' scores: a township's own score wins over them; without one, their mean counts."""
-    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
     data = csv_bytes(["区划代码,名称,期间,考核得分",
                       f"{T1},武当路街道,2026Q1,90",
                       f"{T1}201,甲村,2026Q1,40",       # under T1's own score: not counted
