@@ -83,30 +83,34 @@ def target_depth(tree: Tree, region: str, by: str | int) -> int:
 
 def at_level(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
              period: Period, level: int) -> pd.DataFrame:
-    """compute() for the regions of administrative `level` in region's subtree (tree.at_level):
-    one call per tree depth they sit at (two for the townships of 广东省: 东莞市's are at depth 3),
-    but one statement per score for all depths (it works out every depth anyway). Fetched as
-    frames: 38,723 townships are too many rows for tuples."""
+    """compute() for the regions of administrative `level` in region's subtree (tree.at_level)
+    that have data: level_rows without the other regions at those depths, as a frame."""
+    found = level_rows(con, tree, catalog, region, indicator_ids, period, level)
+    found = found.filter(positions(found["region_code"], tree.level_frame(region, level)["region_code"]) >= 0)
+    return found.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
+
+
+def level_rows(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
+               period: Period, level: int) -> pa.Table:
+    """The roll-up rows (COLUMNS, typed in Arrow) of the depths at which the regions of
+    administrative `level` in region's subtree sit: one call per depth (two for the townships of
+    广东省: 东莞市's are at depth 3), but one statement per score for all depths (it works out
+    every depth anyway). They include other regions at those depths (仙桃市 beside 十堰市's
+    counties): callers place rows by position among tree.at_level and drop the rest, which
+    costs one lookup instead of two for 38,723 townships."""
     depths = tree.depths_at_level(region, level)
     scores = [i for i in indicator_ids if catalog[i].kind == "score"]   # every depth at once
     others = [i for i in indicator_ids if i not in scores]
     parts = [p for d in depths for p in _compute(con, tree, catalog, region, others, period, d,
-                                                 fetch=_fetch_frame) if len(p)]
-    parts += [p for p in _scores(con, catalog, region, int(tree.depth[region]), scores, period, depths,
-                                 _fetch_frame) if len(p)]
-    codes = tree.level_frame(region, level)["region_code"]   # not the other regions at those
-    parts = [p[positions(p["region_code"], codes) >= 0] for p in parts]   # depths: 仙桃市 beside 十堰市
-    if not parts:
-        return _frame(COLUMNS, [])
-    return pd.concat(parts, ignore_index=True)
+                                                 fetch=_fetch_arrow)]
+    parts += _scores(con, catalog, region, int(tree.depth[region]), scores, period, depths, _fetch_arrow)
+    return pa.concat_tables(parts) if parts else _SCHEMA.empty_table()
 
 
-def _fetch_frame(con, name: str, **params) -> pd.DataFrame:
-    """A roll-up statement's rows as a frame of COLUMNS, typed in Arrow (a flow's counts are
-    NULL): parts then concatenate as they are (pandas' astype from objects took 0.3 s for
-    38,723 townships × 11 indicators)."""
-    table = arrow_table(con, name, **params).rename_columns(COLUMNS).cast(_SCHEMA)
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False)
+def _fetch_arrow(con, name: str, **params) -> pa.Table:
+    """A roll-up statement's rows as an Arrow table of COLUMNS, typed alike (a flow's counts are
+    NULL), so that parts concatenate as they are."""
+    return arrow_table(con, name, **params).rename_columns(COLUMNS).cast(_SCHEMA)
 
 
 def _compute(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
@@ -192,8 +196,11 @@ def level_table(tree: Tree, region: str, level: int, found: pd.DataFrame) -> pd.
     return pd.DataFrame(out)
 
 
-def positions(values: pd.Series, keys) -> np.ndarray:
+def positions(values, keys) -> np.ndarray:
     """The position of each value in keys, -1 where absent: a hash lookup in Arrow (a dict in
-    Python or pandas' get_indexer on arrow strings: ~0.1 s for 400,000 values)."""
-    found = pc.index_in(pa.array(values, type=pa.string()), value_set=pa.array(keys, type=pa.string()))
+    Python or pandas' get_indexer on arrow strings: ~0.1 s for 400,000 values). values: an Arrow
+    column or anything pa.array takes."""
+    if not isinstance(values, pa.ChunkedArray | pa.Array):
+        values = pa.array(values, type=pa.string())
+    found = pc.index_in(values, value_set=pa.array(keys, type=pa.string()))
     return found.fill_null(-1).to_numpy().astype(int)

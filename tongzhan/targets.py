@@ -117,8 +117,8 @@ def _judged(con, tree: Tree, catalog: Catalog, region: str, by: str | int, found
             thresholds) -> pd.DataFrame:
     """completion()'s rows for the targets `found` (of regions among compute(region, by)'s), the
     target's period as shown with `elapsed` months of data. Column by column: the red list of
-    全国 judges 9,000 targets."""
-    ids = found["indicator_id"]
+    全国 judges 9,000 targets (as lists: iterating arrow-backed columns is 10× slower)."""
+    ids, codes = found["indicator_id"].tolist(), found["region_code"].tolist()
     actual = np.full(len(found), np.nan)
     if elapsed:
         got = compute(con, tree, catalog, region, sorted(set(ids)), shown, by)
@@ -134,9 +134,9 @@ def _judged(con, tree: Tree, catalog: Catalog, region: str, by: str | int, found
     with np.errstate(divide="ignore", invalid="ignore"):
         progress, completion = (np.where(d != 0, actual / d, np.nan) for d in (due, target))
     return pd.DataFrame({
-        "region_code": found["region_code"].to_numpy(object), "indicator_id": ids.to_numpy(object),
+        "region_code": codes, "indicator_id": ids,
         "target": target, "actual": actual, "due": due, "completion": completion,
-        "light": lights(progress, green, amber), "region_name": [tree.name[c] for c in found["region_code"]],
+        "light": lights(progress, green, amber), "region_name": [tree.name[c] for c in codes],
         "progress": progress, "period": period.key, "through": f"{shown.end:%Y-%m}" if elapsed else "",
         "unit": [i.unit for i in inds], "kind": [i.kind for i in inds]}, columns=[*COLUMNS, "unit", "kind"])
 
