@@ -138,9 +138,11 @@ def scored(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str,
     config. The period is cut at region's newest data (overview.view_period)."""
     shown = view_period(con, tree, region, period)
     units, ids = tree.at_level(region, level), list(config["indicator_id"])
-    rates = [i for i in ids if catalog[i].kind == "ratio"]   # the slowest statement, beside the rest
+    # one cursor per kind, side by side: 十堰市's townships 39 → 36 ms, 湖北省's 76 → 57 ms (all
+    # 38,723 townships: 311 → 347 ms, the scans then contend for the two cores)
+    kinds = {catalog[i].kind: [j for j in ids if catalog[j].kind == catalog[i].kind] for i in ids}
     found = side_by_side(con, lambda cur, part: level_rows(cur, tree, catalog, region, part, shown, level),
-                         [rates, [i for i in ids if i not in rates]])
+                         list(kinds.values()))
     value = _matrix(units, ids, pa.concat_tables(found), "value")
     wanted = [i for i, r in zip(ids, config["rule"]) if r == "target"]
     if targets is None:
