@@ -24,6 +24,7 @@ RUNS = [
     ("总览查询", ["bench_overview.py", "--repeat", "20"]),
     ("报送情况", ["bench_completeness.py"]),
     ("排名、综合指数与趋势", ["bench_analysis.py", "--repeat", "10"]),
+    ("存储顺序与整理", ["bench_layout.py"]),
     ("导入（演示库）", ["bench_import.py", "--runs", "5"]),
     ("导入（全国库）", ["bench_import.py", "--runs", "5", "--db", str(NATIONAL)]),
     ("浏览器", ["bench_browser.py", "--repeat", "10"]),

@@ -3,11 +3,14 @@ so every figure there must equal the same roll-up over the facts, and every writ
 must leave them equal to a rebuild from scratch."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+import pytest
 
 from facts import add, fact
 from test_batches import TODAY, csv_bytes
-from tongzhan import batches, buckets, build, store
+from tongzhan import accounts, audit, batches, buckets, build, store
 from tongzhan.catalog import Catalog
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
@@ -41,6 +44,16 @@ def assert_agree(con, tree, catalog, regions, periods, monkeypatch) -> int:
                 pd.testing.assert_frame_equal(sums, facts, check_dtype=False, obj=f"{region} {period} {by}")
                 n += len(sums)
     return n
+
+
+FIRST = csv_bytes([   # two imports: 茅箭区's October, with a new village of another township
+    "区划代码,名称,期间,募集资金(万元),村(社区)总数,建有统战组织的村(社区)数",
+    f"{T1},武当路街道,2026-10,12.5,30,20",
+    f"{T2},二堰街道,2026-10,7.5,28,",
+    "420302003201,幸福村,2026-10,1,,"])
+CORRECTION = csv_bytes([   # replaces two values of FIRST
+    "区划代码,名称,期间,募集资金(万元),村(社区)总数",
+    f"{T1},武当路街道,2026-10,20,31"])
 
 
 def load(con, tree, catalog, data: bytes, name="上报.csv") -> int:
@@ -111,16 +124,10 @@ def test_imports_and_undos_keep_the_sums_as_a_rebuild_gives_them(db_copy):
     con = store.connect(db_copy)
     tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
     before = table(con)
-    b1 = load(con, tree, catalog, csv_bytes([
-        "区划代码,名称,期间,募集资金(万元),村(社区)总数,建有统战组织的村(社区)数",
-        f"{T1},武当路街道,2026-10,12.5,30,20",
-        f"{T2},二堰街道,2026-10,7.5,28,",
-        "420302003201,幸福村,2026-10,1,,"]))       # a new village of another township of 茅箭区
+    b1 = load(con, tree, catalog, FIRST)
     assert not table(con).equals(before)
     assert_rebuild_changes_nothing(con)
-    b2 = load(con, tree, catalog, csv_bytes([
-        "区划代码,名称,期间,募集资金(万元),村(社区)总数",
-        f"{T1},武当路街道,2026-10,20,31"]), name="更正.csv")   # replaces two values of b1
+    b2 = load(con, tree, catalog, CORRECTION, name="更正.csv")
     assert_rebuild_changes_nothing(con)
     batches.undo(con, b2, person(con))
     assert_rebuild_changes_nothing(con)
@@ -148,3 +155,49 @@ def test_sums_of_the_previous_shape_are_rebuilt_once(db_copy):
     pd.testing.assert_frame_equal(table(con), sums)
     pd.testing.assert_frame_equal(figures(), before)
     con.close()
+
+
+def physical_order(con) -> list[tuple]:
+    """The facts' keys in the order they are stored (rowid), which zone maps depend on."""
+    return con.sql("SELECT indicator_id, region_code, period_start FROM facts ORDER BY rowid").fetchall()
+
+
+def test_compact_restores_the_storage_order_and_changes_no_figure(db_copy, tmp_path):
+    """Imports append their rows after the stored ones; compact (整理存储) rewrites the facts and
+    the sums in order, in one audited transaction, and nothing else changes: not the values, the
+    history, the figures, nor what undo restores afterwards. Only an admin may run it."""
+    from test_accounts import cli
+    from test_batches import snapshot
+    from people import PASSWORD
+    con = store.connect(db_copy)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    before_imports = table(con)
+    b1 = load(con, tree, catalog, FIRST)
+    b2 = load(con, tree, catalog, CORRECTION, name="更正.csv")
+    stored = physical_order(con)
+    assert stored != sorted(stored)   # the imports' rows sit after the demo's
+    def figures():   # every indicator of 十堰市's counties
+        got = compute(con, tree, catalog, "420300", catalog.ids(), Period.parse("2026-10"), "children")
+        return got.sort_values(["region_code", "indicator_id"], ignore_index=True)
+    kept, before = snapshot(con), figures()
+
+    with pytest.raises(accounts.Denied, match="此操作需要管理员权限"):
+        build.compact(con, person(con, "十堰干事", "staff", "420300"))
+    assert physical_order(con) == stored
+    assert build.compact(con, person(con)) == len(stored)
+
+    assert physical_order(con) == sorted(stored)
+    assert all(kept[k].equals(v) for k, v in snapshot(con).items())
+    pd.testing.assert_frame_equal(figures(), before)
+    assert_rebuild_changes_nothing(con)
+    assert audit.log(con, person(con)).query("action == 'compact'")["detail"].tolist() == [f'{{"facts": {len(stored)}}}']
+    batches.undo(con, b2, person(con))
+    batches.undo(con, b1, person(con))
+    pd.testing.assert_frame_equal(table(con), before_imports)
+    con.close()
+
+    # the command line: an admin's compact, and a clear Chinese error without an account
+    res = cli(db_copy, "compact")
+    assert res.returncode == 2 and "此操作需要账号" in res.stderr
+    res = cli(db_copy, "compact", "--user", "张三", TONGZHAN_PASSWORD=PASSWORD)
+    assert res.returncode == 0 and re.search(r"存储已整理：[\d,]+ 条数据按区划重排", res.stdout), res.stderr

@@ -15,7 +15,8 @@ COLUMNS = {"id": "序号", "logged_at": "时间", "user_name": "用户", "action
 ACTIONS = {"login": "登录", "logout": "退出", "import": "导入", "undo": "撤销", "targets": "目标",
            "user_add": "新建用户", "user_disable": "停用用户", "user_enable": "启用用户",
            "user_scope": "修改权限", "user_password": "重设密码", "password_change": "修改密码",
-           "user_token": "命令行令牌", "setting": "设置", "demo": "演示数据"}
+           "user_token": "命令行令牌", "setting": "设置", "demo": "演示数据",
+           "compact": "整理存储"}
 
 
 def record(con, user_name: str | None, action: str, object_: str | None = None, detail=None,

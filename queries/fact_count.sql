@@ -1,0 +1,2 @@
+-- How many facts the database holds.
+SELECT count(*) FROM facts
