@@ -224,9 +224,10 @@ def _commit_facts(con, parsed: ParseResult, data: bytes, file_name: str, user: U
                 return None   # nothing written: the empty transaction commits
             batch_id = int(query(con, "next_batch_id")["batch_id"].iloc[0])
             execute(con, "insert_villages", batch_id=batch_id)
-        with registered(con, "new_facts", replace):   # of the cells to write, only these are stored
-            execute(con, "save_replaced", batch_id=batch_id)
-            execute(con, "delete_replaced")
+        if len(replace):   # (joining the facts with no rows still read them: ~0.2 s at national scale)
+            with registered(con, "new_facts", replace):   # of the cells to write, only these are stored
+                execute(con, "save_replaced", batch_id=batch_id)
+                execute(con, "delete_replaced")
         execute(con, "insert_batch", batch_id=batch_id, file_name=file_name, sha256=sha256(data),
                 uploader=who.name, inserted=len(insert), replaced=len(replace),
                 skipped=len(cells) - len(insert) - len(replace) + len(parsed.skipped),
