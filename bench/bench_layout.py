@@ -15,8 +15,8 @@ round by round, and prints the medians with the ratios to the database as benchm
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +30,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 from bench_import import bench_admin  # noqa: E402
+from bench_memory import status_mb  # noqa: E402
 from tongzhan import accounts, index, store, targets  # noqa: E402
 from tongzhan.catalog import Catalog  # noqa: E402
 from tongzhan.league import league  # noqa: E402
@@ -76,20 +77,26 @@ def open_db(path: Path) -> tuple:
 
 
 def compact(path: Path) -> tuple[float, float]:
-    """`python -m tongzhan compact` on path as the bench admin: seconds, and the peak RSS (MB)."""
+    """`python -m tongzhan compact` on path as the bench admin: seconds, and its peak RSS (MB),
+    read from /proc while it runs (getrusage would count the pages this process had at fork)."""
     con = store.connect(path)
     admin = bench_admin(con)
     token = accounts.new_token(con, admin, admin.name)
     con.close()
-    t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "tongzhan", "--db", str(path), "compact"], cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), "TONGZHAN_TOKEN": token},
-                         capture_output=True, text=True)
+    t0, peak = time.perf_counter(), 0.0
+    proc = subprocess.Popen([sys.executable, "-m", "tongzhan", "--db", str(path), "compact"], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "TONGZHAN_TOKEN": token},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None:
+        with contextlib.suppress(OSError, KeyError):   # gone, or a zombie without memory lines
+            peak = max(peak, status_mb(proc.pid, "VmHWM"))
+        time.sleep(0.1)
+    out, err = proc.communicate()
     elapsed = time.perf_counter() - t0
-    if res.returncode != 0:
-        sys.exit(f"compact failed (exit code {res.returncode}):\n{res.stderr[-3000:]}")
-    print(f"  {res.stdout.strip()}", flush=True)
-    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        sys.exit(f"compact failed (exit code {proc.returncode}):\n{err[-3000:]}")
+    print(f"  {out.strip()}", flush=True)
+    return elapsed, peak
 
 
 def timed(dbs: list[tuple], repeat: int) -> dict[str, list[float]]:
