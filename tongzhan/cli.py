@@ -407,9 +407,10 @@ def run_compact(args) -> None:
         # English on a terminal.
         con.execute("SET memory_limit = '1GB'")
         con.execute("SET enable_progress_bar = false")
+        user = accounts.require(con, cli_users.acting_user(args, con), "admin")   # before it says it starts
         print("正在整理存储（全国规模约 20 秒）……", flush=True)
         started = time.perf_counter()
-        n = compact(con, cli_users.acting_user(args, con))
+        n = compact(con, user)
         print(f"存储已整理：{n:,} 条数据按区划重排，用时 {time.perf_counter() - started:.1f} 秒。")
     finally:
         con.close()
