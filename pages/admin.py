@@ -46,7 +46,7 @@ st.dataframe(shown.rename(columns={"name": "用户名", "display_name": "显示�
                                    "read_scope": "查看范围", "disabled": "已停用", "must_change": "须改密码",
                                    "demo": "演示账号", "failed_logins": "连续失败", "locked_until": "锁定至",
                                    "created_at": "建立时间", "updated_at": "修改时间"}),
-             hide_index=True, width="stretch")
+             hide_index=True, placeholder="—", width="stretch")
 if st.toggle("登录后才能查看", value=read_login, key="read_login",
              help="开启后，未登录的访问者只看到登录提示；命令行的查询也须 --user 或 --token。") != read_login:
     act("已更新“登录后才能查看”。", lambda cur: accounts.set_read_login(cur, user, not read_login))
@@ -91,7 +91,7 @@ with change_tab:
 with audit_tab:
     with cursor(ctx.con) as cur:
         log = audit.shown(audit.log(cur, user))
-    st.dataframe(log, hide_index=True, width="stretch")
+    st.dataframe(log, hide_index=True, placeholder="—", width="stretch")
     st.download_button("下载审计日志（Excel）", lambda: xlsx_bytes(log, "审计日志"), on_click="ignore",
                        file_name="审计日志.xlsx", key="audit_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

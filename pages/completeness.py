@@ -51,7 +51,7 @@ if tree.level[region] < completeness.TOWNSHIP and (summary["units"] > 1).any():
     shown = summary.rename(columns={"name": "区域", "code": "代码", "units": "应报单位", "full": "全部报送",
                                     "partial": "部分未报", "none": "全部未报", "rate": "报送率"})
     st.dataframe(shown[["区域", "代码", "应报单位", "全部报送", "部分未报", "全部未报", "报送率"]],
-                 hide_index=True, width="stretch", column_config={
+                 hide_index=True, placeholder="—", width="stretch", column_config={
                      "报送率": st.column_config.ProgressColumn("报送率", format="%.1f%%",
                                                              min_value=0, max_value=100)})
     ui.drill_down(tree, region, summary["code"])
@@ -64,7 +64,7 @@ if missing.empty:
 table = completeness.export_frame(missing)
 hidden = {completeness.EXPORT_HEADERS[k] for k in completeness.PATH_LEVELS} - {
     completeness.EXPORT_HEADERS[k] for k in completeness.path_columns(tree, region)}
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table, hide_index=True, placeholder="—", width="stretch",
              column_order=[c for c in table.columns if c not in hidden],
              column_config={"未报指标": st.column_config.TextColumn(width="large")})
 name = f"未报送单位_{tree.name[region]}_{period.key}"

@@ -52,7 +52,7 @@ st.markdown(f"#### 排名（{len(table):,} 个{unit_name}）")
 shown = table.rename(columns={"rank": "排名", "region_name": "区域", "parent_name": "上级",
                               "region_code": "代码", "score": "总分"})
 number = {c: st.column_config.NumberColumn(c, format="%.1f") for c in categories}
-st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown), 10), column_config={
+st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", height=table_height(len(shown), 10), column_config={
     "总分": st.column_config.ProgressColumn("总分", format="%.1f", min_value=0.0, max_value=float(full)),
     **number})
 ui.print_table(shown, "index")
@@ -71,13 +71,13 @@ names = dict(zip(table["region_code"], zip(table["rank"], table["region_name"], 
 unit = st.selectbox(f"选择{unit_name}", list(names), key=f"unit_{region}_{level}",
                     format_func=lambda c: f"第{names[c][0]}名 {names[c][1]}（{names[c][2]}）")
 rows = index.unit_rows(scored, unit)
-st.dataframe(rows, hide_index=True, width="stretch", height=table_height(len(rows)), column_config={
+st.dataframe(rows, hide_index=True, placeholder="—", width="stretch", height=table_height(len(rows)), column_config={
     "得分率": st.column_config.NumberColumn("得分率", format="%.1f%%"),
     "权重（分）": st.column_config.NumberColumn("权重（分）", format="%g"),
     "得分": st.column_config.NumberColumn("得分", format="%.1f")})
 
 with st.expander("计分办法（data/index.csv，只读）"):
-    st.dataframe(index.config_rows(config, catalog), hide_index=True, width="stretch",
+    st.dataframe(index.config_rows(config, catalog), hide_index=True, placeholder="—", width="stretch",
                  height=table_height(len(config)))
     st.caption("计分方法：目标完成率 = 数值 ÷ 目标值，最高 100%；与最优之比 = 数值 ÷ 同级单位中的最大值；"
                "线性 = 数值在下限时 0 分、在上限时满分，之间按比例，超出不加分也不扣成负分。"

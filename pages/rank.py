@@ -48,17 +48,30 @@ st.caption(f"{len(ranked):,} 个{LEVEL_NAMES[level]}有数据，共 {len(table):
            f"（{'同样月数' if ind.kind == 'flow' else '期末数'}），并列同名次。")
 
 top, bottom = first_and_last(ranked, n)
-bars = ranked[ranked["region_code"].isin(top | bottom)]
+# Ties share the mark (119 townships all at 100 % are all first): the chart draws at most
+# max(n, 20) of each end, the table has them all.
+most = max(n, 20)
+first, last = (ranked[ranked["region_code"].isin(marked)] for marked in (top, bottom))
+bars = pd.concat([first.head(most), last.tail(most)])
+# The axis is keyed by code: 十堰市 has several 城关镇, which plotly would draw as one bar. Below
+# the children's level each name carries its parent's.
+with_parent = level != tree.child_level(region)
+labels = [plot_text(f"{r.rank}. {r.region_name}" + (f"（{r.parent_name}）" if with_parent else ""))
+          for r in bars.itertuples()]
 fig = go.Figure(go.Bar(
-    y=[f"{r.rank}. {plot_text(r.region_name)}" for r in bars.itertuples()], x=bars["value"].tolist(),
+    y=bars["region_code"].tolist(), x=bars["value"].tolist(), customdata=labels,
     orientation="h", text=[value_text(v, catalog, indicator, per) for v in bars["value"]], textposition="outside", cliponaxis=False,
     marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
-    hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    hovertemplate="%{customdata}<br>%{text}<extra></extra>"))
+fig.update_yaxes(type="category", tickmode="array", tickvals=bars["region_code"].tolist(), ticktext=labels)
 fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{n}名（绿）" + (f"与后{n}名（红）" if bottom else "")),
                   height=120 + 28 * len(bars), margin=dict(t=60, b=40, l=10, r=60),
                   yaxis_autorange="reversed", font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
 value_axis(fig, bars["value"], ind.unit, axis="x")
 st.plotly_chart(fig, key=f"rank_{region}_{indicator}_{level}")
+if len(first) > most or len(last) > most:
+    st.caption(f"并列的单位较多：标出的 {len(first) + len(last):,} 个单位中，图中每端最多画 {most} 个；"
+               "全部名次见下表（绿色、红色底色为标出的单位）。")
 
 
 def change(c) -> str:
@@ -79,7 +92,7 @@ styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=
     {value_col: lambda v: fixed(v, 2), **dict.fromkeys(parts, lambda v: trimmed(v, 2))})
 rows_key = f"rank_rows_{region}_{indicator}_{level}_{shown.key}"
 st.caption("点击表格左侧选中一行，可查看该单位这个数字的数据来源。")
-st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", key=rows_key, selection_mode="single-row",
              on_select=provenance_ui.on_pick(rows_key))
 if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
     provenance_ui.dialog(ctx, out["代码"].iloc[picked["rows"][0]], indicator, shown)

@@ -36,7 +36,7 @@ def show_table(table: pd.DataFrame, with_region: bool, key: str) -> None:
     """The rows; a click on one opens the sources of its actual figure (数据来源)."""
     styled = shown(table, with_region)
     rows_key = f"{key}_{region}_{period.key}"
-    st.dataframe(styled, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+    st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", key=rows_key, selection_mode="single-row",
                  on_select=provenance_ui.on_pick(rows_key), column_config={
                      "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
     ui.print_table(styled, key)

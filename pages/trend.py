@@ -75,7 +75,7 @@ if ind.kind != "flow":
 table = trend.display_table(lines, ind.unit, ind.kind)
 rows_key = f"trend_rows_{region}_{indicator}_{grain}_{span.key}"
 st.caption("点击表格左侧选中一行，可查看这一期这个数字的数据来源。")
-st.dataframe(table, hide_index=True, width="stretch", key=rows_key, selection_mode="single-row",
+st.dataframe(table, hide_index=True, placeholder="—", width="stretch", key=rows_key, selection_mode="single-row",
              on_select=provenance_ui.on_pick(rows_key))
 if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
     point = trend.table_order(lines).iloc[picked["rows"][0]]

@@ -131,12 +131,12 @@ with upload_tab:
                     more = f"，显示前 {PREVIEW_ROWS:,} 条" if count > PREVIEW_ROWS else ""
                     st.write(f"{title}：共 {count:,} 条{more}")
                     st.dataframe(ui.fact_rows(tree, catalog, cells, old),
-                                 hide_index=True, width="stretch", height=min(36 + 35 * len(cells), 280))
+                                 hide_index=True, placeholder="—", width="stretch", height=min(36 + 35 * len(cells), 280))
             if len(p.villages):
                 st.write("将新建的村(社区)：")
                 st.dataframe(p.villages.rename(columns={"code": "代码", "name": "名称",
                                                         "parent_code": "所属乡镇(街道)代码"}),
-                             hide_index=True)
+                             hide_index=True, placeholder="—")
             if len(p.skipped):
                 st.markdown("跳过的行：\n" + "\n".join(
                     f"- 第 {r.row} 行：{md(r.reason)}" for r in p.skipped.itertuples()))
@@ -164,7 +164,7 @@ with upload_tab:
 with history_tab:
     with cursor(ctx.con) as cur:
         hist = batches.history(cur)
-    st.dataframe(ui.batch_rows(hist), hide_index=True, width="stretch")
+    st.dataframe(ui.batch_rows(hist), hide_index=True, placeholder="—", width="stretch")
     active = hist[hist["undone_at"].isna() & (hist["batch_id"] > 0)
                   & (hist["uploader"].eq(user.name) | (user.role == "admin"))].set_index("batch_id")   # staff: their own
     if len(active) and not ctx.read_only:

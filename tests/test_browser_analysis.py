@@ -32,7 +32,8 @@ def test_league_table_of_shiyan_townships_from_a_deep_link(streamlit_server, dem
     ranked = [r for r in rows if r["rank"]]
     bars = plot_data(page)
     first = ranked[0]
-    assert bars["y"][0] == f"1. {first['region_name']}"
+    assert bars["y"][0] == first["region_code"]
+    assert bars["customdata"][0] == f"1. {first['region_name']}（{first['parent_name']}）"
     assert abs(bars["x"][0] - float(first["value"])) < 1e-6
     main = page.locator('[data-testid="stMain"]')
     assert f"{len(ranked):,} 个乡镇(街道)有数据，共 {len(rows):,} 个" in main.inner_text()

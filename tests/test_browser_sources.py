@@ -126,11 +126,11 @@ def test_bar_and_rank_row_open_sources(streamlit_server, page, app_ready):
     # 排名: select the first row (the top township) with its row marker
     page.goto(f"{streamlit_server.url}/rank?region={SHIYAN}&level=4&ind=funds_raised&period=2025")
     app_ready(page, timeout=60_000)
-    top = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].y[0]")   # "1. 名称"
+    top = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].customdata[0]")   # "1. 名称（县）"
     grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)
     dialog = page.get_by_role("dialog")
-    dialog.get_by_text(f"{top.split('. ', 1)[1]} · 募集资金 · 2025年").wait_for(timeout=20_000)
+    dialog.get_by_text(f"{top.split('. ', 1)[1].split('（')[0]} · 募集资金 · 2025年").wait_for(timeout=20_000)
 
 
 def first_row_sources(page, url: str, app_ready):

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from conftest import open_app
 from facts import add, fact
 from test_cli import assert_user_error, run
 from tongzhan.league import RANK_COLUMNS, first_and_last, league, value_text
@@ -149,3 +150,31 @@ def test_rank_cli_errors(rank_db, args, says):
     if "--indicator" not in args:
         args = args + ["--indicator", "people_served"]
     assert_user_error(run("rank", *args, "--period", "2026-10", db=rank_db), says)
+
+
+def test_page_keeps_namesakes_apart_and_draws_a_tie_in_part(con, schema_db, tmp_path, monkeypatch):
+    """25 townships of 十堰市 tie first; two 城关镇 of different counties come last. The chart keys
+    its bars by code (plotly drew namesakes as one bar, their lengths added up), names each with
+    its county, draws at most 20 of a tied end and says so; the table shows "—" where a
+    township has no value (it said "None")."""
+    _, tree, _ = schema_db
+    towns = tree.level_frame(SHIYAN, TOWNSHIP)
+    namesakes = towns[towns["region_name"] == "城关镇"].head(2)
+    assert namesakes["parent_code"].nunique() == 2
+    tied = towns[towns["region_name"] != "城关镇"]["region_code"].head(25)
+    add(con, [fact(t, "people_served", "2026-10", 100) for t in tied]
+        + [fact(t, "people_served", "2026-10", v) for t, v in zip(namesakes["region_code"], (50, 40))])
+    con.close()
+    monkeypatch.setenv("TONGZHAN_DB", str(tmp_path / "t.duckdb"))
+    at = open_app("pages/rank.py", timeout=60, region=SHIYAN, level=str(TOWNSHIP), ind="people_served",
+                  period="2026-10")
+    assert not at.exception
+    (bar,) = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert len(bar["y"]) == len(set(bar["y"])) == 22 and bar["y"][:20] == list(tied[:20])
+    assert bar["y"][20:] == list(namesakes["region_code"]) and bar["x"][20:] == [50, 40]
+    counties = [tree.name[c] for c in namesakes["parent_code"]]
+    assert bar["customdata"][20:] == [f"26. 城关镇（{counties[0]}）", f"27. 城关镇（{counties[1]}）"]
+    assert bar["customdata"][0] == f"1. {tree.name[tied.iloc[0]]}（{tree.name[tree.parent[tied.iloc[0]]]}）"
+    assert any("标出的 27 个单位中，图中每端最多画 20 个" in c.value for c in at.caption)
+    table = at.dataframe[0]
+    assert table.proto.placeholder == "—" and table.value["名次"].isna().sum() == len(towns) - 27

@@ -89,7 +89,7 @@ def dialog(ctx: Context, region: str, indicator_id: str, period: Period) -> None
     if found.empty:
         return
     shown = table(found, catalog, indicator_id)
-    st.dataframe(shown, hide_index=True, width="stretch", key="sources_table",
+    st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", key="sources_table",
                  column_config={"数值": st.column_config.NumberColumn(format="localized"),
                                 "权重": st.column_config.NumberColumn(format="percent")})
     demo = data_info(ctx.path, ctx.version, date.today())["demo"]
