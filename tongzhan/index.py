@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from .catalog import Catalog
 from .fmt import axis_ticks, fmt_value
+from .league import ranks
 from .markup import plot_text, texts
 from .overview import view_period
 from .periods import Period
@@ -153,9 +154,9 @@ def scored(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str,
     reference, score, note = _score(config, value, target)
     points = score * config["weight"].to_numpy(float)
     total = points.sum(axis=1).round(6)   # float noise is no lead
-    best = np.argsort(-total, kind="stable")
+    best, rank = ranks(total)
     named = tree.level_frame(region, level)   # units' names and parents' names, kept by the tree
-    head = pd.DataFrame({"rank": pd.Series(total).rank(method="min", ascending=False).to_numpy(int)[best],
+    head = pd.DataFrame({"rank": rank[best].astype(int),
                          **{c: named[c].array.take(best) for c in ("region_code", "region_name", "parent_name")}})
     components = config.reset_index(drop=True).assign(indicator=[catalog[i].name_zh for i in ids],
                                                       unit=[catalog[i].unit for i in ids])

@@ -63,8 +63,7 @@ def league(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, ch
     now, then = side_by_side(con, lambda cur, p: _values(
         level_rows(cur, tree, catalog, region, ids, p, level), units["region_code"], indicator_id, per),
         [shown, before])
-    rank, prev = _ranks(now["value"]), _ranks(then["value"])
-    order = np.argsort(np.where(np.isnan(rank), np.inf, rank), kind="stable")   # ties in tree order
+    (order, rank), (_, prev) = ranks(now["value"]), ranks(then["value"])
     out = pd.DataFrame({
         "rank": _counts(rank[order]),
         **{c: units[c].array.take(order) for c in ("region_code", "region_name", "parent_name")},
@@ -116,11 +115,20 @@ def _values(found: pa.Table, codes: pd.Series, indicator_id: str, per: str | Non
     return got
 
 
-def _ranks(value: np.ndarray) -> np.ndarray:
-    """Competition ranks, best (largest) first; NaN unranked."""
-    return pd.Series(value).rank(method="min", ascending=False).to_numpy()
+def ranks(value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order of value, best (largest) first, ties in the order given, NaN last; and each
+    value's competition rank (1, 2, 2, 4), NaN unranked. One sort (pandas' rank and a second
+    sort by it: ~10 ms more for 38,723 townships)."""
+    order = np.argsort(-value, kind="stable")   # numpy sorts NaN last
+    ranked = value[order]
+    ranked = ranked[~np.isnan(ranked)]
+    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(ranked) else np.zeros(0, int)
+    rank = np.full(len(value), np.nan)
+    rank[order[:len(ranked)]] = np.repeat(first + 1, np.diff(np.r_[first, len(ranked)]))
+    return order, rank
 
 
 def _counts(x: np.ndarray) -> pd.arrays.IntegerArray:
     """Floats that are whole numbers (NaN: none) as a nullable integer column."""
-    return pd.array(x, dtype="Float64").astype("Int64")
+    missing = np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(missing, 0, x).astype(np.int64), missing)
