@@ -15,6 +15,7 @@ import pytest
 from facts import add, fact
 from people import person
 from test_batches import TODAY, csv_bytes
+from test_completeness import add_village
 from tongzhan import batches, rollup, store
 from tongzhan.importer import parse_file
 from tongzhan.periods import Period
@@ -562,3 +563,37 @@ def test_regions_of_a_level_at_any_depth(con, tree, catalog):
     assert at_level(con, tree, catalog, HUBEI, "funds_raised", "2026Q1", 2) == pytest.approx({SHIYAN: 116.0})
     rows = rollup.at_level(con, tree, catalog, COUNTRY, ["funds_raised"], Period.parse("2026Q1"), 2)
     assert list(rows["region_code"]) == [SHIYAN]
+
+
+def test_townships_at_two_depths_lifted_into_one_statement(con, tree, catalog, monkeypatch):
+    """黑龙江省's townships sit at depth 4 (漠河市's 西林吉镇) and at depth 3 (卫东街道, directly under
+    大兴安岭地区, which also has counties). level_rows reads both from the facts in one statement
+    (the shallow ones lifted) and gives what a statement per depth gives; the village's value
+    counts for its township, the county's townships stay townships."""
+    HLJ, DXAL, MOHE = "230000", "232700", "232701"
+    DX1, MH1, DX1_VILLAGE = "232700002", "232701100", "232700002201"
+    assert tree.parent[DX1] == DXAL and tree.parent[MH1] == MOHE and tree.parent[MOHE] == DXAL
+    add_village(con, DX1_VILLAGE, "测试村", DX1)
+    add(con, [fact(DX1, "funds_raised", "2026-10", 2.0), fact(DX1_VILLAGE, "funds_raised", "2026-10", 1.0),
+              fact(MH1, "funds_raised", "2026-10", 5.0),
+              fact(DX1, "villages_total", "2026-10", 4), fact(DX1, "villages_with_org", "2026-10", 3),
+              fact(MH1, "villages_total", "2026-10", 10), fact(MH1, "villages_with_org", "2026-10", 10),
+              fact(DX1, "org_count", "2026-10", 7), fact(MH1, "org_count", "2026-09", 8)])
+    statements = []
+    monkeypatch.setattr(rollup, "arrow_table",
+                        lambda c, name, **p: statements.append(name) or store.arrow_table(c, name, **p))
+    ids = ["funds_raised", "village_org_coverage", "org_count"]
+
+    def values() -> dict:
+        t = rollup.at_level(con, tree, catalog, HLJ, ids, Period.parse("2026-10"), 4)
+        return {(r.region_code, r.indicator_id): r.value for r in t.itertuples()}
+
+    # 卫东街道: 2 + its village's 1; coverage 3 / 4; 西林吉镇: 5, 10 / 10, its September count
+    expected = {(DX1, "funds_raised"): 3.0, (MH1, "funds_raised"): 5.0, (DX1, "village_org_coverage"): 75.0,
+                (MH1, "village_org_coverage"): 100.0, (DX1, "org_count"): 7, (MH1, "org_count"): 8}
+    assert values() == pytest.approx(expected)
+    assert statements == ["flow_totals", "stock_totals", "ratio_totals"]   # no statement over the sums
+    statements.clear()
+    monkeypatch.setattr(rollup, "MOST_LIFTED", 0)   # as for 全国: one statement per depth
+    assert values() == pytest.approx(expected)
+    assert len(statements) == 6 and "flow_totals_buckets" in statements
