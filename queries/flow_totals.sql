@@ -9,7 +9,7 @@
 WITH flows AS NOT MATERIALIZED (
     SELECT
         CASE WHEN $at = $depth THEN $region
-         WHEN list_contains($lifted::VARCHAR[], CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END)
+         WHEN (CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END) IN (SELECT unnest($lifted::VARCHAR[]))
          THEN CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END   -- a target one depth up (rollup.level_rows)
          ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
         region_code, indicator_id, period_start, period_end, months, value

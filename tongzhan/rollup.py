@@ -26,8 +26,8 @@ from .regions import MAX_DEPTH, Tree
 from .store import arrow_table, rows
 
 # The most regions lifted one depth up into a statement over the facts (level_rows): each row
-# is checked against the list; 全国's 2,285 townships at depth 3 made its township leagues
-# 1.3-2.5× slower than a statement of their own over the county sums.
+# is looked up among them; with 全国's 2,285 townships at depth 3 that cost more than a
+# statement of their own over the county sums (a flow: 150 ms against 110 + 15).
 MOST_LIFTED = 200
 COLUMNS = ["region_code", "indicator_id", "value", "numerator", "denominator", "units",
            "carried_units", "excluded_units", "oldest_start", "oldest_end"]
