@@ -107,11 +107,12 @@ def level_rows(con, tree: Tree, catalog: Catalog, region: str, indicator_ids: li
     scores = [i for i in indicator_ids if catalog[i].kind == "score"]   # every depth at once
     others = [i for i in indicator_ids if i not in scores]
     units = tree.level_frame(region, level)
-    lifted = units["region_code"][units["depth"] == depths[0]].tolist() if len(depths) == 2 else []
+    lifted = (units["region_code"][units["depth"] == depths[0]].tolist()
+              if len(depths) == 2 and depths[1] == depths[0] + 1 else [])   # one depth up only
     if 0 < len(lifted) <= MOST_LIFTED and not buckets.serves(depths[1]):
         # from the facts, with the few shallower regions (a province's: 仙桃市's, 东莞市's
         # townships) lifted into the same statement instead of one over the county sums:
-        # 湖北省's, 广东省's and 海南省's township leagues 0.6-0.8×
+        # 湖北省's, 广东省's and 海南省's township leagues 0.6-0.9×
         parts = _compute(con, tree, catalog, region, others, period, depths[1], _fetch_arrow, lifted)
     else:
         parts = [p for d in depths for p in _compute(con, tree, catalog, region, others, period, d,

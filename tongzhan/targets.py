@@ -175,10 +175,10 @@ def red_units(con, tree: Tree, catalog: Catalog, region: str, year: int, quarter
     cuts: dict[tuple[int, str], list[int]] = {}   # 全国: 9,600 targets, 372 cuts
     for i, key in enumerate(zip(found["depth"].tolist(), found["cut"].tolist())):
         cuts.setdefault(key, []).append(i)
-    views = last_ends(con, tree, catalog, region, sorted({cut for _, cut in cuts}))
+    ends = last_ends(con, tree, catalog, region, sorted({cut for _, cut in cuts}))
     groups: dict[tuple, list[int]] = {}
     for (depth, cut), rows_ in cuts.items():
-        groups.setdefault((depth, *_shown(views[cut], period)), []).extend(rows_)
+        groups.setdefault((depth, *_shown(ends[cut], period)), []).extend(rows_)
 
     def judged(cur, group) -> pd.DataFrame:
         (depth, shown, elapsed), rows_ = group
