@@ -1,9 +1,10 @@
-"""用户管理 (admin): accounts, their roles and scopes, passwords, 登录后才能查看, the audit log."""
+"""用户管理 (admin): accounts, their roles and scopes, passwords, 登录后才能查看, the audit log, and
+whether 整理存储 (compact) is due."""
 import secrets
 
 import streamlit as st
 
-from tongzhan import accounts, audit, login, ui
+from tongzhan import accounts, audit, build, login, ui
 from tongzhan.accounts import ROLES
 from tongzhan.exports import xlsx_bytes
 from tongzhan.markup import md
@@ -51,7 +52,7 @@ if st.toggle("登录后才能查看", value=read_login, key="read_login",
              help="开启后，未登录的访问者只看到登录提示；命令行的查询也须 --user 或 --token。") != read_login:
     act("已更新“登录后才能查看”。", lambda cur: accounts.set_read_login(cur, user, not read_login))
 
-new_tab, change_tab, audit_tab = st.tabs(["新建账号", "停用、范围、密码", "审计日志"])
+new_tab, change_tab, audit_tab, storage_tab = st.tabs(["新建账号", "停用、范围、密码", "审计日志", "整理存储"])
 codes = sorted(tree.name, key=lambda c: (len(c), c))
 with new_tab, st.form("user_add"):
     a, b = st.columns(2)
@@ -95,3 +96,10 @@ with audit_tab:
     st.download_button("下载审计日志（Excel）", lambda: xlsx_bytes(log, "审计日志"), on_click="ignore",
                        file_name="审计日志.xlsx", key="audit_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+with storage_tab:
+    with cursor(ctx.con) as cur:
+        state = build.storage_state(cur)
+    summary, advice = state.lines()
+    st.write(md(summary))
+    (st.warning if state.advised else st.info)(md(advice))

@@ -10,6 +10,7 @@ import pytest
 from conftest import copy_db, open_app, run_streamlit
 from people import TOKENS
 from tongzhan.login import COOKIE, TOKEN_KEY
+from tongzhan.markup import md
 
 
 
@@ -34,6 +35,9 @@ def app_as(page: str, token: str | None = None, **params):
 
 def test_anonymous_and_viewers_cannot_reach_upload_or_admin(db_copy, monkeypatch):
     """The pages are not in their navigation at all (AppTest cannot switch to them)."""
+    con = duckdb.connect(str(db_copy), read_only=True)
+    (facts,), = con.sql("SELECT count(*) FROM facts").fetchall()
+    con.close()
     monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
     for token in (None, "not-a-token", TOKENS["茅箭领导"]):
         for page in ("pages/upload.py", "pages/admin.py"):
@@ -47,6 +51,9 @@ def test_anonymous_and_viewers_cannot_reach_upload_or_admin(db_copy, monkeypatch
         app_as("pages/admin.py", TOKENS["江山干事"])
     at = app_as("pages/admin.py", TOKENS["张三"])
     assert not at.error and "demo-maojian" in at.dataframe[0].value["用户名"].tolist()
+    # 整理存储: the demo data was written in order, in one batch; nothing to advise
+    assert md(f"共 {facts:,} 条数据；尚未整理过；此后 0 次导入写入 0 条（占 0.0%）。") in [m.value for m in at.markdown]
+    assert [i.value for i in at.info] == [md("暂不需要整理（数据达到 1,000,000 条、且此后写入的超过 10% 时建议整理）。")]
 
 
 def test_a_read_scope_refuses_regions_outside_it(db_copy, monkeypatch):

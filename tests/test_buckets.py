@@ -180,6 +180,9 @@ def test_compact_restores_the_storage_order_and_changes_no_figure(db_copy, tmp_p
         got = compute(con, tree, catalog, "420300", catalog.ids(), Period.parse("2026-10"), "children")
         return got.sort_values(["region_code", "indicator_id"], ignore_index=True)
     kept, before = snapshot(con), figures()
+    # what the admin page and `compact --check` say: the demo's own batch was written in order;
+    # the two imports wrote 6 cells (FIRST: 3 + 2 + the village's 1) and 2 corrections
+    assert build.storage_state(con) == (len(stored), 8, 2, None)
 
     with pytest.raises(accounts.Denied, match="此操作需要管理员权限"):
         build.compact(con, person(con, "十堰干事", "staff", "420300"))
@@ -191,6 +194,8 @@ def test_compact_restores_the_storage_order_and_changes_no_figure(db_copy, tmp_p
     pd.testing.assert_frame_equal(figures(), before)
     assert_rebuild_changes_nothing(con)
     assert audit.log(con, person(con)).query("action == 'compact'")["detail"].tolist() == [f'{{"facts": {len(stored)}}}']
+    compacted = audit.log(con, person(con)).query("action == 'compact'")["logged_at"].iloc[0]
+    assert build.storage_state(con) == (len(stored), 0, 0, compacted)
     batches.undo(con, b2, person(con))
     batches.undo(con, b1, person(con))
     pd.testing.assert_frame_equal(table(con), before_imports)
@@ -201,3 +206,15 @@ def test_compact_restores_the_storage_order_and_changes_no_figure(db_copy, tmp_p
     assert res.returncode == 2 and "此操作需要账号" in res.stderr
     res = cli(db_copy, "compact", "--user", "张三", TONGZHAN_PASSWORD=PASSWORD)
     assert res.returncode == 0 and re.search(r"存储已整理：[\d,]+ 条数据按区划重排", res.stdout), res.stderr
+    res = cli(db_copy, "compact", "--check")
+    assert res.returncode == 0 and re.search(r"上次整理：[-\d]+ [:\d]+；此后 0 次导入写入 0 条", res.stdout), res.stderr
+    assert "暂不需要整理" in res.stdout
+
+
+def test_compact_is_advised_for_a_large_database_with_a_tenth_written_since():
+    state = build.StorageState(1_000_000, 100_000, 12, None)
+    assert state.advised and "建议整理存储" in state.lines()[1]
+    assert "共 1,000,000 条数据；尚未整理过；此后 12 次导入写入 100,000 条（占 10.0%）。" == state.lines()[0]
+    assert not build.StorageState(1_000_000, 99_999, 12, None).advised     # less than a tenth
+    assert not build.StorageState(999_999, 999_999, 12, None).advised      # a small database
+    assert "暂不需要整理" in build.StorageState(999_999, 999_999, 12, None).lines()[1]

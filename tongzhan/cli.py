@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from . import accounts, batches, cli_users, index, targets
-from .build import build_db, build_demo, compact, ensure_db, is_outdated, missing_message
+from .build import build_db, build_demo, compact, ensure_db, is_outdated, missing_message, storage_state
 from .catalog import Catalog
 from .fmt import exact, is_missing
 from .importer import parse_file, problem_count, problems_frame
@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--allow-subtotals", action="store_true",
                    help="确认文件中上下级同时出现的数据不是小计（不会重复计算）")
     sub.add_parser("batches", help="列出导入批次")
-    sub.add_parser("compact", help="整理存储（管理员）：按区划重排全部数据，多次导入之后查询恢复原有速度；看板须先停止")
+    c = sub.add_parser("compact", help="整理存储（管理员）：按区划重排全部数据，多次导入之后查询恢复原有速度；看板须先停止")
+    c.add_argument("--check", action="store_true", help="只显示上次整理以来导入写入了多少数据、是否建议整理，不做改动")
     u = sub.add_parser("undo", help="撤销一个批次，恢复它覆盖的原值（工作人员只能撤销自己的批次）")
     u.add_argument("batch_id", type=int)
     parent = cli_users.auth_parent()
@@ -400,8 +401,11 @@ def run_undo(args) -> None:
 
 
 def run_compact(args) -> None:
-    con, _, _ = open_db(args, read_only=False)
+    con, _, _ = open_db(args, read_only=args.check)
     try:
+        if args.check:
+            print("\n".join(storage_state(con).lines()))
+            return
         # DuckDB would hold the rows being sorted in memory (2.3 GB at national scale); with a
         # limit it spills to disk: 1.2 GB and ~20 % slower. No progress bar: DuckDB draws it in
         # English on a terminal.
