@@ -40,8 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_browser import (NATIONAL, TOUR, chromium, goto, launch, load, national_copy,  # noqa: E402
-                                 open_fresh, stats, table)
+from bench.bench_browser import (NATIONAL, TOUR, chart_title, chromium, goto, launch, load,  # noqa: E402
+                                 national_copy, open_fresh, stats, table)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -154,8 +154,8 @@ async def viewer(page, url: str, i: int, n: int, end: float, times: list, errors
                 return
             try:
                 times.append(await action(page, i + k * n))
-            except PlaywrightError as e:
-                errors.append(f"{step}: {str(e).splitlines()[0]}")
+            except PlaywrightError as e:   # what the page showed then, to tell a lost click from a slow one
+                errors.append(f"{step}: {str(e).splitlines()[0]} (chart: {await chart_title(page)!r}, url: {page.url})")
                 await goto(page, url + "/?region=000000")
                 break
         k += 1

@@ -7,7 +7,7 @@ WITH ratios AS (SELECT unnest($ratios, recursive := true)),
 parts AS (
     SELECT
         CASE WHEN $at = $depth THEN $region
-         WHEN (CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END) IN (SELECT unnest($lifted::VARCHAR[]))
+         WHEN len($lifted) > 0 AND (CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END) IN (SELECT unnest($lifted::VARCHAR[]))
          THEN CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END   -- a target one depth up (rollup.level_rows)
          ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
         f.region_code, f.indicator_id, f.value, f.period_start, f.period_end,

@@ -7,7 +7,7 @@
 -- carried forward, oldest_start/oldest_end = the period of the oldest value included.
 SELECT
     CASE WHEN $at = $depth THEN $region
-         WHEN (CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END) IN (SELECT unnest($lifted::VARCHAR[]))
+         WHEN len($lifted) > 0 AND (CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END) IN (SELECT unnest($lifted::VARCHAR[]))
          THEN CASE $at WHEN 4 THEN d3 WHEN 5 THEN d4 END   -- a target one depth up (rollup.level_rows)
          ELSE CASE $at WHEN 1 THEN d1 WHEN 2 THEN d2 WHEN 3 THEN d3 WHEN 4 THEN d4 WHEN 5 THEN d5 END END AS target,
     f.indicator_id, sum(f.value)::DOUBLE AS value, NULL::DOUBLE AS numerator,
