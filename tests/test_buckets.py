@@ -206,7 +206,9 @@ def test_compact_restores_the_storage_order_and_changes_no_figure(db_copy, tmp_p
     assert res.returncode == 2 and "此操作需要账号" in res.stderr
     res = cli(db_copy, "compact", "--user", "张三", TONGZHAN_PASSWORD=PASSWORD)
     assert res.returncode == 0 and re.search(r"存储已整理：[\d,]+ 条数据按区划重排", res.stdout), res.stderr
-    res = cli(db_copy, "compact", "--check")
+    res = cli(db_copy, "compact", "--check")   # an admin's, like the page's tab
+    assert res.returncode == 2 and "此操作需要账号" in res.stderr
+    res = cli(db_copy, "compact", "--check", "--user", "张三", TONGZHAN_PASSWORD=PASSWORD)
     assert res.returncode == 0 and re.search(r"上次整理：[-\d]+ [:\d]+；此后 0 次导入写入 0 条", res.stdout), res.stderr
     assert "暂不需要整理" in res.stdout
 

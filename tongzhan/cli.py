@@ -403,6 +403,7 @@ def run_undo(args) -> None:
 def run_compact(args) -> None:
     con, _, _ = open_db(args, read_only=args.check)
     try:
+        user = accounts.require(con, cli_users.acting_user(args, con), "admin")   # like 用户管理's tab
         if args.check:
             print("\n".join(storage_state(con).lines()))
             return
@@ -411,7 +412,6 @@ def run_compact(args) -> None:
         # English on a terminal.
         con.execute("SET memory_limit = '1GB'")
         con.execute("SET enable_progress_bar = false")
-        user = accounts.require(con, cli_users.acting_user(args, con), "admin")   # before it says it starts
         print("正在整理存储（全国规模约 20 秒）……", flush=True)
         started = time.perf_counter()
         n = compact(con, user)
