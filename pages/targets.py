@@ -36,9 +36,11 @@ def show_table(table: pd.DataFrame, with_region: bool, key: str) -> None:
     """The rows; a click on one opens the sources of its actual figure (数据来源)."""
     styled = shown(table, with_region)
     rows_key = f"{key}_{region}_{period.key}"
+    # the bars in a neutral colour: red (the theme's) next to 绿 · 达到进度 said the opposite
     st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", key=rows_key, selection_mode="single-row",
                  on_select=provenance_ui.on_pick(rows_key), column_config={
-                     "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
+                     "进度（实际÷应完成）": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100,
+                                                                           color="gray")})
     ui.print_table(styled, key)
     if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
         row = table.iloc[picked["rows"][0]]
