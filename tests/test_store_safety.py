@@ -11,6 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from conftest import ROOT, copy_db
@@ -78,6 +79,36 @@ def test_two_commits_at_the_same_moment_both_land_as_complete_batches(db_copy, u
                                    [batch_id]).fetchall() == [(f"f{i}.csv", 1)]
             for batch_id in results:
                 batches.undo(con, batch_id, person(con))
+    finally:
+        con.close()
+
+
+def test_views_read_on_one_thread_and_writes_take_every_core(db_copy):
+    """The database's DuckDB threads: store.READ_THREADS while views read (their statements run
+    side by side on cursors), DuckDB's default (every core) inside a write transaction, nested
+    blocks included, and back to one after it, whether it commits or fails."""
+    con = store.connect(db_copy)
+    every = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+
+    def threads():
+        with store.cursor(con) as cur:   # the setting is the database's: any cursor sees it
+            return cur.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    try:
+        assert threads() == store.READ_THREADS == 1
+        seen = []
+        with store.transaction(con):
+            seen.append(threads())
+            with store.all_threads(con):
+                seen.append(threads())
+            seen.append(threads())
+        assert seen == [every] * 3 and threads() == 1
+        with pytest.raises(ZeroDivisionError), store.transaction(con):
+            assert threads() == every
+            1 / 0
+        assert threads() == 1
+        batches.commit(con, parsed_upload(con, upload("420302001", 7)), upload("420302001", 7), "f.csv",
+                       person(con, "t"))
+        assert threads() == 1
     finally:
         con.close()
 

@@ -56,12 +56,13 @@ def build_db(path: str | os.PathLike, demo: bool) -> Path:
         p.unlink(missing_ok=True)
     con = connect(tmp)
     try:
-        init_db(con)
-        if demo:
-            add_demo_facts(con)
-            add_demo_targets(con)
-            execute(con, "set_meta", key="demo_last_batch", value=str(rows(con, "next_batch_id")[0][0] - 1))
-        con.execute("CHECKPOINT")
+        with store.all_threads(con):
+            init_db(con)
+            if demo:
+                add_demo_facts(con)
+                add_demo_targets(con)
+                execute(con, "set_meta", key="demo_last_batch", value=str(rows(con, "next_batch_id")[0][0] - 1))
+            con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(tmp, path)
@@ -157,28 +158,30 @@ def upgrade(con) -> None:
     catalog with reporting frequency and carry-forward; facts in the order of insert_facts.sql),
     then fill the county sums: two transactions, since reading 23 M rows inserted in the same
     transaction took DuckDB 50-90 s a province (0.7 s once committed). A database made before
-    targets gets their tables and the batches' kind first (no fact read). No-op when current."""
+    targets gets their tables and the batches' kind first (no fact read). No-op when current. On
+    every core (store.all_threads)."""
     outdated, unbuilt, untargeted, unaccounted = rows(con, "schema_outdated")[0]
-    if unaccounted and not untargeted:   # accounts, sessions and audit (schema.sql adds them)
-        con.execute("BEGIN")
-        create_schema(con)
-        con.execute("COMMIT")
-    if untargeted:
-        con.execute("BEGIN")
-        execute(con, "upgrade_targets")
-        create_schema(con)
-        con.execute("COMMIT")
-    if outdated:
-        con.execute("BEGIN")
-        execute(con, "upgrade_schema")
-        _resort_facts(con)   # also creates the tables added since
-        load_catalog(con)
-        con.execute("COMMIT")
-    if outdated or unbuilt:
-        con.execute("BEGIN")
-        buckets.rebuild(con, [None, *(c for c, in rows(con, "provinces"))])
-        execute(con, "set_meta", key="buckets_built", value="1")
-        con.execute("COMMIT")
+    with store.all_threads(con):
+        if unaccounted and not untargeted:   # accounts, sessions and audit (schema.sql adds them)
+            con.execute("BEGIN")
+            create_schema(con)
+            con.execute("COMMIT")
+        if untargeted:
+            con.execute("BEGIN")
+            execute(con, "upgrade_targets")
+            create_schema(con)
+            con.execute("COMMIT")
+        if outdated:
+            con.execute("BEGIN")
+            execute(con, "upgrade_schema")
+            _resort_facts(con)   # also creates the tables added since
+            load_catalog(con)
+            con.execute("COMMIT")
+        if outdated or unbuilt:
+            con.execute("BEGIN")
+            buckets.rebuild(con, [None, *(c for c, in rows(con, "provinces"))])
+            execute(con, "set_meta", key="buckets_built", value="1")
+            con.execute("COMMIT")
 
 
 def _resort_facts(con) -> None:

@@ -78,6 +78,13 @@ class _Opened:
 
 _OPENED: dict[str, _Opened] = {}
 _WRITER = threading.Lock()   # one write transaction at a time in this process
+# DuckDB's threads for reading: one. A view runs its statements side by side, each on a cursor of
+# its own (side_by_side), and sessions run side by side; every statement on every core as well
+# made them contend (national database, 2 cores: 全国's township league of a rate 158 → 128 ms,
+# a township's 12-month cards 36 → 32 ms; bench/RESULTS.md, session 17). A write, one big
+# statement after another, takes every core (all_threads).
+READ_THREADS = 1
+_THREADS = threading.RLock()
 
 
 def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -96,9 +103,24 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
                 f"数据库 {path} 旁边的日志文件 {path}.wal 与它不匹配（多半是复制或替换数据库文件时留下的）："
                 f"请只复制 .duckdb 文件，或把这个 .wal 文件移走后再试。（{e}）") from e
         raise StoreError(f"无法打开数据库 {path}：{e}") from e
+    con.execute(f"SET threads = {READ_THREADS}")   # for the whole database, every cursor
     stat = os.stat(path)
     _OPENED[os.path.abspath(path)] = _Opened(stat.st_dev, stat.st_ino, why)
     return con
+
+
+@contextlib.contextmanager
+def all_threads(con: duckdb.DuckDBPyConnection):
+    """DuckDB's threads at its default (every core) inside the block, then as they were: for a
+    write (a 100,000-row import: 4.5 s on one thread, 3.4 s on two) and the benchmarks'
+    hand-written queries. The setting is the database's, not the cursor's: one block at a time."""
+    with _THREADS:
+        (before,), = con.execute("SELECT current_setting('threads')").fetchall()
+        con.execute("RESET threads")
+        try:
+            yield
+        finally:
+            con.execute(f"SET threads = {before}")
 
 
 def read_only(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -141,8 +163,8 @@ def check_writable(con: duckdb.DuckDBPyConnection) -> None:
 def transaction(con: duckdb.DuckDBPyConnection):
     """A write transaction, one at a time in this process (two at once on one database conflict:
     the second would fail), committed when the block ends, rolled back when it raises. Checked
-    (check_writable) before it starts and again just before COMMIT."""
-    with _WRITER:
+    (check_writable) before it starts and again just before COMMIT. On every core (all_threads)."""
+    with _WRITER, all_threads(con):
         check_writable(con)
         con.execute("BEGIN TRANSACTION")
         try:
