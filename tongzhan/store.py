@@ -77,14 +77,15 @@ class _Opened:
 
 
 _OPENED: dict[str, _Opened] = {}
-_WRITER = threading.Lock()   # one write transaction at a time in this process
+# One write transaction, or all_threads block, at a time in this process (re-entrant: a build's
+# all_threads block commits its demo targets through transaction).
+_WRITER = threading.RLock()
 # DuckDB's threads for reading: one. A view runs its statements side by side, each on a cursor of
 # its own (side_by_side), and sessions run side by side; every statement on every core as well
 # made them contend (national database, 2 cores: 全国's township league of a rate 158 → 128 ms,
 # a township's 12-month cards 36 → 32 ms; bench/RESULTS.md, session 17). A write, one big
 # statement after another, takes every core (all_threads).
 READ_THREADS = 1
-_THREADS = threading.RLock()
 
 
 def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -113,8 +114,9 @@ def connect(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPy
 def all_threads(con: duckdb.DuckDBPyConnection):
     """DuckDB's threads at its default (every core) inside the block, then as they were: for a
     write (a 100,000-row import: 4.5 s on one thread, 3.4 s on two) and the benchmarks'
-    hand-written queries. The setting is the database's, not the cursor's: one block at a time."""
-    with _THREADS:
+    hand-written queries. The setting is the database's, not the cursor's: one block at a time,
+    and none beside a write transaction (one lock for both: no two locks taken in two orders)."""
+    with _WRITER:
         (before,), = con.execute("SELECT current_setting('threads')").fetchall()
         con.execute("RESET threads")
         try:
