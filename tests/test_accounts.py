@@ -245,7 +245,8 @@ def test_first_run_admin_from_env_or_a_one_time_password(tmp_path, monkeypatch, 
 def test_a_database_made_before_accounts_is_upgraded(schema_db, tmp_path, monkeypatch):
     path = Path(shutil.copyfile(schema_db[0], tmp_path / "old.duckdb"))
     con = duckdb.connect(str(path))
-    con.execute("DROP TABLE users; DROP TABLE sessions; DROP TABLE audit; DROP SEQUENCE audit_ids")
+    con.execute("DROP TABLE users; DROP TABLE sessions; DROP TABLE audit; DROP SEQUENCE audit_ids;"
+                "DELETE FROM meta WHERE key = 'schema_checked'")   # made before the stamp
     con.close()
     monkeypatch.setenv("TONGZHAN_ADMIN_PASSWORD", "upgrade-password")
     build.ensure_db(path)
