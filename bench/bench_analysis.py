@@ -295,7 +295,8 @@ def verdicts(rows: list[dict], exports: list[dict], trend_rows: list[tuple]) -> 
     over = [r for r in rows if r["pkg p95"] > r["limit"]]
     worst = max(rows, key=lambda r: r["pkg p95"] / r["limit"])
     print(f"\n{ok(not over)}  排名、综合指数与目标 p95 ≤ {BUDGET_MS:.0f} ms（全国乡镇 ≤ {ALL_TOWNSHIPS_MS:.0f} ms）："
-          f"{len(rows) - len(over)}/{len(rows)}，最接近上限 {worst['pkg p95']:.1f} ms（{worst['what']}）")
+          f"{len(rows) - len(over)}/{len(rows)}，{'超出最多' if over else '最接近上限'} {worst['pkg p95']:.1f} ms"
+          f"（上限 {worst['limit']:.0f} ms，{worst['what']}）")
     hand = [r for r in rows if "hand med" in r]
     slow = [r for r in hand if r["pkg med"] > BUDGET_RATIO * r["hand med"]]
     print(f"{ok(not slow)}  排名 ≤ {BUDGET_RATIO}× 手写 SQL（中位数）：{len(hand) - len(slow)}/{len(hand)}，"
