@@ -3,7 +3,8 @@
 -- (level 2) from the county rows; buckets.refresh then clears the marks. Runs inside the
 -- transaction that changed the facts, after the change.
 DELETE FROM bucket_totals t USING (SELECT DISTINCT bucket, indicator_id FROM bucket_keys) k
-WHERE t.level = 3 AND t.bucket = k.bucket AND t.indicator_id = k.indicator_id;
+WHERE t.level = 3 AND t.bucket = k.bucket AND t.indicator_id = k.indicator_id
+  AND t.indicator_id IN (SELECT indicator_id FROM bucket_keys);   -- zone maps skip the other indicators
 
 INSERT INTO bucket_totals
 WITH keys AS (SELECT DISTINCT bucket, indicator_id FROM bucket_keys),
@@ -73,5 +74,6 @@ SELECT coalesce(d2, d1, '000000') AS city, d1, d2, NULL, indicator_id, period_st
        effective, valid_to, cover_start, cover_end, sum(value), sum(den), sum(units), sum(lone), 2
 FROM bucket_totals
 WHERE level = 3 AND (coalesce(d2, d1, '000000'), indicator_id) IN (SELECT city, indicator_id FROM bucket_keys)
+  AND indicator_id IN (SELECT indicator_id FROM bucket_keys)   -- zone maps skip the other indicators
 GROUP BY ALL
 ORDER BY indicator_id, period_start, city;

@@ -20,7 +20,7 @@ cells AS (    -- the parts in the file's regions after the upload; row NULL = st
     SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, f.months, f.value, NULL
     FROM facts f
     SEMI JOIN file_regions r ON r.code = f.region_code
-    ANTI JOIN new_facts n
+    ANTI JOIN (FROM new_facts WHERE indicator_id IN (SELECT numerator FROM parts UNION ALL SELECT denominator FROM parts)) n
       ON n.region_code = f.region_code AND n.indicator_id = f.indicator_id
      AND n.period_start = f.period_start AND n.months = f.months
     WHERE f.indicator_id IN (SELECT numerator FROM parts UNION ALL SELECT denominator FROM parts)

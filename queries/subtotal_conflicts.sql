@@ -1,5 +1,6 @@
 -- Stored facts of a unit above or below a region of the upload (registered frame new_facts; its
--- regions with their ancestors in temp table file_regions, new villages included) for the same
+-- regions with their ancestors in temp table file_regions, new villages included; those facts in
+-- temp table subtotal_stored, made by subtotal_stored.sql) for the same
 -- indicator (scores excepted: a unit's own score is no subtotal) and an overlapping period:
 -- summed with the file's number they would count twice. Flows overlap when they share a month
 -- (overlapping calendar months, quarters and years lie in one year); stocks when their values are
@@ -13,19 +14,7 @@ WITH nf AS NOT MATERIALIZED (
     FROM new_facts n JOIN indicators i ON i.id = n.indicator_id
     WHERE i.kind <> 'score'
 ),
-above AS (SELECT DISTINCT unnest(list_slice([d1, d2, d3, d4], 1, depth - 1)) AS code FROM file_regions),
-stored AS (   -- stored facts of units above the file's regions or below them (one the file
-              -- replaces would pair with a file fact of the same period: the parser's concern)
-    SELECT f.region_code, f.indicator_id, f.period_start, f.period_end, [f.d1, f.d2, f.d3, f.d4, f.d5] AS path
-    FROM facts f
-    WHERE f.indicator_id IN (SELECT DISTINCT indicator_id FROM nf)
-      AND f.d1 IN (SELECT d1 FROM file_regions)   -- implied by what follows; zone maps skip the rest
-      AND (f.region_code IN (SELECT code FROM above)
-           OR (f.d1 IN (SELECT code FROM file_regions WHERE depth = 1) AND f.d2 IS NOT NULL)
-           OR (f.d2 IN (SELECT code FROM file_regions WHERE depth = 2) AND f.d3 IS NOT NULL)
-           OR (f.d3 IN (SELECT code FROM file_regions WHERE depth = 3) AND f.d4 IS NOT NULL)
-           OR (f.d4 IN (SELECT code FROM file_regions WHERE depth = 4) AND f.d5 IS NOT NULL))
-),
+stored AS (FROM subtotal_stored),   -- subtotal_stored.sql
 units AS (SELECT DISTINCT region_code AS code, path FROM stored),
 links AS (    -- a file region and a unit with stored facts above (true) or below (false) it
     SELECT u.file_code, u.other, true AS above

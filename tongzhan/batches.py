@@ -105,9 +105,14 @@ def _granularity_problems(con) -> list[Problem]:
 def _subtotal_problems(con) -> list[Problem]:
     """A unit above or below a file region with the same indicator stored for an overlapping
     period: a subtotal that would count twice."""
+    [(stored,)] = rows(con, "subtotal_stored")
+    try:
+        found = rows(con, "subtotal_conflicts") if stored else []   # no unit above or below: none
+    finally:
+        con.execute("DROP TABLE subtotal_stored")
     problems = []
     confirm = "若确实只是本级的数、不含下级，请勾选“文件中上下级同时出现的数据不是小计”（命令行加 --allow-subtotals）。"
-    for row, name, flow, start, end, above, ex, units, several in rows(con, "subtotal_conflicts"):
+    for row, name, flow, start, end, above, ex, units, several in found:
         this, other = Period(start, end), Period(ex["start"], ex["end"])
         others = f"「{ex['name']}」" + (f"等 {units} 个单位" if units > 1 else "")
         when = other.label + ("等期间" if several else "")
