@@ -344,6 +344,13 @@ def test_page_ranks_breaks_down_and_keeps_the_level_in_the_url(page):
     # C 20 + 30 × 30/1000 + 17.5 = 38.4; A 20 + 0.9 + 10 = 30.9; Z 30.
     ranking = at.dataframe[0].value
     assert rows(ranking.head(4), "排名", "代码", "总分") == approx([(1, B, 41.8), (2, C, 38.4), (3, A, 30.9), (4, Z, 30.0)])
+    # the chart shows the four units with data; the other townships of 十堰市 (D and the rest: no value
+    # for any component, 0 points) are left out of it and counted below it, but stay in the table
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert sorted(spec["data"][0]["y"]) == sorted([A, B, C, Z])
+    others = len(ranking) - 4
+    assert others > 100 and D in set(ranking["代码"])
+    assert any(f"另有 {others} 个乡镇(街道)在2026年第一季度没有任何一项数据" in c.value for c in at.caption)
     at.selectbox(key=f"unit_{SHIYAN}_4").set_value(A).run()
     assert list(at.dataframe[1].value["得分"]) == approx([20.0, 0.9, 0.0, 10.0])
 

@@ -163,6 +163,12 @@ def scored(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str,
     return Scored(head, components, value[best], reference[best], score[best], points[best], note[best])
 
 
+def without_data(s: Scored) -> np.ndarray:
+    """Whether each unit (in s.units' order) has no value for any component: its 0 points are for
+    want of data, not a score (the page leaves such units out of the chart)."""
+    return np.isnan(s.value).all(axis=1)
+
+
 def breakdown(s: Scored) -> pd.DataFrame:
     """PART_COLUMNS, one row per unit × component, best rank first, components in config order
     (the CLI's --breakdown; 38,723 townships × 11 components make 425,953 rows)."""
