@@ -41,16 +41,15 @@ st.caption(f"按 data/index.csv 的 {len(config)} 项指标、{len(categories)} 
 if table.empty:
     st.info(f"{md(tree.name[region])}之下没有{unit_name}。")
     st.stop()
-empty = index.without_data(scored)
-if empty.all():
+charted = index.charted(scored)
+if charted.empty:
     st.info(f"{md(tree.name[region])}的{unit_name}在{period.label}尚无上报数据，全部为 0 分。")
 else:
-    charted = table[~empty]
     title = f"{tree.name[region]}各{unit_name}综合指数 · {period.label}（前 {min(index.TOP, len(charted))} 名，分）"
     st.plotly_chart(index.bar_figure(charted, title, with_parent=level > tree.level[region] + 1),
                     config={"displayModeBar": False}, key=f"index_{region}_{level}_{period.key}")
-    if empty.any():
-        st.caption(f"另有 {empty.sum():,} 个{unit_name}在{period.label}没有任何一项数据（计 0 分），"
+    if others := len(table) - len(charted):
+        st.caption(f"另有 {others:,} 个{unit_name}在{period.label}没有任何一项数据（计 0 分），"
                    "未列入图中，排名表中仍列出。")
 
 st.markdown(f"#### 排名（{len(table):,} 个{unit_name}）")

@@ -118,9 +118,12 @@ def show_targets() -> None:
 def show_index() -> None:
     level = tree.child_level(code)
     try:
-        table = figures.index_scores(ctx, ctx.path, ctx.version, code, level, shown.key, figures.index_stamp())
+        table = figures.index_charted(ctx, ctx.path, ctx.version, code, level, shown.key, figures.index_stamp())
     except index.ConfigError as e:
         st.error(md(str(e)))
+        return
+    if table.empty:
+        st.html(f'<p class="present-note">{html.escape(tree.name[code])}的{LEVEL_NAMES[level]}在{shown.label}尚无上报数据。</p>')
         return
     title = f"{tree.name[code]}各{LEVEL_NAMES[level]}综合指数（前 {min(INDEX_BARS, len(table))} 名，分）"
     fig = index.bar_figure(table.head(INDEX_BARS), title, with_parent=level > tree.level[code] + 1)

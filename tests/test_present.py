@@ -140,3 +140,13 @@ def test_league_slide_compares_like_for_like(app):
         assert not at.exception
         note = next(h.proto.body for h in at.get("html") if "上期" in h.proto.body)
         assert before in note, note
+
+
+def test_index_slide_charts_the_units_with_data(app):
+    """全国's provinces in the demo: only 湖北省, 浙江省 (衢州市) and 山东省 (枣庄市) have data; the 30
+    others score 0 for want of it and are left out of the bars, as on the 综合指数 page."""
+    at = app("pages/present.py", region="000000", period="2026-10", slide="5")
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "各省综合指数（前 3 名，分）" in spec["layout"]["title"]["text"]
+    assert sorted(spec["data"][0]["y"]) == ["330000", "370000", "420000"]

@@ -117,14 +117,14 @@ def index_scored(_ctx: Context, path: str, version: str, region: str, level: int
         return index.scored(cur, _ctx.tree, _ctx.catalog, config, region, level, Period.parse(period_key))
 
 
-def index_scores(ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
-                 stamp: tuple | None) -> pd.DataFrame:
-    """The ranking of index_scored (index.totals)."""
-    return index.totals(index_scored(ctx, path, version, region, level, period_key, stamp))
+def index_charted(ctx: Context, path: str, version: str, region: str, level: int, period_key: str,
+                  stamp: tuple | None) -> pd.DataFrame:
+    """The ranking of index_scored's units with data (index.charted)."""
+    return index.charted(index_scored(ctx, path, version, region, level, period_key, stamp))
 
 
 def index_stamp() -> tuple | None:
-    """data/index.csv's mtime and size (None when it is missing), for index_scores' cache."""
+    """data/index.csv's mtime and size (None when it is missing), for index_scored's cache."""
     path = index.INDEX_CSV
     return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
 

@@ -163,12 +163,6 @@ def scored(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str,
     return Scored(head, components, value[best], reference[best], score[best], points[best], note[best])
 
 
-def without_data(s: Scored) -> np.ndarray:
-    """Whether each unit (in s.units' order) has no value for any component: its 0 points are for
-    want of data, not a score (the page leaves such units out of the chart)."""
-    return np.isnan(s.value).all(axis=1)
-
-
 def breakdown(s: Scored) -> pd.DataFrame:
     """PART_COLUMNS, one row per unit × component, best rank first, components in config order
     (the CLI's --breakdown; 38,723 townships × 11 components make 425,953 rows)."""
@@ -230,6 +224,12 @@ def totals(s: Scored) -> pd.DataFrame:
     m = np.stack([s.points[:, of == k].sum(axis=1) for k in range(len(categories))], axis=1) \
         if len(categories) else np.zeros((len(s.units), 0))
     return s.units.assign(score=m.sum(axis=1), **dict(zip(categories, m.T)))
+
+
+def charted(s: Scored) -> pd.DataFrame:
+    """totals() of the units with a value for at least one component: the charts' (a unit without
+    any has 0 points for want of data, not for its work)."""
+    return totals(s)[~np.isnan(s.value).all(axis=1)]
 
 
 def scores(con, tree: Tree, catalog: Catalog, config: pd.DataFrame, region: str, level: int,
