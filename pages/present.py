@@ -49,8 +49,9 @@ st.html(present.title_bar(f"{tree.full_name(code)} · {shown.label}", slide.titl
 
 def chart(fig) -> None:
     """fig in large type, in the page's theme (not Streamlit's), without plotly's toolbar."""
-    st.plotly_chart(present.large(fig, theme), theme=None, config={"displayModeBar": False},
-                    key="present_chart")
+    st.container(key="present_chart_box").plotly_chart(   # as tall as the screen allows (present.css)
+        present.large(fig, theme), theme=None, config={"displayModeBar": False}, key="present_chart",
+        height="stretch")
 
 
 def go(delta: int) -> None:

@@ -69,7 +69,8 @@ def test_large_type_and_theme():
     out = present.large(fig, "dark")
     assert out.layout.font.size == present.CHART_FONT >= 20
     assert out.layout.xaxis.tickfont.size >= 20 and out.layout.yaxis.tickfont.size >= 20
-    assert out.layout.title.font.size == 30 and out.layout.height == 760
+    assert out.layout.title.font.size == 30 and out.layout.height is None   # the screen's, on the page
+    assert present.large(go.Figure(), "dark", height=1080).layout.height == 1080   # a picture's
     assert out.data[0].textfont.size >= 20
     assert out.layout.paper_bgcolor == "#111418" and out.layout.font.color == "#f2f2f2"
     assert present.large(go.Figure(), "light").layout.paper_bgcolor == "#ffffff"

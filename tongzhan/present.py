@@ -73,9 +73,10 @@ def seconds(text: str | None) -> int | None:
     return int(text) if ok else None
 
 
-def large(fig: go.Figure, theme: str, height: int = 760) -> go.Figure:
+def large(fig: go.Figure, theme: str, height: int | None = None) -> go.Figure:
     """fig restyled for a projector: fonts of CHART_FONT px (ticks, legend, texts), a TITLE_FONT
-    title, the theme's colours, and the given height (the width follows the screen)."""
+    title, the theme's colours, and the given height (None: the container's, on the page the screen
+    less the title bar and the buttons; the width follows the screen)."""
     bg, fg, grid, _ = THEMES[theme]
     fig.update_layout(
         height=height, font=dict(family=FONT, size=CHART_FONT, color=fg),
@@ -127,12 +128,19 @@ header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSideb
 .stApp [data-testid="stMetricDelta"], .stApp [data-testid="stMetricDelta"] p {{font-size: 28px !important}}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {{font-size: 22px !important; color: {muted}}}
 .stApp [data-testid="stVerticalBlockBorderWrapper"] {{border-color: {grid}}}
+.st-key-present_chart_box {{height: max(400px, calc(100vh - 190px)) !important; min-height: max(400px, calc(100vh - 190px));
+  flex: none !important}}
 .present-bar {{display: flex; align-items: baseline; gap: 1.5rem; font-family: {FONT}; color: {fg};
   border-bottom: 3px solid #c0392b; padding-bottom: .4rem}}
 .present-bar .where {{font-size: 40px; font-weight: 700}}
 .present-bar .what {{font-size: 34px}}
 .present-bar .when {{font-size: 24px; color: {muted}; margin-left: auto}}
 .present-bar .demo {{font-size: 22px; background: #f39c12; color: #000; padding: 2px 10px; border-radius: 6px}}
+.present-bar .what, .present-bar .demo, .present-bar .when {{white-space: nowrap}}
+@media (max-width: 1600px) {{
+  .present-bar .where {{font-size: 30px}} .present-bar .what {{font-size: 26px}}
+  .present-bar .when, .present-bar .demo {{font-size: 18px}}
+}}
 .present-note {{font-size: 26px; color: {muted}; font-family: {FONT}}}
 .present-table {{border-collapse: collapse; width: 100%; font-size: {TABLE_FONT}px; font-family: {FONT}; color: {fg}}}
 .present-table th, .present-table td {{border-bottom: 1px solid {grid}; padding: 6px 14px; text-align: left}}
