@@ -67,9 +67,12 @@ nav = st.navigation([
     st.Page("pages/targets.py", title="目标", icon=":material/flag:"),
     st.Page("pages/index.py", title="综合指数", icon=":material/leaderboard:"),
     st.Page("pages/completeness.py", title="报送情况", icon=":material/fact_check:"),
-    *([st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:")] if writer else []),
-    *([st.Page("pages/admin.py", title="用户管理", icon=":material/manage_accounts:")]
-      if user is not None and user.role == "admin" else []),
+    # hidden from the menu of those who may not use them, but still pages: a bookmark or a link after
+    # 退出 gets the page's own Chinese message (须以…账号登录) instead of Streamlit's English "Page not found"
+    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:",
+            visibility="visible" if writer else "hidden"),
+    st.Page("pages/admin.py", title="用户管理", icon=":material/manage_accounts:",
+            visibility="visible" if user is not None and user.role == "admin" else "hidden"),
     PRESENT,
 ])
 if st.query_params.get("present") == "1" and nav.url_path != PRESENT.url_path:  # ?present=1 on any page

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -403,3 +404,36 @@ def test_page_of_a_single_township(app):
     at = app(region="420302001", period="2026-09")
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["应报单位"] == "1个"
+
+
+def test_a_month_still_coming_in(con, tree, catalog):
+    """month_reporting counts the units with a month's figures in the month and the month before;
+    month_note speaks when fewer reported the month: a note, and a warning below 90 %."""
+    fr = "funds_raised"
+    add_village(con, VILLAGE, "测试村", TC)
+    add(con, [
+        fact(TA, fr, "2026-09"), fact(TB, fr, "2026-09"), fact(TC, fr, "2026-09"),
+        fact(TA, fr, "2026-10"),
+        fact(VILLAGE, "activities", "2026-10"),    # a village's month counts for its township (TC)
+        fact(TB, "assessment_score", "2026Q4"),    # a quarter is no month's report
+        fact(TB, fr, "2026"),                      # nor is a year
+        fact("420506001", fr, "2026-10"),          # another county's township
+    ])
+    oct_end, sep_end = date(2026, 10, 31), date(2026, 9, 30)
+    assert completeness.month_reporting(con, tree, XIAOTING, oct_end) == (2, 3)     # TA, TC of TA, TB, TC
+    assert completeness.month_reporting(con, tree, YICHANG, oct_end) == (3, 3)      # 夷陵区's as well
+    assert completeness.month_reporting(con, tree, TB, oct_end) == (0, 1)
+    assert completeness.month_reporting(con, tree, TA, oct_end) == (1, 1)
+    assert completeness.month_reporting(con, tree, XIAOTING, sep_end) == (3, 0)
+    village_tree = Tree(store.query(con, "regions_all"))
+    assert completeness.month_reporting(con, village_tree, VILLAGE, oct_end) is None
+
+    text, serious = completeness.month_note(tree, XIAOTING, oct_end, (2, 3))
+    assert text.startswith("2026年10月已有 2 个乡镇(街道)报送月度数据，上月为 3 个：本月尚未报齐") and serious
+    text, serious = completeness.month_note(tree, TB, oct_end, (0, 1))
+    assert text.startswith("虎牙街道尚未报送2026年10月的月度数据（上月已报送）") and serious
+    assert completeness.month_note(tree, HUBEI, oct_end, (1_315, 1_425))[1] is False   # 92 %: a note
+    assert completeness.month_note(tree, HUBEI, oct_end, (1_282, 1_425))[1] is True    # 89.96 %
+    assert completeness.month_note(tree, XIAOTING, oct_end, (3, 3)) is None
+    assert completeness.month_note(tree, XIAOTING, sep_end, (3, 0)) is None
+    assert completeness.month_note(tree, XIAOTING, oct_end, None) is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -358,3 +359,33 @@ def heat_figure(heat_frame: pd.DataFrame) -> go.Figure:
         yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
     return fig
+
+
+def month_reporting(con, tree: Tree, region: str, end: date) -> tuple[int, int] | None:
+    """How many township-level units of region's subtree reported a month's figures for the month
+    ending `end`, and for the month before (None for a village)."""
+    if tree.level[region] > TOWNSHIP:
+        return None
+    before = end.replace(day=1) - timedelta(days=1)
+    (counts,) = rows(con, "units_reporting", region=region, depth=int(tree.depth[region]), last=end, prev=before)
+    return counts
+
+
+MOSTLY_IN = 0.9   # of last month's units: below this share, month_note's note is a warning
+
+
+def month_note(tree: Tree, region: str, end: date, counts: tuple[int, int] | None) -> tuple[str, bool] | None:
+    """What to say when fewer units reported the month ending `end` than the month before
+    (month_reporting's counts): its flows' sums and comparisons read low, while stocks and
+    rates carry last month's values forward. The flag: a warning (fewer than MOSTLY_IN of last
+    month's units), else a note. None when the month is no shorter."""
+    if counts is None or counts[0] >= counts[1]:
+        return None
+    now, before = counts
+    month = f"{end.year}年{end.month}月"
+    if tree.level[region] == TOWNSHIP:
+        head = f"{tree.name[region]}尚未报送{month}的月度数据（上月已报送）"
+    else:
+        head = f"{month}已有 {now:,} 个乡镇(街道)报送月度数据，上月为 {before:,} 个"
+    return (f"{head}：本月尚未报齐，流量指标（如募集资金）的合计、同比和排名偏低，存量和比率沿用上期数。"
+            "未报送的单位见“报送情况”页。", now < MOSTLY_IN * before)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from . import league, present
+from . import completeness, league, present
 from .build import ensure_db
 from .catalog import Catalog
 from .markup import md
@@ -195,6 +195,21 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
     note = cut_note(Period.parse(st.query_params.get("period", period.key)), period)
     if note:
         st.caption(note)
+    month = completeness.month_note(ctx.tree, region, period.end,
+                                    _month_reporting(ctx, ctx.path, ctx.version, region, period.end.isoformat()))
+    if month:
+        text, serious = month
+        if serious:
+            st.warning(md(text), icon=":material/hourglass_top:")
+        else:
+            st.caption(md(text))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _month_reporting(_ctx: Context, path: str, version: str, region: str, end: str) -> tuple[int, int] | None:
+    """completeness.month_reporting, cached per database and data version like figures.py."""
+    with cursor(_ctx.con) as cur:
+        return completeness.month_reporting(cur, _ctx.tree, region, date.fromisoformat(end))
 
 
 def kept(param: str, valid, default: str) -> str:
