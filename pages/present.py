@@ -148,8 +148,9 @@ def show_completeness() -> None:
             + present.table_html(out, numeric=("应报单位", "全部报送", "全部未报", "报送率")))
 
 
-{"kpis": show_kpis, "children": show_children, "trend": show_trend, "league": show_league,
- "targets": show_targets, "index": show_index, "completeness": show_completeness}[slide.kind]()
+with st.container(key="present_body"):   # at most the screen less the title bar and buttons (present.css)
+    {"kpis": show_kpis, "children": show_children, "trend": show_trend, "league": show_league,
+     "targets": show_targets, "index": show_index, "completeness": show_completeness}[slide.kind]()
 
 auto = present.seconds(st.query_params.get("auto"))
 paused = st.session_state.get("present_paused", False)

@@ -1,6 +1,7 @@
 """数据上报: upload → check → preview → confirm; batch history with undo; templates."""
 import math
 from dataclasses import replace
+from pathlib import Path
 from datetime import date, timedelta
 
 import streamlit as st
@@ -109,8 +110,8 @@ with upload_tab:
             show_problems(report)
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", xlsx_bytes(report, "问题清单"),
-                              f"问题清单_{file.name}.xlsx", key="problems_xlsx")
-            b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{file.name}.csv",
+                              f"问题清单_{Path(file.name).stem}.xlsx", key="problems_xlsx")
+            b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{Path(file.name).stem}.csv",
                               key="problems_csv")
         else:
             if p.kind == "targets":

@@ -22,7 +22,7 @@ SEED = 20261023
 LOGINS = [("demo-admin", "演示管理员", "admin", "000000", "demo-admin-2026"),
           ("demo-shiyan", "演示·十堰市工作人员", "staff", SHIYAN, "demo-shiyan-2026"),
           ("demo-maojian", "演示·茅箭区工作人员", "staff", "420302", "demo-maojian-2026"),
-          ("demo-viewer", "演示·领导（查看）", "viewer", "000000", "demo-viewer-2026")]
+          ("demo-viewer", "演示·领导", "viewer", "000000", "demo-viewer-2026")]
 
 
 def month_starts() -> pd.DatetimeIndex:

@@ -128,6 +128,8 @@ header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSideb
 .stApp [data-testid="stMetricDelta"], .stApp [data-testid="stMetricDelta"] p {{font-size: 28px !important}}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {{font-size: 22px !important; color: {muted}}}
 .stApp [data-testid="stVerticalBlockBorderWrapper"] {{border-color: {grid}}}
+.st-key-present_body {{max-height: max(400px, calc(100vh - 190px)); overflow-y: auto; overflow-x: hidden}}
+@media print {{.st-key-present_body {{max-height: none; overflow: visible}}}}
 .st-key-present_chart_box {{height: max(400px, calc(100vh - 190px)) !important; min-height: max(400px, calc(100vh - 190px));
   flex: none !important}}
 .present-bar {{display: flex; align-items: baseline; gap: 1.5rem; font-family: {FONT}; color: {fg};
