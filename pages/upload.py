@@ -11,6 +11,7 @@ from tongzhan.exports import csv_bytes, xlsx_bytes
 from tongzhan.importer import parse_file, problem_count, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
+from tongzhan.regions import LEVEL_NAMES
 from tongzhan.sheets import excel_sheets
 from tongzhan.store import StoreError, cursor, file_work, max_upload_bytes
 from tongzhan.templates import template_frame
@@ -191,19 +192,25 @@ with history_tab:
 
 with template_tab:
     st.write(f"为 **{md(tree.full_name(region))}** 的下级单位生成填报模板（在页面顶部切换区域）。")
+    levels = list(range(tree.child_level(region) or 5, 5))   # from the children down to the townships
+    level = st.radio("填报单位", levels, index=len(levels) - 1, key=f"template_level_{region}", horizontal=True,
+                     format_func=LEVEL_NAMES.get, help="数据一般在乡镇(街道)一级上报，县、市的数字由看板汇总；"
+                     "已有乡镇数据的县、市再报合计会被拒绝。") if len(levels) > 1 else None
     a, b = st.columns(2)
     last_month = date.today().replace(day=1) - timedelta(days=1)   # the month most recently over
     month = a.text_input("期间", value=f"{last_month:%Y-%m}", key="template_period")
     chosen = b.multiselect("指标", catalog.ids(), default=catalog.headline(), key="template_ids",
                            format_func=lambda i: catalog[i].name_zh)
     try:
-        frame = template_frame(tree, catalog, region, Period.parse(month), chosen)
+        frame = template_frame(tree, catalog, region, Period.parse(month), chosen, level)
     except ValueError as e:   # the message quotes the period as typed
         st.error(md(e))
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
+        st.caption(f"共 {len(frame):,} 行，每个填报单位一行（上表只列出前 8 行）。")
+        name = tree.name[region] + (f"_{LEVEL_NAMES[level]}" if level else "")
         c, d = st.columns(2)
-        c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), f"填报模板_{tree.name[region]}.xlsx",
+        c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), f"填报模板_{name}.xlsx",
                           key="template_xlsx")
-        d.download_button("下载 CSV 模板", csv_bytes(frame), f"填报模板_{tree.name[region]}.csv",
+        d.download_button("下载 CSV 模板", csv_bytes(frame), f"填报模板_{name}.csv",
                           key="template_csv")

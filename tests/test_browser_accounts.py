@@ -61,6 +61,21 @@ def test_anonymous_and_viewers_cannot_reach_upload_or_admin(db_copy, monkeypatch
     assert [i.value for i in at.info] == [md("暂不需要整理（数据达到 1,000,000 条、且此后写入的超过 10% 时建议整理）。")]
 
 
+def test_upload_template_of_a_city_defaults_to_its_townships(db_copy, monkeypatch):
+    """下载模板 for 十堰市: one row per township (where data is reported; a county's totals would
+    clash with its townships' data), or per county when chosen; a county has no choice to make."""
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = app_as("pages/upload.py", TOKENS["张三"], region="420300")
+    level = at.radio(key="template_level_420300")
+    assert level.options == ["县(市、区)", "乡镇(街道)"] and level.value == 4
+    assert "共 119 行，每个填报单位一行（上表只列出前 8 行）。" in [c.value for c in at.caption]
+    level.set_value(3).run()
+    assert "共 8 行，每个填报单位一行（上表只列出前 8 行）。" in [c.value for c in at.caption]
+    at = app_as("pages/upload.py", TOKENS["张三"], region="420302")
+    assert not [r for r in at.radio if r.key.startswith("template_level")]
+    assert "共 7 行，每个填报单位一行（上表只列出前 8 行）。" in [c.value for c in at.caption]
+
+
 def test_a_read_scope_refuses_regions_outside_it(db_copy, monkeypatch):
     monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
     at = open_app(region="420300")

@@ -53,3 +53,15 @@ def test_csv_template_reads_back(schema_db):
     parsed = parse_file(csv_bytes(filled), "t.csv", tree, catalog, today=date(2026, 11, 23))
     assert parsed.problems == []
     assert set(parsed.facts["months"]) == {3} and set(parsed.facts["value"]) == {120.0}
+
+
+def test_a_city_template_lists_its_townships_where_data_is_reported(schema_db):
+    """十堰市's template at township level: its 119 townships (the seeds' figure), each a row, in
+    the order of the tree's walk: 茅箭区's first; the default stays its 8 counties."""
+    _, tree, catalog = schema_db
+    frame = template_frame(tree, catalog, "420300", Period.parse("2026-10"), ["funds_raised"], level=4)
+    codes = list(frame["区划代码"])
+    assert len(codes) == len(set(codes)) == 119
+    assert all(tree.level[c] == 4 and c.startswith("4203") for c in codes)
+    assert codes[:2] == ["420302001", "420302002"] and frame["名称"][0] == "武当路街道"
+    assert len(template_frame(tree, catalog, "420300", Period.parse("2026-10"), ["funds_raised"])) == 8
