@@ -64,10 +64,13 @@ fig = go.Figure(go.Bar(
     marker_color=["#2e7d32" if c in top else "#c0392b" for c in bars["region_code"]],
     hovertemplate="%{customdata}<br>%{text}<extra></extra>"))
 fig.update_yaxes(type="category", tickmode="array", tickvals=bars["region_code"].tolist(), ticktext=labels)
-fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{n}名（绿）" + (f"与后{n}名（红）" if bottom else "")),
+fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{n}名（绿）"
+                                  + (f"与后{min(n, len(bottom))}名（红）" if bottom else "")),
                   height=120 + 28 * len(bars), margin=dict(t=60, b=40, l=10, r=60),
                   yaxis_autorange="reversed", font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
 value_axis(fig, bars["value"], ind.unit, axis="x")
+if per:   # 万元 (or 亿元 as the axis counts) per unit
+    fig.update_xaxes(title_text=f"{fig.layout.xaxis.title.text}/{PER[per]}")
 st.plotly_chart(fig, key=f"rank_{region}_{indicator}_{level}")
 if len(first) > most or len(last) > most:
     st.caption(f"并列的单位较多：标出的 {len(first) + len(last):,} 个单位中，图中每端最多画 {most} 个；"

@@ -176,5 +176,26 @@ def test_page_keeps_namesakes_apart_and_draws_a_tie_in_part(con, schema_db, tmp_
     assert bar["customdata"][20:] == [f"26. 城关镇（{counties[0]}）", f"27. 城关镇（{counties[1]}）"]
     assert bar["customdata"][0] == f"1. {tree.name[tied.iloc[0]]}（{tree.name[tree.parent[tied.iloc[0]]]}）"
     assert any("标出的 27 个单位中，图中每端最多画 20 个" in c.value for c in at.caption)
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    # 27 ranked: the 25 tied first are the top 5 with their ties, the 2 left the bottom
+    assert layout["title"]["text"].endswith("前5名（绿）与后2名（红）") and layout["xaxis"]["title"]["text"] == "人次"
     table = at.dataframe[0]
     assert table.proto.placeholder == "—" and table.value["名次"].isna().sum() == len(towns) - 27
+
+
+def test_page_axis_of_a_value_per_village(con, schema_db, tmp_path, monkeypatch):
+    """Funds per village: the axis counts 万元 per village, as the bars' labels do."""
+    _, tree, _ = schema_db
+    a, b = tree.level_frame(SHIYAN, TOWNSHIP)["region_code"].head(2)
+    add(con, [fact(a, "funds_raised", "2026-10", 30), fact(a, "villages_total", "2026-10", 10),
+              fact(b, "funds_raised", "2026-10", 12), fact(b, "villages_total", "2026-10", 3)])
+    con.close()
+    monkeypatch.setenv("TONGZHAN_DB", str(tmp_path / "t.duckdb"))
+    at = open_app("pages/rank.py", timeout=60, region=SHIYAN, level=str(TOWNSHIP), ind="funds_raised",
+                  period="2026-10")
+    at.radio(key="rank_per").set_value("villages_total").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    # b: 12 / 3 = 4 万元 per village, first; a: 30 / 10 = 3
+    assert spec["data"][0]["x"] == [4, 3] and spec["data"][0]["text"] == ["4.00万元/村(社区)", "3.00万元/村(社区)"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "万元/村(社区)"
