@@ -1,8 +1,8 @@
 """数据上报: upload → check → preview → confirm; batch history with undo; templates."""
 import math
 from dataclasses import replace
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 import streamlit as st
 

@@ -128,10 +128,10 @@ header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSideb
 .stApp [data-testid="stMetricDelta"], .stApp [data-testid="stMetricDelta"] p {{font-size: 28px !important}}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {{font-size: 22px !important; color: {muted}}}
 .stApp [data-testid="stVerticalBlockBorderWrapper"] {{border-color: {grid}}}
-.st-key-present_body {{max-height: max(400px, calc(100vh - 190px)); overflow-y: auto; overflow-x: hidden}}
+.stApp {{--slide-height: max(400px, calc(100vh - 190px))}}   /* the screen less the title bar and buttons */
+.st-key-present_body {{max-height: var(--slide-height); overflow-y: auto; overflow-x: hidden}}
 @media print {{.st-key-present_body {{max-height: none; overflow: visible}}}}
-.st-key-present_chart_box {{height: max(400px, calc(100vh - 190px)) !important; min-height: max(400px, calc(100vh - 190px));
-  flex: none !important}}
+.st-key-present_chart_box {{height: var(--slide-height) !important; min-height: var(--slide-height); flex: none !important}}
 .present-bar {{display: flex; align-items: baseline; gap: 1.5rem; font-family: {FONT}; color: {fg};
   border-bottom: 3px solid #c0392b; padding-bottom: .4rem}}
 .present-bar .where {{font-size: 40px; font-weight: 700}}
