@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -112,6 +113,35 @@ def test_views_read_on_one_thread_and_writes_take_every_core(db_copy):
     finally:
         con.close()
 
+
+
+def test_statements_side_by_side_keep_their_order_and_nest_without_waiting_for_a_busy_pool(db_copy):
+    """side_by_side gives fn's results in the order of the items, each on a cursor of its own,
+    and a call inside fn (whose pool thread is then busy) finishes: its caller runs what no
+    pool thread has started. Eight calls at once from eight threads (sessions) all finish."""
+    con = store.connect(db_copy, read_only=True)
+    try:
+        def count(cur, n):
+            return cur.execute("SELECT count(*) FROM range($n)", {"n": n}).fetchall()[0][0]
+
+        def nested(cur, n):
+            return [n, store.side_by_side(con, count, [n, n + 1, n + 2])]
+
+        assert store.side_by_side(con, count, [5, 1, 3, 0, 2]) == [5, 1, 3, 0, 2]
+        assert store.side_by_side(con, count, []) == []
+        results: dict[int, list] = {}
+        workers = [threading.Thread(target=lambda k=k: results.setdefault(
+            k, store.side_by_side(con, nested, [10 * k, 10 * k + 5]))) for k in range(8)]
+        for w in workers:
+            w.start()
+        deadline = time.monotonic() + 30
+        for w in workers:
+            w.join(timeout=max(0.0, deadline - time.monotonic()))
+        assert not any(w.is_alive() for w in workers), "side_by_side waited for itself"
+        assert results == {k: [[10 * k, [10 * k, 10 * k + 1, 10 * k + 2]],
+                               [10 * k + 5, [10 * k + 5, 10 * k + 6, 10 * k + 7]]] for k in range(8)}
+    finally:
+        con.close()
 
 # ------------------------------------------------------------- the file deleted or replaced
 

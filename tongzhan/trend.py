@@ -84,11 +84,11 @@ def series(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, sp
 
 def _tables(con, tree: Tree, catalog: Catalog, region: str, indicator_id: str, by: str,
             wanted: list[Period]) -> dict[Period, pd.DataFrame]:
-    """indicator_table of each distinct period, indexed by region code, two at a time side by
-    side (24 months of a flow: about 60 roll-ups, 0.38–0.53 → 0.25–0.34 s)."""
+    """indicator_table of each distinct period, indexed by region code, side by side (24 months of
+    a flow: about 60 roll-ups, 0.38–0.53 → 0.25–0.34 s)."""
     distinct = list(dict.fromkeys(wanted))
     found = side_by_side(con, lambda cur, p: indicator_table(cur, tree, catalog, region, indicator_id, p, by)
-                         .set_index("region_code"), distinct, workers=2)
+                         .set_index("region_code"), distinct)
     return dict(zip(distinct, found))
 
 
