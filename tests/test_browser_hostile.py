@@ -175,6 +175,21 @@ def test_no_page_requests_anything_outside_the_server(streamlit_server, page, ap
             urlparse(u).netloc != urlparse(streamlit_server.url).netloc] == []
 
 
+def test_an_error_box_links_nowhere_outside(demo_db, tmp_path, page):
+    """An uncaught error (a bug) is shown without Streamlit's "Ask Google / Ask ChatGPT" links,
+    which it adds by default on 127.0.0.1: an intranet reaches neither (.streamlit/config.toml)."""
+    script = tmp_path / "boom.py"
+    script.write_text("raise RuntimeError('测试用的错误')\n", encoding="utf-8")
+    with run_streamlit(copy_db(demo_db, tmp_path / "t.duckdb"), logdir=tmp_path, script=str(script)) as server:
+        page.goto(server.url)
+        box = page.locator('[data-testid="stException"]')
+        box.wait_for(timeout=30_000)
+        assert "测试用的错误" in box.inner_text()
+        page.wait_for_timeout(500)   # the links are drawn with the box
+        assert page.evaluate(LEAKS_JS) == []
+        assert box.locator("a").count() == 0
+
+
 def test_server_upload_cap_is_the_app_limit(monkeypatch):
     """The Streamlit server refuses bodies above server.maxUploadSize before reading them; it is
     the app's default limit (TONGZHAN_MAX_UPLOAD_MB unset)."""
