@@ -2,7 +2,7 @@
 import streamlit as st
 
 from tongzhan import completeness, figures, ui
-from tongzhan.exports import Table, csv_bytes, tables_xlsx
+from tongzhan.exports import Table, csv_bytes, file_name, tables_xlsx
 from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 
@@ -67,11 +67,11 @@ hidden = {completeness.EXPORT_HEADERS[k] for k in completeness.PATH_LEVELS} - {
 st.dataframe(table, hide_index=True, placeholder="—", width="stretch",
              column_order=[c for c in table.columns if c not in hidden],
              column_config={"未报指标": st.column_config.TextColumn(width="large")})
-name = f"未报送单位_{tree.name[region]}_{period.key}"
+name = (tree.name[region], "未报送单位", period)
 row = st.container(horizontal=True, gap="small")
-row.download_button("下载 CSV", lambda: csv_bytes(table), file_name=f"{name}.csv",
+row.download_button("下载 CSV", lambda: csv_bytes(table), file_name=file_name(*name, ext="csv"),
                     mime="text/csv", icon=":material/download:", on_click="ignore", key="dl_csv")
 title = view_title(tree.full_name(region), period, info["demo"], "未报送单位")
-row.download_button("下载 Excel", lambda: tables_xlsx([Table("未报送单位", table)], title), file_name=f"{name}.xlsx",
+row.download_button("下载 Excel", lambda: tables_xlsx([Table("未报送单位", table)], title), file_name=file_name(*name, ext="xlsx"),
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")

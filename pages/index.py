@@ -3,7 +3,7 @@ total with points by category, the top units as stacked bars, one unit's breakdo
 import streamlit as st
 
 from tongzhan import figures, index, ui
-from tongzhan.exports import Table, csv_bytes, number_format, tables_xlsx
+from tongzhan.exports import Table, csv_bytes, file_name, number_format, tables_xlsx
 from tongzhan.snapshot import view_title
 from tongzhan.markup import md
 from tongzhan.regions import LEVEL_NAMES
@@ -60,13 +60,14 @@ st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", height=
     "总分": st.column_config.ProgressColumn("总分", format="%.1f", min_value=0.0, max_value=float(full)),
     **number})
 ui.print_table(shown, "index")
-name = f"综合指数_{tree.name[region]}_{unit_name}_{period.key}"
+name = (tree.name[region], unit_name, "综合指数", period)
 row = st.container(horizontal=True, gap="small")
-row.download_button("下载 CSV", lambda: csv_bytes(shown), file_name=f"{name}.csv", mime="text/csv",
+row.download_button("下载 CSV", lambda: csv_bytes(shown.round(dict.fromkeys(["总分", *categories], 2))),
+                    file_name=file_name(*name, ext="csv"), mime="text/csv",
                     icon=":material/download:", on_click="ignore", key="dl_csv")
 title = view_title(tree.full_name(region), period, info["demo"], f"各{unit_name}综合指数")
 sheet = Table("综合指数", shown, dict.fromkeys(["总分", *categories], number_format(1)))
-row.download_button("下载 Excel", lambda: tables_xlsx([sheet], title), file_name=f"{name}.xlsx",
+row.download_button("下载 Excel", lambda: tables_xlsx([sheet], title), file_name=file_name(*name, ext="xlsx"),
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")
 

@@ -104,5 +104,5 @@ sheet = exports.Table("排名", out, {value_col: exports.number_format(decimals(
 st.download_button(
     "下载 Excel", exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], what)),
     key="rank_xlsx",
-    file_name=f"{tree.name[region]}_{LEVEL_NAMES[level]}_{ind.name_zh}_{shown.label}.xlsx",
+    file_name=exports.file_name(tree.name[region], LEVEL_NAMES[level], ind.name_zh, shown, ext="xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

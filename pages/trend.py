@@ -85,7 +85,7 @@ shown = Period(lines["start"].min(), lines["end"].max())
 sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{trend.GRAIN_NAMES[grain]}趋势")
 st.download_button(
     "下载 Excel", lambda: exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], who)),
-    file_name=f"{tree.name[region]}_{ind.name_zh}_{trend.GRAIN_NAMES[grain]}趋势_{shown.label}.xlsx",
+    file_name=exports.file_name(tree.name[region], ind.name_zh, f"{trend.GRAIN_NAMES[grain]}趋势", shown, ext="xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", key="trend_xlsx")
 if kids:
     ui.drill_down(tree, region, kids)

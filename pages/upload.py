@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from tongzhan import batches, login, ui
-from tongzhan.exports import csv_bytes, xlsx_bytes
+from tongzhan.exports import csv_bytes, file_name, xlsx_bytes
 from tongzhan.importer import parse_file, problem_count, problems_frame
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
@@ -111,8 +111,8 @@ with upload_tab:
             show_problems(report)
             a, b = st.columns(2)
             a.download_button("下载问题清单（Excel）", xlsx_bytes(report, "问题清单"),
-                              f"问题清单_{Path(file.name).stem}.xlsx", key="problems_xlsx")
-            b.download_button("下载问题清单（CSV）", csv_bytes(report), f"问题清单_{Path(file.name).stem}.csv",
+                              file_name("问题清单", Path(file.name).stem, ext="xlsx"), key="problems_xlsx")
+            b.download_button("下载问题清单（CSV）", csv_bytes(report), file_name("问题清单", Path(file.name).stem, ext="csv"),
                               key="problems_csv")
         else:
             if p.kind == "targets":
@@ -208,9 +208,9 @@ with template_tab:
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         st.caption(f"共 {len(frame):,} 行，每个填报单位一行（上表只列出前 8 行）。")
-        name = tree.name[region] + (f"_{LEVEL_NAMES[level]}" if level else "")
+        name = [tree.name[region], *([LEVEL_NAMES[level]] if level else [])]
         c, d = st.columns(2)
-        c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), f"填报模板_{name}.xlsx",
+        c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), file_name("填报模板", *name, ext="xlsx"),
                           key="template_xlsx")
-        d.download_button("下载 CSV 模板", csv_bytes(frame), f"填报模板_{name}.csv",
+        d.download_button("下载 CSV 模板", csv_bytes(frame), file_name("填报模板", *name, ext="csv"),
                           key="template_csv")

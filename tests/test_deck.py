@@ -15,7 +15,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Inches
 
 import hostile
-from tongzhan import cli, picture, snapshot
+from tongzhan import cli, exports, picture, snapshot
 from tongzhan.deck import FONT, FORMATS, deck, render
 from tongzhan.league import league
 from tongzhan.overview import kpis
@@ -184,11 +184,16 @@ def test_workbook_of_a_view(view):
 
 
 def test_file_names_say_what_they_hold():
+    """Every download is named region_…_period, a period by its label, user text without the
+    characters Windows forbids."""
     october = Period.parse("2026-10")
-    assert snapshot.file_name("十堰市", "募集资金", october, "xlsx") == "十堰市_募集资金_2026年10月.xlsx"
+    assert exports.file_name("十堰市", "募集资金", october, ext="xlsx") == "十堰市_募集资金_2026年10月.xlsx"
     odd = 'a/b\\c:d*e?f"g<h>i|j\x01'
-    assert snapshot.file_name(odd, "募集资金", october, "pptx") == "abcdefghij_募集资金_2026年10月.pptx"
-    assert snapshot.file_name("x", "y", Period.parse("2026"), "pptx") == "x_y_2026年.pptx"
+    assert exports.file_name(odd, "募集资金", october, ext="pptx") == "abcdefghij_募集资金_2026年10月.pptx"
+    assert exports.file_name("x", "y", Period.parse("2026"), ext="pptx") == "x_y_2026年.pptx"
+    assert exports.file_name("十堰市", Period.parse("2025-11~2026-10"), "目标", ext="xlsx") == \
+        "十堰市_2025年11月—2026年10月_目标.xlsx"
+    assert exports.file_name("问题清单", " ../上报 ", ext="csv") == "问题清单_ ..上报.csv"
 
 
 def test_export_cli(demo_db, tmp_path, capsys):

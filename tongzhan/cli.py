@@ -285,7 +285,7 @@ def run_index(args) -> None:
 def run_export(args) -> None:
     # Imported here, not at the top: python-pptx, openpyxl and kaleido cost ~0.5 s, which every
     # command (an import of 100,000 rows too) would otherwise pay at start.
-    from . import deck, snapshot
+    from . import deck, exports, snapshot
     out = Path(args.out)
     folder = out if out.is_dir() else out.parent
     if not folder.is_dir():
@@ -294,7 +294,7 @@ def run_export(args) -> None:
         snap = snapshot.take(con, tree, catalog, args.region, parse_period(args.period), args.indicator)
     data = deck.FORMATS[args.format](snap)
     if out.is_dir():
-        out = out / snapshot.file_name(snap.short_name, snap.indicator_name, snap.period, args.format)
+        out = out / exports.file_name(snap.short_name, snap.indicator_name, snap.period, ext=args.format)
     try:
         out.write_bytes(data)
     except OSError as e:

@@ -15,8 +15,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .markup import text_cells
+from .periods import Period
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters Windows forbids in file names (and control characters).
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def file_name(*parts: str | Period, ext: str) -> str:
+    """A download's name: the parts joined by _, a period by its label (十堰市_募集资金_2026年10月.xlsx),
+    without the characters Windows forbids in file names (region and file names are user text)."""
+    stem = "_".join(p.label if isinstance(p, Period) else p for p in parts)
+    return _FORBIDDEN.sub("", stem).strip(" .") + "." + ext
 
 
 def _quoted(text: str) -> str:

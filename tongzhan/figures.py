@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from . import completeness, index, league, overview, picture, snapshot, targets, trend
+from . import completeness, exports, index, league, overview, picture, snapshot, targets, trend
 from .periods import Period
 from .store import cursor, query
 from .ui import Context, chosen_period
@@ -141,5 +141,5 @@ def export_buttons(ctx: Context, region: str, period: Period, indicator_id: str)
         col.download_button(
             label, data=lambda fmt=fmt: export_bytes(ctx, ctx.path, ctx.version, region, chosen,
                                                      indicator_id, fmt),
-            file_name=snapshot.file_name(*names, fmt), mime=snapshot.MIME[fmt], on_click="ignore",
+            file_name=exports.file_name(*names, ext=fmt), mime=snapshot.MIME[fmt], on_click="ignore",
             key=f"export_{fmt}", disabled=missing, help=picture.CHROMIUM_MISSING if missing else None)

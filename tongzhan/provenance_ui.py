@@ -96,7 +96,7 @@ def dialog(ctx: Context, region: str, indicator_id: str, period: Period) -> None
     title = view_title(tree.full_name(region), period, demo, f"{ind.name_zh} · 数据来源 · {rule}")
     st.download_button(
         "下载 Excel", data=lambda: xlsx(shown, catalog, title), on_click="ignore", key="sources_xlsx",
-        file_name=f"{tree.name[region]}_{ind.name_zh}_{period.label}_数据来源.xlsx",
+        file_name=exports.file_name(tree.name[region], ind.name_zh, period, "数据来源", ext="xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.caption("命令行：")
     st.code(f"python -m tongzhan sources --region {region} --indicator {indicator_id} --period {period.key}",

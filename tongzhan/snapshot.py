@@ -3,7 +3,6 @@
 around them: the region's full name, the period shown, the data time and the demo mark."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,8 +21,6 @@ from .store import query
 from .trend import default_span, series
 
 SOURCE = "同心数据看板"
-# Characters Windows forbids in file names (and control characters).
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -103,12 +100,6 @@ def decimals(unit: str) -> int:
 
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "png": "image/png"}
-
-
-def file_name(region_name: str, indicator_name: str, period: Period, ext: str) -> str:
-    """十堰市_募集资金_2026年10月.xlsx, without the characters Windows forbids in file names."""
-    stem = "_".join([region_name, indicator_name, period.label])
-    return _FORBIDDEN.sub("", stem).strip(" .") + "." + ext
 
 
 def tables(snap: Snapshot) -> list[Table]:
