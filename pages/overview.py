@@ -14,8 +14,8 @@ period = figures.view_period(ctx, region, period)   # like for like: cut at the 
 indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 show_sources = st.session_state.get("bar_click") == "查看来源"   # else a click on a bar drills down
 chart_key = f"bars_{region}_{indicator}_{period.key}" + ("_sources" if show_sources else "")
-ui.page_header(ctx, info, "同心数据看板 · 总览", region, period)
-figures.export_buttons(ctx, region, period, indicator)
+ui.page_header(ctx, info, "同心数据看板 · 总览", region, period,
+               actions=lambda row: figures.export_buttons(row, ctx, region, period, indicator))
 
 kpi = figures.kpis(ctx, ctx.path, ctx.version, region, period.key)
 # The cards' deltas are 同比; what they compare is said once under the cards, and what a stock

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BAR_CHART_TITLE_JS, bar_chart_bars, bar_chart_texts, click_bar_named
+from conftest import BAR_CHART, BAR_CHART_TITLE_JS, bar_chart_bars, bar_chart_texts, click_bar_named
 from tongzhan.fmt import fixed, fmt_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +120,23 @@ def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, a
     ticks = list(itertools.takewhile(lambda t: re.fullmatch(r"[\d,.]+", t), texts[1:]))
     assert len(ticks) >= 3 and ticks[0] == "0", texts   # 0, 1, 2, … 万人次: never 2.5M or 50k
     screenshot(page, "overview-after-page-switch")
+
+
+def test_overview_at_1366x768_starts_its_chart_on_screen_and_exports_the_view(streamlit_server, page, app_ready):
+    """A 1366×768 laptop: 总览 of 十堰市 shows the title with its badge on one line, the three
+    downloads beside the region · period line, and the top of the chart without scrolling;
+    下载 PPT gives a deck of the view, named region_indicator_period."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{streamlit_server.url}/?region=420300&ind=funds_raised&period=2025")
+    page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=60_000)
+    app_ready(page)
+    chart = page.locator(BAR_CHART).bounding_box()
+    assert chart["y"] + 80 < 768, chart   # the chart's title and the tops of its bars
+    heading = page.locator('[data-testid="stMain"] h3').first.bounding_box()
+    for name in ("下载 PPT", "下载 Excel", "下载图片"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert abs((box["y"] + box["height"] / 2) - (heading["y"] + heading["height"] / 2)) < 20, (name, box, heading)
+    with page.expect_download(timeout=60_000) as d:
+        page.get_by_role("button", name="下载 PPT").click()
+    assert d.value.suggested_filename == "十堰市_募集资金_2025年.pptx"
+    assert Path(d.value.path()).read_bytes()[:2] == b"PK"   # a zip: the .pptx container

@@ -129,16 +129,16 @@ def index_stamp() -> tuple | None:
     return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
 
 
-def export_buttons(ctx: Context, region: str, period: Period, indicator_id: str) -> None:
-    """下载 PPT, 下载 Excel and 下载图片 (PNG) of the view; the file is made when the button is clicked
+def export_buttons(row, ctx: Context, region: str, period: Period, indicator_id: str) -> None:
+    """下载 PPT, 下载 Excel and 下载图片 (PNG) of the view, put into row (a container); the file is made when the button is clicked
     (without Chromium on the server, the picture's click says how to enable it). period:
     as shown (its name goes into the file name); the chosen one goes to the export."""
     names = (ctx.tree.name[region], ctx.catalog[indicator_id].name_zh, period)
     chosen = chosen_period(period).key
     formats = [("下载 PPT", "pptx"), ("下载 Excel", "xlsx"), ("下载图片", "png")]
-    for col, (label, fmt) in zip(st.columns([1, 1, 1, 5]), formats):
+    for label, fmt in formats:
         missing = fmt == "png" and not picture.available()
-        col.download_button(
+        row.download_button(
             label, data=lambda fmt=fmt: export_bytes(ctx, ctx.path, ctx.version, region, chosen,
                                                      indicator_id, fmt),
             file_name=exports.file_name(*names, ext=fmt), mime=snapshot.MIME[fmt], on_click="ignore",

@@ -6,10 +6,12 @@ import os
 import runpy
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
 from . import completeness, league, present
@@ -184,14 +186,21 @@ def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dic
     return info, region, period
 
 
-def page_header(ctx: Context, info: dict, title: str, region: str, period: Period) -> None:
-    """Title, the demo-data badge, breadcrumbs, the region · period shown line, and why the
-    period shown is shorter than the one chosen in the picker."""
-    st.title(title)
+def page_header(ctx: Context, info: dict, title: str, region: str, period: Period,
+                actions: Callable[[DeltaGenerator], None] | None = None) -> None:
+    """Title and the demo-data badge, breadcrumbs, the region · period shown line with `actions`
+    (buttons put into the row) at its right, and why the period shown is shorter than the one
+    chosen in the picker. One row each, so that 总览's chart starts on screen at 1366×768."""
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.title(title, width="content")
     if info["demo"]:
-        st.badge("演示数据", icon=":material/science:", color="orange")
+        head.badge("演示数据", icon=":material/science:", color="orange")
     breadcrumbs(ctx.tree, region)
-    st.subheader(f"{md(ctx.tree.full_name(region))} · {period.label}")
+    # the actions at the right of the line, or together on a line of their own below a long name
+    line = st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute")
+    line.subheader(f"{md(ctx.tree.full_name(region))} · {period.label}", width="content")
+    if actions:
+        actions(line.container(horizontal=True, gap="small", width="content", wrap=False))
     note = cut_note(Period.parse(st.query_params.get("period", period.key)), period)
     if note:
         st.caption(note)
