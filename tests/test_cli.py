@@ -349,3 +349,45 @@ def test_demo_facts_consistent(cli_demo_db):
     assert [r[0] for r in bad_parts] == ["chamber_coverage", "liaison_coverage", "officer_coverage",
                                          "village_org_coverage"]
     assert all(r[1] == 0 and r[2] > 1000 for r in bad_parts), bad_parts
+
+
+def test_reporting_counts_units_as_the_page_does(small_db):
+    """报送情况 for 十堰市, 2026-03: the indicators due are those ever reported (villages_total,
+    villages_with_org, funds_raised); of its 119 townships 420303001 reported all three in March,
+    420302001 its two stocks, the others nothing; March's figures came from 2 units, February's
+    from 3 (420302002's stocks of February included)."""
+    res = run("reporting", "--region", "420300", "--period", "2026-03", db=small_db)
+    assert res.returncode == 0, res.stderr
+    (total,) = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert total == {"region_code": "420300", "region_name": "十堰市", "indicators": "3", "units": "119",
+                     "full": "1", "partial": "1", "none": "117", "rate": "0.840336", "month": "2026-03",
+                     "month_units": "2", "month_units_before": "3"}   # rate: 1 / 119
+    res = run("reporting", "--region", "420300", "--period", "2026-03", "--table", "children",
+              "--format", "json", db=small_db)
+    children = {r["code"]: r for r in json.loads(res.stdout)}
+    assert len(children) == 8 and sum(r["units"] for r in children.values()) == 119
+    assert (children["420302"]["name"], children["420302"]["partial"], children["420302"]["none"]) == ("茅箭区", 1, 6)
+    assert (children["420303"]["full"], children["420303"]["units"], children["420303"]["rate"]) == (1, 8, 12.5)
+    res = run("reporting", "--region", "420302", "--period", "2026-03", "--table", "missing", db=small_db)
+    missing = {r["unit_code"]: r for r in csv.DictReader(io.StringIO(res.stdout))}
+    assert len(missing) == 7 and missing["420302002"]["all_missing"] == "True"
+    assert missing["420302002"]["missing_ids"] == "villages_total|villages_with_org|funds_raised"
+    assert (missing["420302001"]["missing_ids"], missing["420302001"]["n_missing"]) == ("funds_raised", "1")
+    # every stored indicator, those nobody reported too: 420302001 still reported 2
+    res = run("reporting", "--region", "420302001", "--period", "2026-03", "--all-indicators", "--format", "json",
+              db=small_db)
+    (unit,) = json.loads(res.stdout)
+    assert (unit["indicators"], unit["units"], unit["partial"], unit["month_units"]) == (18, 1, 1, 1)
+    assert_user_error(run("reporting", "--region", "420300", "--period", "2026-13", db=small_db), "期间有误")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(small_db):
+    """… | head: the command stops quietly (exit 1) when its reader closes the pipe."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "tongzhan", "--db", str(small_db), "reporting", "--region",
+                             "000000", "--period", "2026-03", "--table", "missing"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"province,city,county,unit_code")
+    proc.stdout.close()   # 38,723 rows follow: far more than the pipe holds
+    assert proc.wait(timeout=120) == 1
+    assert b"Traceback" not in proc.stderr.read()

@@ -1,5 +1,5 @@
 """Command line: python -m tongzhan [--db PATH] demo | init | query | kpis | trend | rank | targets | index
-| export | sources | import | batches | undo | users | audit; every command takes --user / --token (cli_users)."""
+| reporting | export | sources | import | batches | undo | users | audit; every command takes --user / --token (cli_users)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import accounts, batches, cli_users, index, targets
+from . import accounts, batches, cli_users, completeness, index, targets
 from .build import build_db, build_demo, compact, ensure_db, is_outdated, missing_message, storage_state
 from .catalog import Catalog
 from .fmt import exact, is_missing
@@ -132,6 +132,13 @@ def _analysis_parsers(sub) -> None:
     x.add_argument("--breakdown", action="store_true", help="每个单位每个计分项一行：数值、得分率、权重、得分、说明")
     x.add_argument("--config", default=str(index.INDEX_CSV), help="计分配置（默认 data/index.csv）")
     x.add_argument("--format", choices=["csv", "json"], default="csv")
+    p = sub.add_parser("reporting", help="报送情况：应报单位、全部报送、报送率、全部未报，各下级区域，未报送单位清单")
+    p.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
+    p.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
+    p.add_argument("--table", choices=list(REPORTING_TABLES), default="totals",
+                   help="totals 合计一行（含期末月份的报送单位数及上月数），children 各下级区域，missing 未报送单位")
+    p.add_argument("--all-indicators", action="store_true", help="也统计本期不需报送的指标（按季度、年度报送的）")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
     e = sub.add_parser("export", help="导出一个视图：PPT 演示文稿（原生图表，可编辑）、Excel（各表一个工作表）或 PNG 图片（1920×1080）")
     e.add_argument("--region", required=True, help="区划代码，如 420300；全国为 000000")
     e.add_argument("--period", required=True, help="期间：2026-10、2026Q3、2026 或 2025-11~2026-10")
@@ -280,6 +287,34 @@ def run_index(args) -> None:
         scored = index.scored(con, tree, catalog, config, args.region, level, parse_period(args.period))
     table = index.breakdown(scored) if args.breakdown else index.totals(scored)
     write(table.drop(columns="parent_name"), args.format)
+
+
+REPORTING_TABLES = {"totals": ["region_code", "region_name", "indicators", "units", "full", "partial", "none",
+                               "rate", "month", "month_units", "month_units_before"],
+                    "children": completeness.SUMMARY_COLUMNS, "missing": completeness.MISSING_COLUMNS}
+
+
+def run_reporting(args) -> None:
+    """报送情况 as the page works it out (completeness.report; by default the indicators due in
+    the period), and the count of units that reported the period's last month (the note under
+    every page's heading)."""
+    with reading(args) as (con, tree, catalog):
+        period = parse_period(args.period)
+        due = set(completeness.due_indicators(con, catalog, period))
+        ids = [i for i in catalog.stored_ids() if args.all_indicators or i in due]
+        if not ids:
+            raise StoreError(f"{period.label}没有应报送的指标（加 --all-indicators 统计全部指标）")
+        rep = completeness.report(con, tree, catalog, args.region, period, ids)
+        counts = completeness.month_reporting(con, tree, args.region, period.end) or (None, None)
+    if args.table == "totals":
+        table = pd.DataFrame([{"region_code": args.region, "region_name": tree.name[args.region],
+                               "indicators": len(ids), **rep.totals, "month": f"{period.end:%Y-%m}",
+                               "month_units": counts[0], "month_units_before": counts[1]}])
+    elif args.table == "children":
+        table = rep.summary
+    else:
+        table = rep.missing.assign(missing_ids=["|".join(ids) for ids in rep.missing["missing_ids"]])
+    write(table[REPORTING_TABLES[args.table]], args.format)
 
 
 def run_export(args) -> None:
@@ -452,7 +487,7 @@ def run_accounts(args) -> None:
 
 
 REPORTS = {"query": run_query, "kpis": run_kpis, "rank": run_rank, "trend": run_trend,
-           "targets": run_targets, "index": run_index, "export": run_export, "batches": run_batches,
+           "targets": run_targets, "index": run_index, "reporting": run_reporting, "export": run_export, "batches": run_batches,
            "undo": run_undo, "compact": run_compact, "sources": run_sources, "demo": run_demo, "users": run_accounts, "audit": run_accounts}
 
 
@@ -468,4 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:   # the reader stopped early (… | head): no traceback, and none at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
