@@ -97,9 +97,9 @@ with upload_tab:
             take ~100 MB); the commit parses the file again."""
             with file_work(ctx.con):
                 parsed = parse_file(data, file.name, tree, catalog, **options)
-                if parsed.problems:
-                    return parsed.problems, None, {}
                 with cursor(ctx.con) as cur:
+                    if parsed.problems:
+                        return batches.file_problems(cur, parsed), None, {}
                     p = batches.preview(cur, parsed, data)
             n = {k: len(getattr(p, k)) for k in ("insert", "replace", "unchanged", "skipped", "villages")}
             return p.problems, replace(p, insert=p.insert.head(PREVIEW_ROWS), replace=p.replace.head(PREVIEW_ROWS),

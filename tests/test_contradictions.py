@@ -246,3 +246,36 @@ def test_values_are_rounded_to_six_decimals(db):
     again = csv_bytes(["区域,期间,募集资金", "茅箭区,2026-03,0.12345699"])
     p = batches.preview(con, parse_file(again, "a.csv", tree, catalog, today=TODAY), again)
     assert (len(p.insert), len(p.replace), len(p.unchanged)) == (0, 0, 1)
+
+
+def test_a_file_with_problems_of_its_own_shows_its_clean_cells_contradictions_too(db, db_file, tmp_path):
+    """One round of corrections: row 2's unknown region, row 3's month under a stored quarter and
+    row 4's county quarter over stored townships' months are all said at once (page and CLI),
+    by row; a numerator above a denominator waits for the clean file (its pair could be on a row
+    with a problem)."""
+    con, tree, catalog = db
+    load(con, tree, catalog, csv_bytes([FUNDS, f"{ZHANGWAN},2026Q3,30", f"{WUDANG},2026-07,20"]))
+    rows = [FUNDS, "999999999,2026-08,5", f"{ZHANGWAN},2026-08,10", f"{MAOJIAN},2026Q3,1070"]
+    parsed, _ = parsed_of(db, rows)
+    [own] = parsed.problems
+    problems = batches.file_problems(con, parsed)
+    assert [p.row for p in problems] == [2, 3, 4] and problems[0] == own
+    assert "已导入了2026年第三季度的「募集资金」30（批次 1），与本行的2026年8月重叠" in problems[1].message
+    assert "已导入了下级「武当路街道」2026年7月的「募集资金」" in problems[2].message
+    # confirmed as the county's own number, the subtotal is no problem
+    parsed, _ = parsed_of(db, rows, allow_subtotals=True)
+    assert [p.row for p in batches.file_problems(con, parsed)] == [2, 3]
+    # a ratio part beside a row with a problem: only the row's own problem
+    load(con, tree, catalog, csv_bytes([TOTAL, f"{WUDANG},2026-06,10"]))
+    parsed, _ = parsed_of(db, [WITH_ORG, "999999999,2026-07,5", f"{WUDANG},2026-07,12"])
+    assert [p.row for p in batches.file_problems(con, parsed)] == [2]
+    # the command line lists the same problems, dry run or not
+    f, g = tmp_path / "季度.csv", tmp_path / "月度.csv"
+    f.write_bytes(csv_bytes([FUNDS, f"{ZHANGWAN},2026Q3,30"]))
+    g.write_bytes(csv_bytes([FUNDS, "999999999,2026-08,5", f"{ZHANGWAN},2026-08,10"]))
+    assert cli(db_file, "import", str(f)).returncode == 0
+    for args in (["--dry-run"], []):
+        res = cli(db_file, "import", str(g), *args)
+        lines = res.stderr.splitlines()
+        assert res.returncode == 1 and "2 处问题" in lines[0], res.stderr
+        assert lines[2].startswith("2,") and lines[3].startswith("3,募集资金,已导入了2026年第三季度的「募集资金」30"), lines

@@ -19,7 +19,7 @@ from . import accounts, audit, buckets
 from .accounts import User
 from .build import add_facts
 from .fmt import exact
-from .importer import ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
+from .importer import Omitted, ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
 from .periods import Period
 from .regions import ROOT_CODE
 from .store import StoreError, arrow_table, execute, query, registered, rows, transaction
@@ -68,6 +68,19 @@ def _conflicts(con, allow_subtotals: bool) -> list[Problem]:
     if not allow_subtotals:
         problems += _subtotal_problems(con)
     return sorted(problems, key=lambda p: p.row)
+
+
+def file_problems(con, parsed: ParseResult) -> list[Problem]:
+    """The problems of a file with problems of its own, and with them, by row, the contradictions
+    with stored data that its clean cells show one at a time (two period lengths of a unit's
+    indicator; subtotals), so that one round of corrections fixes both. The ratio check waits
+    for a clean file (a part on a row with a problem would be missing from the pairs), and a
+    list already capped is left as it is. Read only."""
+    if parsed.kind == "targets" or parsed.facts.empty or any(isinstance(p, Omitted) for p in parsed.problems):
+        return parsed.problems
+    with _upload(con, parsed):
+        found = _granularity_problems(con) + ([] if parsed.allow_subtotals else _subtotal_problems(con))
+    return capped(sorted(parsed.problems + found, key=lambda p: p.row or 0))
 
 
 def _ratio_problems(con) -> list[Problem]:

@@ -381,7 +381,7 @@ def run_import(args) -> int:
                             sheet=args.sheet, scope=import_scope(con, tree, user, args.scope),
                             allow_subtotals=args.allow_subtotals, max_bytes=max_upload_bytes())
         if parsed.problems:
-            return reject(path.name, parsed.problems)
+            return reject(path.name, batches.file_problems(con, parsed))
         if not args.dry_run:
             try:
                 batch_id = batches.commit(con, parsed, data, path.name, user)

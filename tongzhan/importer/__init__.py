@@ -44,11 +44,11 @@ from .header import HEADER_SEARCH_ROWS, _find_header, _unit_note, _Vocabulary
 from .parser import _Parser
 from .period_cells import PERIOD_HELP, _months, granularity_reason, overlap_note, parse_period
 from .region_names import _Regions
-from .result import FACT_COLUMNS, MAX_PROBLEMS, ParseResult, Problem, _empty_result, capped, problem_count, problems_frame
+from .result import FACT_COLUMNS, MAX_PROBLEMS, Omitted, ParseResult, Problem, _empty_result, capped, problem_count, problems_frame
 from .text import _Cells, _is_blank, _objects, name_problem
 from .values import parse_value, unit_scale
 
-__all__ = ["FACT_COLUMNS", "MAX_PROBLEMS", "PERIOD_HELP", "ParseResult", "Problem", "capped", "granularity_reason", "problem_count",
+__all__ = ["FACT_COLUMNS", "MAX_PROBLEMS", "Omitted", "PERIOD_HELP", "ParseResult", "Problem", "capped", "granularity_reason", "problem_count",
            "name_problem", "overlap_note", "parse_file", "parse_period", "parse_value", "problems_frame", "unit_scale"]
 
 
