@@ -60,9 +60,7 @@ year, quarter = ui.target_period_picker(years, info["last"].year if info["last"]
 period = targets.target_period(year, quarter)
 lights = targets.read_thresholds()["*"]
 
-st.title("同心数据看板 · 目标")
-if info["demo"]:
-    st.badge("演示数据", icon=":material/science:", color="orange")
+ui.title_row("同心数据看板 · 目标", info["demo"])
 ui.breadcrumbs(tree, region)
 st.subheader(f"{md(tree.full_name(region))} · {period.label}目标")
 st.caption(f"点击表格中的一行可查看该实际数的数据来源。流量指标（如募集资金）按已过月份折算应完成数：全年目标 × 已有数据的月数 ÷ 12（季度目标 ÷ 3）；存量、比率和得分"

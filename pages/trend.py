@@ -41,9 +41,7 @@ indicator = ui.indicator_picker(catalog, catalog.headline()[0])
 grain, span = span_picker(info["first"], info["last"])
 ind = catalog[indicator]
 
-st.title("同心数据看板 · 趋势")
-if info["demo"]:
-    st.badge("演示数据", icon=":material/science:", color="orange")
+ui.title_row("同心数据看板 · 趋势", info["demo"])
 ui.breadcrumbs(tree, region)
 own = figures.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "self")
 st.subheader(f"{md(tree.full_name(region))} · {ind.name_zh} · {trend.GRAIN_NAMES[grain]}")

@@ -302,3 +302,22 @@ def test_page_says_when_there_is_no_data(app):
     assert not at.exception
     assert [i.value for i in at.info] == ["本期尚无上报数据：北京市在2024年11月—2026年10月没有募集资金的数据。"]
     assert not at.get("plotly_chart")
+
+
+def test_x_ticks_stay_upright_with_the_year_below_where_it_changes():
+    """24 months: every month labelled, the year under the first and under each January; 36
+    months: every other month, the year where it changes; quarters name the quarter."""
+    def ticks(start: str, end: str, grain: str = "month") -> list[str]:
+        periods = trend.grain_periods(Period.parse(f"{start}~{end}"), grain)
+        frame = pd.DataFrame({"region_code": "420300", "region_name": "十堰市", "label": [p.label for p in periods],
+                              "period": [p.key for p in periods], "value": 1.0, "partial": False,
+                              "yoy_text": None, "mom_text": None})
+        axis = trend.figure(frame, "t", "万元").layout.xaxis
+        assert axis.tickangle == 0
+        return list(axis.ticktext)
+    got = ticks("2024-11", "2026-10")
+    assert len(got) == 24 and got[:4] == ["11月<br>2024年", "12月", "1月<br>2025年", "2月"] and got[14] == "1月<br>2026年"
+    got = ticks("2023-11", "2026-10")
+    assert len(got) == 18 and got[:3] == ["11月<br>2023年", "1月<br>2024年", "3月"]
+    got = ticks("2024-01", "2026-12", "quarter")
+    assert got[:2] == ["一季度<br>2024年", "二季度"] and got[4] == "一季度<br>2025年"

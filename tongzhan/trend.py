@@ -127,21 +127,27 @@ def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
     labels = list(dict.fromkeys(frame["label"]))
     periods = [Period.parse(k) for k in dict.fromkeys(frame["period"])]
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels,
-                     tickmode="array", tickvals=labels,
-                     ticktext=[tick_text(p, i == 0) for i, p in enumerate(periods)])
+    step = -(-len(labels) // MOST_TICKS)   # every step-th period labelled: upright, none overlapping
+    shown = periods[::step]
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickangle=0,
+                     tickmode="array", tickvals=labels[::step],
+                     ticktext=[tick_text(p, i == 0 or p.start.year != shown[i - 1].start.year)
+                               for i, p in enumerate(shown)])
     value_axis(fig, frame["value"], unit)
     ticks = fig.layout.yaxis.tickvals   # from 0 (or below) up past the highest value
     return fig.update_yaxes(range=[ticks[0], ticks[-1]])
 
 
-def tick_text(p: Period, first: bool) -> str:
-    """A short x tick: the year only on the first tick and where a year begins (2025年1月, 2月, …;
-    2025年一季度, 二季度, …; 2025年)."""
-    year = f"{p.start.year}年" if first or p.start.month == 1 else ""
+MOST_TICKS = 24   # x ticks labelled at most: 24 months fit 1366 px upright
+
+
+def tick_text(p: Period, with_year: bool) -> str:
+    """A short x tick, with the year below it on the first tick and where a new year begins (1月
+    over 2025年, 2月, …; 一季度 over 2025年, 二季度, …; 2025年)."""
+    year = f"<br>{p.start.year}年" if with_year else ""
     if "Q" in p.key:
-        return f"{year}{'一二三四'[(p.start.month - 1) // 3]}季度"
-    return f"{year}{p.start.month}月" if "-" in p.key else f"{p.start.year}年"
+        return f"{'一二三四'[(p.start.month - 1) // 3]}季度{year}"
+    return f"{p.start.month}月{year}" if "-" in p.key else f"{p.start.year}年"
 
 
 def axis_unit(frame: pd.DataFrame, unit: str) -> str:

@@ -186,15 +186,20 @@ def region_and_period(ctx: Context, default_to_month: bool = False) -> tuple[dic
     return info, region, period
 
 
+def title_row(title: str, demo: bool) -> None:
+    """The page's title, and beside it the 演示数据 badge of a demo database."""
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.title(title, width="content")
+    if demo:
+        head.badge("演示数据", icon=":material/science:", color="orange")
+
+
 def page_header(ctx: Context, info: dict, title: str, region: str, period: Period,
                 actions: Callable[[DeltaGenerator], None] | None = None) -> None:
     """Title and the demo-data badge, breadcrumbs, the region · period shown line with `actions`
     (buttons put into the row) at its right, and why the period shown is shorter than the one
     chosen in the picker. One row each, so that 总览's chart starts on screen at 1366×768."""
-    head = st.container(horizontal=True, vertical_alignment="center")
-    head.title(title, width="content")
-    if info["demo"]:
-        head.badge("演示数据", icon=":material/science:", color="orange")
+    title_row(title, info["demo"])
     breadcrumbs(ctx.tree, region)
     # the actions at the right of the line, or together on a line of their own below a long name
     line = st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute")
