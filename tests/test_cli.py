@@ -379,6 +379,12 @@ def test_reporting_counts_units_as_the_page_does(small_db):
     (unit,) = json.loads(res.stdout)
     assert (unit["indicators"], unit["units"], unit["partial"], unit["month_units"]) == (18, 1, 1, 1)
     assert_user_error(run("reporting", "--region", "420300", "--period", "2026-13", db=small_db), "期间有误")
+    # cut at the newest month with data (April: 420302002's funds), as the page cuts it
+    res = run("reporting", "--region", "420302", "--period", "2026Q2", "--format", "json", db=small_db)
+    (cut,) = json.loads(res.stdout)
+    assert (cut["month"], cut["month_units"], cut["month_units_before"], cut["partial"]) == ("2026-04", 1, 1, 1)
+    assert_user_error(run("reporting", "--region", "420300", "--period", "2026-05", db=small_db),
+                      "期间2026年5月晚于数据库中最新的数据（2026年4月）")
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(small_db):

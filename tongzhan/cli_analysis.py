@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import completeness, index, targets
-from .cli_reading import check_level, parse_period, reading, write
+from .cli_reading import check_level, cut_at_newest, parse_period, reading, write
 from .league import LEVELS, PER, RANK_COLUMNS, league, per_options
 from .regions import LEVEL_NAMES
 from .sources import sources
@@ -125,11 +125,11 @@ REPORTING_TABLES = {"totals": ["region_code", "region_name", "indicators", "unit
 
 
 def run_reporting(args) -> None:
-    """报送情况 as the page works it out (completeness.report; by default the indicators due in
-    the period), and the count of units that reported the period's last month (the note under
-    every page's heading)."""
+    """报送情况 as the page works it out: the period cut at the newest month with data (ui.
+    region_and_period), by default the indicators due in it (completeness.report), and the count
+    of units that reported its last month (the note under every page's heading)."""
     with reading(args) as (con, tree, catalog):
-        period = parse_period(args.period)
+        period = cut_at_newest(con, parse_period(args.period))
         due = set(completeness.due_indicators(con, catalog, period))
         ids = [i for i in catalog.stored_ids() if args.all_indicators or i in due]
         if not ids:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -15,9 +16,9 @@ from .build import ensure_db, is_outdated, missing_message
 from .catalog import Catalog
 from .fmt import is_missing
 from .league import LEVELS
-from .periods import Period
+from .periods import Period, plausible_window
 from .regions import LEVEL_NAMES, Tree
-from .store import StoreError, connect, db_path, query
+from .store import StoreError, connect, db_path, query, rows
 
 
 def open_db(args, read_only: bool):
@@ -73,6 +74,18 @@ def parse_period(start: str, end: str | None = None) -> Period:
         return Period(p1.start, p2.end)
     except ValueError as e:
         raise StoreError(f"期间有误：{e}") from e
+
+
+def cut_at_newest(con, period: Period) -> Period:
+    """The period cut at the newest month with data, as the pages cut it (ui.region_and_period);
+    a StoreError when it begins after that month (the pages offer no such period)."""
+    earliest, latest = plausible_window(date.today())
+    [(_, last, *_)] = rows(con, "data_span", earliest=earliest, latest=latest)
+    if last is None:
+        raise StoreError("数据库中还没有任何数据。")
+    if period.start > last:
+        raise StoreError(f"期间{period.label}晚于数据库中最新的数据（{last.year}年{last.month}月）。")
+    return period.clamp(last)
 
 
 @contextlib.contextmanager
