@@ -17,7 +17,7 @@ stored = catalog.stored_ids()
 due = figures.due_indicators(ctx, ctx.path, ctx.version, period.key)
 indicators = [i for i in stored if i in due] if only_due else stored
 
-ui.page_header(ctx, info, "同心数据看板 · 报送情况", region, period)
+ui.page_header(ctx, info, "同心数据看板 · 报送情况", region, period, listed_below=True)
 skipped = [catalog[i].name_zh for i in stored if i not in indicators]
 note = f"统计{len(indicators)}项指标" + (f"（未计入本期不需报送的{'、'.join(skipped)}）" if skipped else "")
 st.caption(f"按乡镇(街道)统计：某单位（含其下村、社区）在期间内有某指标的数据，即为已报送该指标。{note}。")

@@ -100,7 +100,7 @@ if sheets:
     title = f"{tree.full_name(region)} · {period.label}目标" + (f" · 实际数据截至{through}" if through else "") + (
         " · 演示数据" if info["demo"] else "")
     st.download_button("下载 Excel", lambda: exports.tables_xlsx(sheets, title), on_click="ignore",
-                       file_name=exports.file_name(tree.name[region], period, "目标", ext="xlsx"), key="targets_xlsx",
+                       file_name=exports.file_name(tree.name[region], "目标", period, ext="xlsx"), key="targets_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 user = login.current_user(ctx.con)

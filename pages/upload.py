@@ -40,7 +40,7 @@ scope = batches.write_scope(user)   # the import scope: the account's
 region = ui.url_region(tree)   # the template's region, inside the scope (at first the scope itself)
 if scope not in tree.ancestors(region):
     region = scope
-st.title("数据上报")
+ui.title_row("数据上报", ui.data_info(ctx.path, ctx.version, date.today())["demo"])
 ui.breadcrumbs(tree, region)
 if tree.children(region):
     ui.drill_down(tree, region, tree.children(region))

@@ -12,7 +12,7 @@ stored AS (         -- stored facts of the file's regions with a length the file
     JOIN lengths l ON l.indicator_id = f.indicator_id AND l.months <> [f.months]
     SEMI JOIN file_regions r ON r.code = f.region_code
 )
-SELECT n."row", i.name_zh, i.kind = 'flow' AS flow, n.period_start, n.period_end,
+SELECT n."row", i.name_zh, i.unit, i.kind = 'flow' AS flow, n.period_start, n.period_end,
        min({'start': s.period_start, 'end': s.period_end, 'value': s.value, 'batch_id': s.batch_id}) AS example,
        count(*) AS n
 FROM stored s

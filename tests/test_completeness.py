@@ -430,6 +430,8 @@ def test_a_month_still_coming_in(con, tree, catalog):
 
     text, serious = completeness.month_note(tree, XIAOTING, oct_end, (2, 3))
     assert text.startswith("2026年10月已有 2 个乡镇(街道)报送月度数据，上月为 3 个：本月尚未报齐") and serious
+    assert text.endswith("未报送的单位见“报送情况”页。")
+    assert completeness.month_note(tree, XIAOTING, oct_end, (2, 3), listed_below=True)[0].endswith("见下方清单。")
     text, serious = completeness.month_note(tree, TB, oct_end, (0, 1))
     assert text.startswith("虎牙街道尚未报送2026年10月的月度数据（上月已报送）") and serious
     assert completeness.month_note(tree, HUBEI, oct_end, (1_315, 1_425))[1] is False   # 92 %: a note

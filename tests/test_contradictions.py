@@ -195,14 +195,15 @@ def test_quarter_and_month_of_a_flow_across_files(db):
     con, tree, catalog = db
     load(con, tree, catalog, csv_bytes([FUNDS, f"{MAOJIAN},2026Q3,30"]))
     [p] = rejected(db, [FUNDS, f"{MAOJIAN},2026-08,10"])
-    assert "已导入了2026年第三季度的「募集资金」30（批次 1），与本行的2026年8月重叠" in p.message
-    assert "撤销批次 1" in p.message
+    assert "已导入了2026年第三季度的「募集资金」30万元（批次 1），与本行的2026年8月重叠" in p.message
+    assert "撤销批次 1" in p.message and "请把本行改按季度上报" in p.message
     # The other way round, and a year over a month; another year does not overlap.
     load(con, tree, catalog, csv_bytes([FUNDS, f"{ZHANGWAN},2025-08,10"]))
     [p] = rejected(db, [FUNDS, f"{ZHANGWAN},2025Q3,30"])
-    assert "已导入了2025年8月的「募集资金」10（批次 2），与本行的2025年第三季度重叠" in p.message
+    assert "已导入了2025年8月的「募集资金」10万元（批次 2），与本行的2025年第三季度重叠" in p.message
+    assert "请把本行改按月度上报" in p.message
     [p] = rejected(db, [FUNDS, f"{ZHANGWAN},2025,30"])
-    assert "已导入了2025年8月的「募集资金」10（批次 2），与本行的2025年重叠" in p.message
+    assert "已导入了2025年8月的「募集资金」10万元（批次 2），与本行的2025年重叠" in p.message
     assert conflicts(con, tree, catalog, csv_bytes([FUNDS, f"{ZHANGWAN},2024,30"])) == []
 
 
@@ -210,7 +211,7 @@ def test_quarter_and_month_of_a_stock_across_files(db):
     con, tree, catalog = db
     load(con, tree, catalog, csv_bytes([WITH_ORG, f"{WUDANG},2026Q2,8"]))
     [p] = rejected(db, [WITH_ORG, f"{WUDANG},2026-06,9"])
-    assert "已导入了2026年第二季度的「建有统战组织的村(社区)数」8（批次 1），与本行的2026年6月期末相同" in p.message
+    assert "已导入了2026年第二季度的「建有统战组织的村(社区)数」8个（批次 1），与本行的2026年6月期末相同" in p.message
     # The same cell again is a normal replacement; another month is a new report.
     ok = csv_bytes([WITH_ORG, f"{WUDANG},2026Q2,9", f"{WUDANG},2026-05,7"])
     p = batches.preview(con, parse_file(ok, "a.csv", tree, catalog, today=TODAY), ok)
@@ -260,7 +261,7 @@ def test_a_file_with_problems_of_its_own_shows_its_clean_cells_contradictions_to
     [own] = parsed.problems
     problems = batches.file_problems(con, parsed)
     assert [p.row for p in problems] == [2, 3, 4] and problems[0] == own
-    assert "已导入了2026年第三季度的「募集资金」30（批次 1），与本行的2026年8月重叠" in problems[1].message
+    assert "已导入了2026年第三季度的「募集资金」30万元（批次 1），与本行的2026年8月重叠" in problems[1].message
     assert "已导入了下级「武当路街道」2026年7月的「募集资金」" in problems[2].message
     # confirmed as the county's own number, the subtotal is no problem
     parsed, _ = parsed_of(db, rows, allow_subtotals=True)

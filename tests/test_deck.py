@@ -191,8 +191,8 @@ def test_file_names_say_what_they_hold():
     odd = 'a/b\\c:d*e?f"g<h>i|j\x01'
     assert exports.file_name(odd, "募集资金", october, ext="pptx") == "abcdefghij_募集资金_2026年10月.pptx"
     assert exports.file_name("x", "y", Period.parse("2026"), ext="pptx") == "x_y_2026年.pptx"
-    assert exports.file_name("十堰市", Period.parse("2025-11~2026-10"), "目标", ext="xlsx") == \
-        "十堰市_2025年11月—2026年10月_目标.xlsx"
+    assert exports.file_name("十堰市", "目标", Period.parse("2025-11~2026-10"), ext="xlsx") == \
+        "十堰市_目标_2025年11月—2026年10月.xlsx"
     assert exports.file_name("问题清单", " ../上报 ", ext="csv") == "问题清单_ ..上报.csv"
 
 

@@ -104,15 +104,19 @@ def _ratio_problems(con) -> list[Problem]:
 def _granularity_problems(con) -> list[Problem]:
     """The file's cells overlapping a stored period of another length of the same unit and indicator."""
     problems = []
-    for row, name, flow, start, end, ex, n in rows(con, "granularity_conflicts"):
-        other, batch = Period(ex["start"], ex["end"]).label, ex["batch_id"]
+    for row, name, unit, flow, start, end, ex, n in rows(con, "granularity_conflicts"):
+        stored, batch = Period(ex["start"], ex["end"]), ex["batch_id"]
         more = f"等 {n} 条" if n > 1 else ""
         how = "重叠" if flow else "期末相同"
-        problems.append(Problem(row, name, f"已导入了{other}的「{name}」{exact(ex['value'])}（批次 {batch}）{more}，与本行的"
-                                f"{Period(start, end).label}{how}：{granularity_reason(flow)}。同一区域的同一指标请只按一种"
-                                f"期间（月度、季度或年度）上报：请改按{other}上报（会覆盖已导入的数），"
-                                f"或先在“导入记录”中撤销批次 {batch} 再导入本文件。"))
+        problems.append(Problem(row, name, f"已导入了{stored.label}的「{name}」{exact(ex['value'])}{unit}（批次 {batch}）{more}，"
+                                f"与本行的{Period(start, end).label}{how}：{granularity_reason(flow)}。同一区域的同一指标请只按"
+                                f"一种期间（月度、季度或年度）上报：请把本行改按{GRAINS[stored.length]}上报（会覆盖已导入的数），"
+                                f"或在“导入记录”中撤销批次 {batch} 后再导入本文件（只能撤销本人导入的批次，"
+                                "该批次的其他数据也会一并撤销）。"))
     return problems
+
+
+GRAINS = {1: "月度", 3: "季度", 12: "年度"}   # a stored period's length in months
 
 
 def _subtotal_problems(con) -> list[Problem]:

@@ -374,11 +374,13 @@ def month_reporting(con, tree: Tree, region: str, end: date) -> tuple[int, int] 
 MOSTLY_IN = 0.9   # of last month's units: below this share, month_note's note is a warning
 
 
-def month_note(tree: Tree, region: str, end: date, counts: tuple[int, int] | None) -> tuple[str, bool] | None:
+def month_note(tree: Tree, region: str, end: date, counts: tuple[int, int] | None,
+               listed_below: bool = False) -> tuple[str, bool] | None:
     """What to say when fewer units reported the month ending `end` than the month before
     (month_reporting's counts): its flows' sums and comparisons read low, while stocks and
     rates carry last month's values forward. The flag: a warning (fewer than MOSTLY_IN of last
-    month's units), else a note. None when the month is no shorter."""
+    month's units), else a note. None when the month is no shorter. listed_below: on 报送情况,
+    whose list of units that have not reported is below the note."""
     if counts is None or counts[0] >= counts[1]:
         return None
     now, before = counts
@@ -388,4 +390,4 @@ def month_note(tree: Tree, region: str, end: date, counts: tuple[int, int] | Non
     else:
         head = f"{month}已有 {now:,} 个乡镇(街道)报送月度数据，上月为 {before:,} 个"
     return (f"{head}：本月尚未报齐，流量指标（如募集资金）的合计、同比和排名偏低，存量和比率沿用上期数。"
-            "未报送的单位见“报送情况”页。", now < MOSTLY_IN * before)
+            + ("未报送的单位见下方清单。" if listed_below else "未报送的单位见“报送情况”页。"), now < MOSTLY_IN * before)

@@ -127,10 +127,11 @@ def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
         font_family="Noto Sans CJK SC, Microsoft YaHei, sans-serif")
     labels = list(dict.fromkeys(frame["label"]))
     periods = [Period.parse(k) for k in dict.fromkeys(frame["period"])]
-    step = -(-len(labels) // MOST_TICKS)   # every step-th period labelled: upright, none overlapping
-    shown = periods[::step]
+    step = -(-len(labels) // MOST_TICKS)   # every step-th period labelled, the latest always
+    at = range((len(labels) - 1) % step, len(labels), step)
+    shown = [periods[i] for i in at]
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickangle=0,
-                     tickmode="array", tickvals=labels[::step],
+                     tickmode="array", tickvals=[labels[i] for i in at],
                      ticktext=[tick_text(p, i == 0 or p.start.year != shown[i - 1].start.year)
                                for i, p in enumerate(shown)])
     value_axis(fig, frame["value"], unit)

@@ -195,10 +195,11 @@ def title_row(title: str, demo: bool) -> None:
 
 
 def page_header(ctx: Context, info: dict, title: str, region: str, period: Period,
-                actions: Callable[[DeltaGenerator], None] | None = None) -> None:
+                actions: Callable[[DeltaGenerator], None] | None = None, listed_below: bool = False) -> None:
     """Title and the demo-data badge, breadcrumbs, the region · period shown line with `actions`
     (buttons put into the row) at its right, and why the period shown is shorter than the one
-    chosen in the picker. One row each, so that 总览's chart starts on screen at 1366×768."""
+    chosen in the picker. One row each, so that 总览's chart starts on screen at 1366×768.
+    listed_below: the page lists the units that have not reported (completeness.month_note)."""
     title_row(title, info["demo"])
     breadcrumbs(ctx.tree, region)
     # the actions at the right of the line, or together on a line of their own below a long name
@@ -210,7 +211,8 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
     if note:
         st.caption(note)
     month = completeness.month_note(ctx.tree, region, period.end,
-                                    _month_reporting(ctx, ctx.path, ctx.version, region, period.end.isoformat()))
+                                    _month_reporting(ctx, ctx.path, ctx.version, region, period.end.isoformat()),
+                                    listed_below)
     if month:
         text, serious = month
         if serious:
