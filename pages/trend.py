@@ -7,7 +7,7 @@ import streamlit as st
 from tongzhan import exports, figures, provenance_ui, snapshot, trend, ui
 from tongzhan.snapshot import view_title
 from tongzhan.markup import md
-from tongzhan.periods import Period, cut_note
+from tongzhan.periods import GRAIN_NAMES, Period, cut_note
 
 
 def span_picker(first: date, last: date) -> tuple[str, Period]:
@@ -16,7 +16,7 @@ def span_picker(first: date, last: date) -> tuple[str, Period]:
     grain = ui.kept("grain", trend.GRAINS.__contains__, "month")
     st.session_state["trend_grain"] = grain
     st.sidebar.radio("粒度", list(trend.GRAINS), key="trend_grain", horizontal=True,
-                     format_func=trend.GRAIN_NAMES.get,
+                     format_func=GRAIN_NAMES.get,
                      on_change=lambda: ui.keep("grain", st.session_state["trend_grain"]))
     months = [p.key for p in trend.grain_periods(Period(first, last), "month")]
     span = Period.parse(ui.kept("span", ui.parses, trend.default_span(last).key))
@@ -44,7 +44,7 @@ ind = catalog[indicator]
 ui.title_row("同心数据看板 · 趋势", info["demo"])
 ui.breadcrumbs(tree, region)
 own = figures.trend_series(ctx, ctx.path, ctx.version, region, indicator, span.key, grain, "self")
-st.subheader(f"{md(tree.full_name(region))} · {ind.name_zh} · {trend.GRAIN_NAMES[grain]}")
+st.subheader(f"{md(tree.full_name(region))} · {ind.name_zh} · {GRAIN_NAMES[grain]}")
 if own.empty or own["value"].isna().all():
     st.info(f"本期尚无上报数据：{md(tree.name[region])}在{span.label}没有{ind.name_zh}的数据。")
     st.stop()
@@ -80,10 +80,10 @@ if (picked := provenance_ui.picked(rows_key)) and picked["rows"]:
     provenance_ui.dialog(ctx, point["region_code"], indicator, Period(point["start"], point["end"]))
 ui.print_table(table, "trend")
 shown = Period(lines["start"].min(), lines["end"].max())
-sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{trend.GRAIN_NAMES[grain]}趋势")
+sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{GRAIN_NAMES[grain]}趋势")
 st.download_button(
     "下载 Excel", lambda: exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], who)),
-    file_name=exports.file_name(tree.name[region], ind.name_zh, f"{trend.GRAIN_NAMES[grain]}趋势", shown, ext="xlsx"),
+    file_name=exports.file_name(tree.name[region], ind.name_zh, f"{GRAIN_NAMES[grain]}趋势", shown, ext="xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", key="trend_xlsx")
 if kids:
     ui.drill_down(tree, region, kids)

@@ -20,7 +20,7 @@ from .accounts import User
 from .build import add_facts
 from .fmt import exact
 from .importer import Omitted, ParseResult, Problem, capped, granularity_reason, overlap_note, problem_count
-from .periods import Period
+from .periods import FREQUENCY_MONTHS, GRAIN_NAMES, Period
 from .regions import ROOT_CODE
 from .store import StoreError, arrow_table, execute, query, registered, rows, transaction
 
@@ -101,6 +101,9 @@ def _ratio_problems(con) -> list[Problem]:
     return problems
 
 
+_GRAIN_OF_LENGTH = {months: GRAIN_NAMES[g] for g, months in FREQUENCY_MONTHS.items()}   # 3 → 季度
+
+
 def _granularity_problems(con) -> list[Problem]:
     """The file's cells overlapping a stored period of another length of the same unit and indicator."""
     problems = []
@@ -110,13 +113,10 @@ def _granularity_problems(con) -> list[Problem]:
         how = "重叠" if flow else "期末相同"
         problems.append(Problem(row, name, f"已导入了{stored.label}的「{name}」{exact(ex['value'])}{unit}（批次 {batch}）{more}，"
                                 f"与本行的{Period(start, end).label}{how}：{granularity_reason(flow)}。同一区域的同一指标请只按"
-                                f"一种期间（月度、季度或年度）上报：请把本行改按{GRAINS[stored.length]}上报（会覆盖已导入的数），"
+                                f"一种期间（月度、季度或年度）上报：请把本行改按{_GRAIN_OF_LENGTH[stored.length]}上报（会覆盖已导入的数），"
                                 f"或在“导入记录”中撤销批次 {batch} 后再导入本文件（只能撤销本人导入的批次，"
                                 "该批次的其他数据也会一并撤销）。"))
     return problems
-
-
-GRAINS = {1: "月度", 3: "季度", 12: "年度"}   # a stored period's length in months
 
 
 def _subtotal_problems(con) -> list[Problem]:

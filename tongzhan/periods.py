@@ -9,6 +9,7 @@ from datetime import date
 
 
 FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # catalog frequency → months per report
+GRAIN_NAMES = {"month": "月度", "quarter": "季度", "year": "年度"}
 
 
 def first_year() -> int:

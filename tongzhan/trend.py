@@ -19,7 +19,6 @@ from .rollup import indicator_table
 from .store import side_by_side
 
 GRAINS = {"month": ("M", 1), "quarter": ("Q", 3), "year": ("Y", 12)}   # pandas frequency, months
-GRAIN_NAMES = {"month": "月度", "quarter": "季度", "year": "年度"}
 SPAN_MONTHS = 24
 COLUMNS = ["period", "label", "start", "end", "region_code", "region_name", "value", "yoy", "mom",
            "ytd", "yoy_text", "mom_text", "carried_units", "excluded_units", "partial"]

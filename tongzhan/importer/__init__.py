@@ -85,18 +85,26 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         sheet_name, grid, found = _first_table(candidates, vocab)
     except _NoTable as e:
         return file_problem(str(e), e.sheet)
+    return _read_table(grid, found, sheet_name, catalog, vocab, _Regions(tree, scope), today, default_period,
+                       allow_subtotals)
+
+
+def _read_table(grid: list, found: tuple, sheet_name: str | None, catalog: Catalog, vocab: _Vocabulary,
+                regions: _Regions, today: dt.date, default_period, allow_subtotals: bool) -> ParseResult:
+    """parse_file's result for the table found in grid (header rows and columns, _first_table):
+    its columns settled, every row read and checked."""
     header_rows, columns = found
     header_row = header_rows[-1] + 1
     body = grid[header_rows[-1] + 1:]
     while body and all(_is_blank(v) for v in body[-1]):
         body.pop()
     try:
-        parser = _Parser(catalog, vocab, _Regions(tree, scope), today, *_file_period(columns, default_period),
+        parser = _Parser(catalog, vocab, regions, today, *_file_period(columns, default_period),
                          allow_subtotals, sheet_unit=_unit_note(grid[:header_rows[0]]))
         if parser.default_period and (why := parser.period_problem(parser.default_period)):
             raise ValueError(f"所选期间无效：{why}")
     except ValueError as e:
-        return file_problem(str(e), sheet_name)
+        return _empty_result([Problem(None, None, str(e))], "", sheet_name)
     parser.role = defaultdict(list)
     cells = _Cells(body, len(columns))
     for c in parser.settle_columns(columns, cells, header_row):
