@@ -202,13 +202,14 @@ with template_tab:
     chosen = b.multiselect("指标", catalog.ids(), default=catalog.headline(), key="template_ids",
                            format_func=lambda i: catalog[i].name_zh)
     try:
-        frame = template_frame(tree, catalog, region, Period.parse(month), chosen, level)
+        period = Period.parse(month)
+        frame = template_frame(tree, catalog, region, period, chosen, level)
     except ValueError as e:   # the message quotes the period as typed
         st.error(md(e))
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         st.caption(f"共 {len(frame):,} 行，每个填报单位一行（上表只列出前 8 行）。")
-        name = [tree.name[region], *([LEVEL_NAMES[level]] if level else [])]
+        name = [tree.name[region], *([LEVEL_NAMES[level]] if level else []), period]
         c, d = st.columns(2)
         c.download_button("下载 Excel 模板", xlsx_bytes(frame, "填报"), file_name("填报模板", *name, ext="xlsx"),
                           key="template_xlsx")

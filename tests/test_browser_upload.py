@@ -2,10 +2,13 @@
 figure is on the overview page; then undoes the batch."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 from conftest import log_in
 from tongzhan.fmt import fmt_value
+from tongzhan.periods import Period
 
 JIANGSHAN = "330881"
 
@@ -135,3 +138,9 @@ def test_region_chosen_on_the_overview_is_the_template_region_the_account_the_sc
     assert "上传人：江山干事（工作人员）；导入范围：浙江省衢州市江山市" in main.inner_text()
     page.get_by_role("tab", name="下载模板").click()
     assert "为 浙江省衢州市江山市 的下级单位生成填报模板" in main.inner_text()
+    with page.expect_download(timeout=30_000) as d:   # named for its region and the period its rows carry
+        page.get_by_role("button", name="下载 CSV 模板").click()
+    month = Period.parse(f"{date.today().replace(day=1) - timedelta(days=1):%Y-%m}")
+    assert d.value.suggested_filename == f"填报模板_江山市_{month.label}.csv"
+    rows = Path(d.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("区划代码,名称,期间,") and rows[1].startswith(f"{JIANGSHAN}") and month.label in rows[1]
