@@ -91,6 +91,8 @@ st.html("<style>[data-testid='stColumn']{container-type:inline-size}"
         "[data-testid='stMetricValue'] p{font-size:clamp(1rem, 11cqi, 1.5rem) !important}"
         "[data-testid='stMetricValue'] .stMarkdownEllipsis, [data-testid='stMetricValue'] p{white-space:normal}"
         "[data-testid='stMetricLabel'] p{white-space:normal}"
+        # a card's 来源 at its foot: in line across the row when one card is taller (a rate's parts)
+        "[data-testid='stColumn'] > [data-testid='stVerticalBlock'] > [class*='st-key-sources_']{margin-top:auto}"
         "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
         # the uploader's button says "Upload" and Streamlit offers no way to change it: said in Chinese here
         "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p{font-size:0}"

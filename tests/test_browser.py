@@ -124,8 +124,8 @@ def test_page_switch_keeps_region_indicator_and_period(streamlit_server, page, a
 
 def test_overview_at_1366x768_starts_its_chart_on_screen_and_exports_the_view(streamlit_server, page, app_ready):
     """A 1366×768 laptop: 总览 of 十堰市 shows the title with its badge on one line, the three
-    downloads beside the region · period line, and the top of the chart without scrolling;
-    下载 PPT gives a deck of the view, named region_indicator_period."""
+    downloads beside the region · period line, the cards' 来源 in one line, and the top of the
+    chart without scrolling; 下载 PPT gives a deck of the view, named region_indicator_period."""
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{streamlit_server.url}/?region=420300&ind=funds_raised&period=2025")
     page.wait_for_function(f"() => ({BAR_CHART_TITLE_JS})() !== null", timeout=60_000)
@@ -136,6 +136,9 @@ def test_overview_at_1366x768_starts_its_chart_on_screen_and_exports_the_view(st
     for name in ("下载 PPT", "下载 Excel", "下载图片"):
         box = page.get_by_role("button", name=name).bounding_box()
         assert abs((box["y"] + box["height"] / 2) - (heading["y"] + heading["height"] / 2)) < 20, (name, box, heading)
+    # every card's 来源 at the same height, though the rate's card holds one line more (its parts)
+    sources = [b.bounding_box()["y"] for b in page.get_by_role("button", name="来源 ›").all()]
+    assert len(sources) == 5 and max(sources) - min(sources) < 2, sources
     with page.expect_download(timeout=60_000) as d:
         page.get_by_role("button", name="下载 PPT").click()
     assert d.value.suggested_filename == "十堰市_募集资金_2025年.pptx"
