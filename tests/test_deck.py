@@ -118,6 +118,20 @@ def test_deck_slides_say_what_they_show(view):
     assert "2026年目标完成情况" in slides[5] and "募集资金" in slides[5]
 
 
+
+def test_a_card_without_a_value_says_so(view):
+    """A township that did not report the month: its cards of flows show — and 同比 —, never nan
+    (the page shows no 同比 there)."""
+    con, tree, catalog = view
+    (town,), = con.sql("""SELECT d4 FROM facts WHERE d3 = '420302' AND d5 IS NULL GROUP BY d4
+                          HAVING count(*) FILTER (WHERE indicator_id = 'funds_raised' AND period_end = DATE '2026-10-31') = 0
+                          ORDER BY d4 LIMIT 1""").fetchall()
+    cards = kpis(con, tree, catalog, town, Period.parse("2026-10")).set_index("indicator_id")
+    assert cards.at["funds_raised", "text"] == "—" and cards.at["funds_raised", "delta_text"] == ""
+    prs = Presentation(io.BytesIO(deck(con, tree, catalog, town, Period.parse("2026-10"), "funds_raised")))
+    text = slide_text(prs.slides[1])
+    assert "nan" not in text and "募集资金\n—\n同比 —" in text
+
 def test_every_run_has_the_east_asian_font(view):
     con, tree, catalog = view
     prs = Presentation(io.BytesIO(deck(con, tree, catalog, SHIYAN, Period.parse("2026-10"))))

@@ -65,7 +65,7 @@ def kpis(con, tree: Tree, catalog: Catalog, region: str, period: Period) -> pd.D
         out.append({
             "indicator_id": i, "name": ind.name_zh, "value": v, "text": fmt_value(v, ind.unit),
             "from": shown.start, "to": shown.end, "compare_from": before.start,
-            "compare_to": before.end, "compare_value": b, "delta_text": fmt_delta(v, b, ind.unit),
+            "compare_to": before.end, "compare_value": b, "delta_text": fmt_delta(v, b, ind.unit) or "",
             "units": r.get("units"), "carried_units": r.get("carried_units"),
             "excluded_units": r.get("excluded_units"), "oldest": oldest and oldest.key,
             "unit": ind.unit,
