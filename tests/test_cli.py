@@ -14,8 +14,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+import hostile
 from facts import add, fact
 from tongzhan import build, store
+from tongzhan.catalog import Catalog
+from tongzhan.regions import Tree
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "region_code,region_name,value,numerator,denominator,units,carried_units,excluded_units,oldest"
@@ -397,3 +400,20 @@ def test_a_reader_that_stops_early_gets_no_traceback(small_db):
     proc.stdout.close()   # 38,723 rows follow: far more than the pipe holds
     assert proc.wait(timeout=120) == 1
     assert b"Traceback" not in proc.stderr.read()
+
+
+def test_csv_keeps_formula_like_names_as_text_and_json_as_they_are(db_copy):
+    """Villages named like formulas (=HYPERLINK(…), =cmd|…) in rank's CSV start with ' as in the
+    pages' CSV downloads (a redirected CSV is opened in a spreadsheet); JSON keeps the names."""
+    con = store.connect(db_copy)
+    tree, catalog = Tree(store.query(con, "regions_all")), Catalog(store.query(con, "indicators_all"))
+    hostile.commit(con, tree, catalog)
+    con.close()
+    args = ["rank", "--region", hostile.TOWNSHIP, "--level", "village", "--indicator", "people_served",
+            "--period", hostile.PERIOD]
+    res = run(*args, "--format", "csv", db=db_copy)
+    assert res.returncode == 0, res.stderr
+    names = {r["region_code"]: r["region_name"] for r in csv.DictReader(io.StringIO(res.stdout))}
+    assert names == {code: ("'" + name if name.startswith("=") else name) for code, name in hostile.VILLAGES.items()}
+    res = run(*args, "--format", "json", db=db_copy)
+    assert {r["region_code"]: r["region_name"] for r in json.loads(res.stdout)} == hostile.VILLAGES

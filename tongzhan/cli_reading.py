@@ -14,6 +14,7 @@ import pandas as pd
 from . import accounts, cli_users
 from .build import ensure_db, is_outdated, missing_message
 from .catalog import Catalog
+from .exports import formula_safe
 from .fmt import is_missing
 from .league import LEVELS
 from .periods import Period, plausible_window
@@ -104,7 +105,9 @@ def reading(args):
 
 
 def write(table: pd.DataFrame, fmt: str) -> None:
-    """A result table on stdout as CSV or JSON; numbers rounded to 6 decimals, blanks as null."""
+    """A result table on stdout as CSV or JSON; numbers rounded to 6 decimals, blanks as null. In
+    CSV (opened in a spreadsheet as often as read by a script), text that a spreadsheet would take
+    for a formula starts with ' (exports.formula_safe); JSON keeps text as it is."""
     table = table.round(6)
     if fmt == "json":
         rows = [{k: (None if is_missing(v) or v is pd.NA else v) for k, v in r.items()}
@@ -112,5 +115,5 @@ def write(table: pd.DataFrame, fmt: str) -> None:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n",
+        formula_safe(table).to_csv(sys.stdout, index=False, lineterminator="\n",
                      float_format=lambda v: f"{v:.6f}".rstrip("0").rstrip("."))

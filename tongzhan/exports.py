@@ -33,9 +33,15 @@ def _quoted(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """frame for a CSV file: a text cell or header that a spreadsheet would take for a formula
+    (=, +, -, @ first: a village named =HYPERLINK(…)) starts with ' instead; numbers untouched."""
+    return text_cells(frame, _quoted)
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte order mark (Excel on Chinese Windows reads it right), CRLF lines."""
-    return text_cells(frame, _quoted).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return formula_safe(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
