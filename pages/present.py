@@ -67,6 +67,8 @@ def show_kpis() -> None:
     notes = "；".join(f"{row.name}：{row.note}" for row in kpi.itertuples() if row.note)
     if notes:   # what a stock or rate rests on (carried-forward and one-part units), as on 总览
         st.html(f'<p class="present-note">{html.escape(notes)}</p>')
+    if month := ui.month_note(ctx, code, shown.end):   # the last month still coming in, as on 总览
+        st.html(f'<p class="present-note">{html.escape(month[0])}</p>')
 
 
 def show_children() -> None:

@@ -69,9 +69,10 @@ st.caption(f"点击表格中的一行可查看该实际数的数据来源。流�
 
 own = figures.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "self")
 kids = figures.target_table(ctx, ctx.path, ctx.version, region, year, quarter, "children")
-through = next((t for t in pd.concat([own["through"], kids["through"]]) if t), "")
+through = next((Period.parse(t) for t in pd.concat([own["through"], kids["through"]]) if t), None)
 if through:
-    st.caption(f"实际数据截至 {through[:4]}年{int(through[5:])}月。")
+    st.caption(f"实际数据截至{through.label}。")
+    ui.month_caveat(ctx, region, through.end)
 
 st.markdown("#### 本级目标")
 if own.empty:
@@ -97,7 +98,7 @@ else:
 sheets = [snapshot.targets_table(t, [catalog[i].name_zh for i in t["indicator_id"]], name)
           for t, name in ((own, "本级目标"), (kids, "下级目标"), (red, "红灯单位")) if len(t)]
 if sheets:
-    title = f"{tree.full_name(region)} · {period.label}目标" + (f" · 实际数据截至{through}" if through else "") + (
+    title = f"{tree.full_name(region)} · {period.label}目标" + (f" · 实际数据截至{through.label}" if through else "") + (
         " · 演示数据" if info["demo"] else "")
     st.download_button("下载 Excel", lambda: exports.tables_xlsx(sheets, title), on_click="ignore",
                        file_name=exports.file_name(tree.name[region], "目标", period, ext="xlsx"), key="targets_xlsx",

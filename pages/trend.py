@@ -50,6 +50,7 @@ if own.empty or own["value"].isna().all():
     st.stop()
 for row in own[own["partial"]].itertuples():
     st.caption(cut_note(Period.parse(row.period), Period(row.start, row.end)) + "图中以空心点表示。")
+ui.month_caveat(ctx, region, own.loc[own["value"].notna(), "end"].max())   # its last month still coming in
 
 kids = tree.children(region)
 lines = own

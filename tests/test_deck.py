@@ -15,7 +15,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Inches
 
 import hostile
-from tongzhan import cli, cli_analysis, exports, picture, snapshot
+from tongzhan import cli, cli_analysis, completeness, exports, picture, snapshot
 from tongzhan.deck import FONT, FORMATS, deck, render
 from tongzhan.league import league
 from tongzhan.overview import kpis
@@ -132,6 +132,26 @@ def test_a_card_without_a_value_says_so(view):
     text = slide_text(prs.slides[1])
     assert "nan" not in text and "募集资金\n—\n同比 —" in text
 
+
+def test_a_month_still_coming_in_is_said_in_the_exports(view):
+    """十堰市's October in the demo: 113 of last month's 119 townships reported. The deck's title
+    slide says what the page says under its title, every slide's footer and the workbook's
+    title rows say how many reported; September (all 119) says nothing of the kind."""
+    con, tree, catalog = view
+    now, before = completeness.month_reporting(con, tree, SHIYAN, Period.parse("2026-10").end)
+    assert now < before
+    head = f"2026年10月已有 {now} 个乡镇(街道)报送月度数据，上月为 {before} 个，本月尚未报齐"
+    snap = snapshot.take(con, tree, catalog, SHIYAN, Period.parse("2026-10"))
+    assert snap.month_note == completeness.month_note(tree, SHIYAN, snap.period.end, (now, before))[0]
+    prs = Presentation(io.BytesIO(deck(con, tree, catalog, SHIYAN, Period.parse("2026-10"))))
+    slides = [slide_text(s) for s in prs.slides]
+    assert snap.month_note in slides[0] and all(head in t for t in slides)
+    book = openpyxl.load_workbook(io.BytesIO(snapshot.workbook(snap)))
+    assert all(ws["A1"].value.endswith(" · " + head) for ws in book.worksheets)
+    september = snapshot.take(con, tree, catalog, SHIYAN, Period.parse("2026-09"))
+    assert (september.month_note, september.month_head, september.caveat) == ("", "", "")
+    assert "尚未报齐" not in september.footer + september.title
+
 def test_every_run_has_the_east_asian_font(view):
     con, tree, catalog = view
     prs = Presentation(io.BytesIO(deck(con, tree, catalog, SHIYAN, Period.parse("2026-10"))))
@@ -177,7 +197,7 @@ def test_workbook_of_a_view(view):
     book = openpyxl.load_workbook(io.BytesIO(snapshot.workbook(snap)))
     assert book.sheetnames == ["指标概览", "下级对比", "县(市、区)排名", "月度趋势", "2026年目标"]
     for ws in book:
-        assert ws["A1"].value == "湖北省十堰市 · 2026年10月 · 数据截至2026年10月 · 演示数据"
+        assert ws["A1"].value == "湖北省十堰市 · 2026年10月 · 数据截至2026年10月 · 演示数据" + snap.caveat
         assert ws.freeze_panes == "A3"
     ws = book["下级对比"]
     assert [c.value for c in ws[2]] == ["区域", "代码", "募集资金（万元）"]

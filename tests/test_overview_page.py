@@ -167,6 +167,14 @@ def test_a_month_still_coming_in_is_said(app, db_copy):
     assert any(plain(c.value).startswith(f"2026年10月已有 {october} 个乡镇(街道)报送月度数据，上月为 {september} 个")
                for c in at.caption)
 
+    # 趋势 (its last point is November), 目标 (actuals through November) and 汇报模式's cards say it too
+    said = f"2026年11月已有 3 个乡镇(街道)报送月度数据，上月为 {october} 个：本月尚未报齐"
+    for page in ("pages/trend.py", "pages/targets.py"):
+        at = app(page, region="420300", ind="funds_raised")
+        assert not at.exception and [plain(w.value)[:len(said)] for w in at.warning] == [said], page
+    at = app("pages/present.py", region="420300", period="2026")
+    assert not at.exception and any(said in h.proto.body for h in at.get("html"))
+
 
 @pytest.mark.parametrize("start, steps", [
     ("2025-03", [("季度", "period_quarter", "2025Q1"), ("年度", "period_year", "2025"),

@@ -381,13 +381,20 @@ def month_note(tree: Tree, region: str, end: date, counts: tuple[int, int] | Non
     rates carry last month's values forward. The flag: a warning (fewer than MOSTLY_IN of last
     month's units), else a note. None when the month is no shorter. listed_below: on 报送情况,
     whose list of units that have not reported is below the note."""
-    if counts is None or counts[0] >= counts[1]:
+    head = month_head(tree, region, end, counts)
+    if head is None:
         return None
     now, before = counts
-    month = f"{end.year}年{end.month}月"
-    if tree.level[region] == TOWNSHIP:
-        head = f"{tree.name[region]}尚未报送{month}的月度数据（上月已报送）"
-    else:
-        head = f"{month}已有 {now:,} 个乡镇(街道)报送月度数据，上月为 {before:,} 个"
     return (f"{head}：本月尚未报齐，流量指标（如募集资金）的合计、同比和排名偏低，存量和比率沿用上期数。"
             + ("未报送的单位见下方清单。" if listed_below else "未报送的单位见“报送情况”页。"), now < MOSTLY_IN * before)
+
+
+def month_head(tree: Tree, region: str, end: date, counts: tuple[int, int] | None) -> str | None:
+    """The first part of month_note (how many reported, against the month before), which an
+    export's footer carries; None when the month is no shorter."""
+    if counts is None or counts[0] >= counts[1]:
+        return None
+    month = f"{end.year}年{end.month}月"
+    if tree.level[region] == TOWNSHIP:
+        return f"{tree.name[region]}尚未报送{month}的月度数据（上月已报送）"
+    return f"{month}已有 {counts[0]:,} 个乡镇(街道)报送月度数据，上月为 {counts[1]:,} 个"

@@ -97,6 +97,9 @@ def _title_slide(prs, snap: Snapshot) -> None:
         _text(slide, MARGIN, Inches(5.1), WIDTH - 2 * MARGIN, Inches(0.6),
               ["演示数据（非真实统计）"], 20, bold=True, color=RGBColor(0xE6, 0x7E, 0x22),
               align=PP_ALIGN.CENTER)
+    if snap.month_note:   # the month still coming in (every slide's footer says so too)
+        _text(slide, MARGIN + Inches(1), Inches(5.8), WIDTH - 2 * MARGIN - Inches(2), Inches(0.9),
+              [snap.month_note], 14, color=DARK, align=PP_ALIGN.CENTER)
 
 
 def _kpi_slide(prs, snap: Snapshot) -> None:

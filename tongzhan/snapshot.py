@@ -11,6 +11,7 @@ import pandas as pd
 from . import targets
 from .targets import LIGHT_NAMES
 from .catalog import Catalog
+from .completeness import month_head, month_note, month_reporting
 from .exports import Table, number_format, tables_xlsx
 from .fmt import scale
 from .league import league
@@ -41,18 +42,25 @@ class Snapshot:
     level: int | None         # the level below the region (None: there is none)
     league: pd.DataFrame      # league.league of that level; empty when there is none
     targets: pd.DataFrame     # targets.completion of the region for the period's year
+    month_note: str = ""      # completeness.month_note when the last month is still coming in
+    month_head: str = ""      # its first part (how many reported), for the footer and the title
 
     @property
     def data_time(self) -> str:
         return f"数据截至{self.period.end.year}年{self.period.end.month}月"
 
     @property
+    def caveat(self) -> str:
+        """' · 2026年11月已有 2 个…上月为 114 个，本月尚未报齐' when the last month is still coming in."""
+        return f" · {self.month_head}，本月尚未报齐" if self.month_head else ""
+
+    @property
     def title(self) -> str:
-        return view_title(self.region_name, self.period, self.demo)
+        return view_title(self.region_name, self.period, self.demo) + self.caveat
 
     @property
     def footer(self) -> str:
-        return f"来源：{SOURCE} · {self.data_time} · 导出于 {self.made:%Y-%m-%d %H:%M}" + (
+        return f"来源：{SOURCE} · {self.data_time}{self.caveat} · 导出于 {self.made:%Y-%m-%d %H:%M}" + (
             " · 演示数据" if self.demo else "")
 
     @property
@@ -76,6 +84,8 @@ def take(con, tree: Tree, catalog: Catalog, region: str, period: Period,
     shown = view_period(con, tree, region, period)
     level = tree.child_level(region)   # 东莞市: its children are townships
     has_children = level is not None
+    counts = month_reporting(con, tree, region, shown.end)
+    note = month_note(tree, region, shown.end, counts)
     return Snapshot(
         region=region, region_name=tree.full_name(region), short_name=tree.name[region],
         period=shown, indicator_id=ind.id, indicator_name=ind.name_zh, unit=ind.unit,
@@ -86,7 +96,8 @@ def take(con, tree: Tree, catalog: Catalog, region: str, period: Period,
         trend=series(con, tree, catalog, region, ind.id, default_span(shown.end)),
         level=level,
         league=league(con, tree, catalog, region, ind.id, period, level) if level else pd.DataFrame(),
-        targets=_named(catalog, targets.completion(con, tree, catalog, region, shown.end.year)))
+        targets=_named(catalog, targets.completion(con, tree, catalog, region, shown.end.year)),
+        month_note=note[0] if note else "", month_head=month_head(tree, region, shown.end, counts) or "")
 
 
 def _named(catalog: Catalog, table: pd.DataFrame) -> pd.DataFrame:

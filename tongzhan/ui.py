@@ -210,15 +210,26 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
     note = cut_note(Period.parse(st.query_params.get("period", period.key)), period)
     if note:
         st.caption(note)
-    month = completeness.month_note(ctx.tree, region, period.end,
-                                    _month_reporting(ctx, ctx.path, ctx.version, region, period.end.isoformat()),
-                                    listed_below)
+    month_caveat(ctx, region, period.end, listed_below)
+
+
+def month_caveat(ctx: Context, region: str, end: date, listed_below: bool = False) -> None:
+    """completeness.month_note of the month ending `end`, when it is still coming in: a warning
+    when fewer than 90 % of last month's units reported, else a caption."""
+    month = month_note(ctx, region, end, listed_below)
     if month:
         text, serious = month
         if serious:
             st.warning(md(text), icon=":material/hourglass_top:")
         else:
             st.caption(md(text))
+
+
+def month_note(ctx: Context, region: str, end: date, listed_below: bool = False) -> tuple[str, bool] | None:
+    """completeness.month_note with the counts cached per data version."""
+    return completeness.month_note(ctx.tree, region, end,
+                                   _month_reporting(ctx, ctx.path, ctx.version, region, end.isoformat()),
+                                   listed_below)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
