@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from tongzhan import figures, index, overview, present, trend, ui
+from tongzhan import completeness, figures, index, overview, present, trend, ui
 from tongzhan.fmt import fmt_value
 from tongzhan.league import value_text
 from tongzhan.markup import md
@@ -67,8 +67,9 @@ def show_kpis() -> None:
     notes = "；".join(f"{row.name}：{row.note}" for row in kpi.itertuples() if row.note)
     if notes:   # what a stock or rate rests on (carried-forward and one-part units), as on 总览
         st.html(f'<p class="present-note">{html.escape(notes)}</p>')
-    if month := ui.month_note(ctx, code, shown.end):   # the last month still coming in, as on 总览
-        st.html(f'<p class="present-note">{html.escape(month[0])}</p>')
+    # the last month still coming in, as on 总览 (in short: one line on a 1366-pixel projector)
+    if head := completeness.month_head(tree, code, shown.end, ui.month_counts(ctx, code, shown.end)):
+        st.html(f'<p class="present-note">{html.escape(head)}，本月尚未报齐。</p>')
 
 
 def show_children() -> None:

@@ -173,6 +173,7 @@ def test_a_month_still_coming_in_is_said(app, db_copy):
         at = app(page, region="420300", ind="funds_raised")
         assert not at.exception and [plain(w.value)[:len(said)] for w in at.warning] == [said], page
     at = app("pages/present.py", region="420300", period="2026")
+    said = f"2026年11月已有 3 个乡镇(街道)报送月度数据，上月为 {october} 个，本月尚未报齐。"
     assert not at.exception and any(said in h.proto.body for h in at.get("html"))
 
 

@@ -216,7 +216,7 @@ def page_header(ctx: Context, info: dict, title: str, region: str, period: Perio
 def month_caveat(ctx: Context, region: str, end: date, listed_below: bool = False) -> None:
     """completeness.month_note of the month ending `end`, when it is still coming in: a warning
     when fewer than 90 % of last month's units reported, else a caption."""
-    month = month_note(ctx, region, end, listed_below)
+    month = completeness.month_note(ctx.tree, region, end, month_counts(ctx, region, end), listed_below)
     if month:
         text, serious = month
         if serious:
@@ -225,11 +225,9 @@ def month_caveat(ctx: Context, region: str, end: date, listed_below: bool = Fals
             st.caption(md(text))
 
 
-def month_note(ctx: Context, region: str, end: date, listed_below: bool = False) -> tuple[str, bool] | None:
-    """completeness.month_note with the counts cached per data version."""
-    return completeness.month_note(ctx.tree, region, end,
-                                   _month_reporting(ctx, ctx.path, ctx.version, region, end.isoformat()),
-                                   listed_below)
+def month_counts(ctx: Context, region: str, end: date) -> tuple[int, int] | None:
+    """completeness.month_reporting, cached per data version."""
+    return _month_reporting(ctx, ctx.path, ctx.version, region, end.isoformat())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
