@@ -76,6 +76,15 @@ def test_upload_template_of_a_city_defaults_to_its_townships(db_copy, monkeypatc
     assert "共 7 行，每个填报单位一行（上表只列出前 8 行）。" in [c.value for c in at.caption]
 
 
+def test_import_history_shows_status_before_the_file_name(db_copy, monkeypatch):
+    """导入记录: 状态 (有效/已撤销) and 类型 beside the batch number, before a file name that may be
+    long enough to push what follows out of view."""
+    monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
+    at = app_as("pages/upload.py", TOKENS["张三"], region="420300")
+    history = next(d.value for d in at.dataframe if "批次" in d.value.columns)
+    assert list(history.columns[:4]) == ["批次", "状态", "类型", "文件"] and set(history["状态"]) <= {"有效", "已撤销"}
+
+
 def test_a_read_scope_refuses_regions_outside_it(db_copy, monkeypatch):
     monkeypatch.setenv("TONGZHAN_DB", str(db_copy))
     at = open_app(region="420300")

@@ -438,12 +438,13 @@ def fact_rows(tree: Tree, catalog: Catalog, facts: pd.DataFrame, old: bool = Fal
 
 
 def batch_rows(history: pd.DataFrame) -> pd.DataFrame:
-    """The batch history with Chinese headers and a status column."""
+    """The batch history with Chinese headers; status and kind beside the batch number, before
+    the file name (a long one pushed them out of view at 1366 pixels)."""
     out = history.rename(columns={
         "batch_id": "批次", "file_name": "文件", "uploader": "上传人", "created_at": "导入时间",
         "inserted": "新增", "replaced": "覆盖", "skipped": "相同或跳过", "villages": "新建村(社区)"})
-    out["状态"] = ["已撤销" if pd.notna(u) else "有效" for u in history["undone_at"]]
-    out["类型"] = ["目标" if k == "targets" else "数据" for k in history["kind"]]
+    out.insert(1, "状态", ["已撤销" if pd.notna(u) else "有效" for u in history["undone_at"]])
+    out.insert(2, "类型", ["目标" if k == "targets" else "数据" for k in history["kind"]])
     return out.drop(columns=["undone_at", "sha256", "kind"])
 
 
