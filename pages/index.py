@@ -61,12 +61,14 @@ st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", height=
     **number})
 ui.print_table(shown, "index")
 name = (tree.name[region], unit_name, "综合指数", period)
+points = {c: f"{c}（分）" for c in ["总分", *categories]}   # the downloads say the unit in the header
+exported = shown.rename(columns=points)
 row = st.container(horizontal=True, gap="small")
-row.download_button("下载 CSV", lambda: csv_bytes(shown.round(dict.fromkeys(["总分", *categories], 2))),
+row.download_button("下载 CSV", lambda: csv_bytes(exported, float_format="%.2f"),
                     file_name=file_name(*name, ext="csv"), mime="text/csv",
                     icon=":material/download:", on_click="ignore", key="dl_csv")
 title = view_title(tree.full_name(region), period, info["demo"], f"各{unit_name}综合指数")
-sheet = Table("综合指数", shown, dict.fromkeys(["总分", *categories], number_format(1)))
+sheet = Table("综合指数", exported, dict.fromkeys(points.values(), number_format(1)))
 row.download_button("下载 Excel", lambda: tables_xlsx([sheet], title), file_name=file_name(*name, ext="xlsx"),
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     icon=":material/download:", on_click="ignore", key="dl_xlsx")

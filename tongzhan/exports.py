@@ -39,9 +39,11 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return text_cells(frame, _quoted)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte order mark (Excel on Chinese Windows reads it right), CRLF lines."""
-    return formula_safe(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
+    """UTF-8 with a byte order mark (Excel on Chinese Windows reads it right), CRLF lines;
+    float_format (e.g. "%.2f"): every decimal number written alike."""
+    return formula_safe(frame).to_csv(index=False, lineterminator="\r\n",
+                                      float_format=float_format).encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
