@@ -23,6 +23,7 @@ The parts, in the order of the pipeline:
     values.py        numbers with units in the catalog unit (parse_value, unit_scale)
     period_cells.py  periods of cells (parse_period); how two periods of one indicator overlap
     header.py        column names and the header rows
+    formulas.py      formula cells of an .xlsx saved without their result: problems, not blanks
     region_names.py  region names and codes, new villages
     parser.py        the state of one parse (_Parser), whose methods are in
     columns.py       settling the columns
@@ -40,12 +41,13 @@ import pandas as pd
 from ..catalog import Catalog
 from ..regions import ROOT_CODE, Tree
 from ..sheets import FileError, sheets
+from .formulas import formula_message, uncached_formulas
 from .header import HEADER_SEARCH_ROWS, _find_header, _unit_note, _Vocabulary
 from .parser import _Parser
 from .period_cells import PERIOD_HELP, _months, granularity_reason, overlap_note, parse_period
 from .region_names import _Regions
 from .result import FACT_COLUMNS, MAX_PROBLEMS, Omitted, ParseResult, Problem, _empty_result, capped, problem_count, problems_frame
-from .text import _Cells, _is_blank, _objects, name_problem
+from .text import _Cells, _col_letter, _is_blank, _objects, name_problem
 from .values import parse_value, unit_scale
 
 __all__ = ["FACT_COLUMNS", "MAX_PROBLEMS", "Omitted", "PERIOD_HELP", "ParseResult", "Problem", "capped", "granularity_reason", "problem_count",
@@ -85,14 +87,17 @@ def parse_file(data: bytes, file_name: str, tree: Tree, catalog: Catalog, *, tod
         sheet_name, grid, found = _first_table(candidates, vocab)
     except _NoTable as e:
         return file_problem(str(e), e.sheet)
+    formulas = uncached_formulas(data, sheet_name) if sheet_name is not None and data.startswith(b"PK") else []
     return _read_table(grid, found, sheet_name, catalog, vocab, _Regions(tree, scope), today, default_period,
-                       allow_subtotals)
+                       allow_subtotals, formulas)
 
 
 def _read_table(grid: list, found: tuple, sheet_name: str | None, catalog: Catalog, vocab: _Vocabulary,
-                regions: _Regions, today: dt.date, default_period, allow_subtotals: bool) -> ParseResult:
+                regions: _Regions, today: dt.date, default_period, allow_subtotals: bool,
+                formulas: list) -> ParseResult:
     """parse_file's result for the table found in grid (header rows and columns, _first_table):
-    its columns settled, every row read and checked."""
+    its columns settled, every row read and checked; formulas without their result (formulas.py)
+    in the header and data rows are problems."""
     header_rows, columns = found
     header_row = header_rows[-1] + 1
     body = grid[header_rows[-1] + 1:]
@@ -105,6 +110,7 @@ def _read_table(grid: list, found: tuple, sheet_name: str | None, catalog: Catal
             raise ValueError(f"所选期间无效：{why}")
     except ValueError as e:
         return _empty_result([Problem(None, None, str(e))], "", sheet_name)
+    parser.problems += _formula_problems(formulas, columns, header_rows[0] + 1)
     parser.role = defaultdict(list)
     cells = _Cells(body, len(columns))
     for c in parser.settle_columns(columns, cells, header_row):
@@ -145,6 +151,14 @@ def _result(parser: _Parser, f: pd.DataFrame, catalog: Catalog, sheet_name: str 
         skipped=pd.DataFrame(parser.skipped, columns=["row", "reason"]),
         problems=capped(parser.problems), layout=parser.layout, sheet=sheet_name,
         allow_subtotals=allow_subtotals, kind="targets" if parser.targets else "facts")
+
+
+def _formula_problems(formulas: list, columns: list, first_row: int) -> list[Problem]:
+    """The problems of formulas without their result (row, column, text) from first_row on."""
+    labels = {c.index: c.label for c in columns}
+    return [Problem(None, None, formula_message("", text)) if row is None else
+            Problem(row, labels.get(col) or None, formula_message(f"{_col_letter(col)}{row}", text))
+            for row, col, text in formulas if row is None or row >= first_row]
 
 
 def _file_period(columns: list, default_period):
