@@ -167,6 +167,16 @@ def test_csv_with_100k_columns_is_refused_quickly(env):
     assert time.perf_counter() - t0 < 2
 
 
+@pytest.mark.parametrize("rows", [1, 5])
+@pytest.mark.parametrize("newline, end", [("\n", ""), ("\n", "\n"), ("\r\n", "\r\n")])
+def test_csv_over_the_bounds_counts_its_rows_as_a_sheet_does(env, rows, newline, end):
+    """The header and each data row are a row, as from A1 of a sheet; the last line break is none."""
+    header = "区域,期间," + ",".join(f"列{i}" for i in range(3_007))
+    line = "茅箭区,2026-03," + ",".join(["1"] * 3_007)
+    r = parse(env, newline.join([header] + [line] * rows) + end)
+    only_problem(r, None, None, f"文件的数据区域有 {rows + 1} 行 × 3,009 列（{(rows + 1) * 3_009:,} 个单元格）")
+
+
 def test_csv_cell_over_the_field_limit(env):
     r = parse(env, "区域,期间,募集资金\n茅箭区,2026-03,5\n张湾区,2026-03," + "9" * 200_000 + "\n")
     only_problem(r, None, None, "第 3 行", "131,072 个字符")

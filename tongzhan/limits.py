@@ -50,10 +50,12 @@ def check_book_size(sizes: dict[str, tuple[int, int]]) -> None:
 
 
 def text_size(text: str, delimiter: str) -> tuple[int, int]:
-    """(rows, columns) of CSV text before it is split into cells. Rows are padded to the widest,
-    so the cost is lines × (most delimiters in a line + 1), quoted delimiters counted too."""
+    """(rows, columns) of CSV text before it is split into cells, the header row counted as a
+    sheet's rows are from A1. Rows are padded to the widest, so the cost is lines × (most
+    delimiters in a line + 1), quoted delimiters counted too; the line break ending the last row
+    starts no row."""
     lines = text.split("\n")
-    return len(lines), max(map(operator.methodcaller("count", delimiter), lines)) + 1
+    return len(lines) - (lines[-1] == ""), max(map(operator.methodcaller("count", delimiter), lines)) + 1
 
 
 # Cell references r="B2" (row elements have digits only) and cell starts, <c ...> or <x:c ...>.
