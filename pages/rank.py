@@ -84,15 +84,19 @@ def change(c) -> str:
 value_col = f"{ind.name_zh}（{unit}）"
 out = pd.DataFrame({"名次": table["rank"], "区域": table["region_name"], "上级": table["parent_name"],
                     value_col: table["value"].round(4)})
-if ind.kind == "ratio" or per:
-    out["分子"], out["分母"] = table["numerator"], table["denominator"]
+parts = []   # the parts' headers with their units: 分子（个）, 分母（村(社区)数）
+if ind.kind == "ratio":
+    parts = [f"分子（{catalog[ind.numerator].unit}）", f"分母（{catalog[ind.denominator].unit}）"]
+elif per:
+    parts = [f"分子（{ind.unit}）", f"分母（{PER[per]}数）"]
+if parts:
+    out[parts[0]], out[parts[1]] = table["numerator"], table["denominator"]
 out["上期名次"] = table["prev_rank"]
 out["名次变化"] = [change(c) for c in table["rank_change"]]
 out["代码"] = table["region_code"]
 colour = {c: "background-color: #e8f5e9" for c in top} | {c: "background-color: #fdecea" for c in bottom}
-parts = [c for c in ("分子", "分母") if c in out]   # 101, not the Styler's 101.000000
 styled = out.style.apply(lambda r: [colour.get(r["代码"], "")] * len(r), axis=1).format(
-    {value_col: lambda v: fixed(v, 2), **dict.fromkeys(parts, lambda v: trimmed(v, 2))})
+    {value_col: lambda v: fixed(v, 2), **dict.fromkeys(parts, lambda v: trimmed(v, 2))})   # 101, not 101.000000
 rows_key = f"rank_rows_{region}_{indicator}_{level}_{shown.key}"
 st.caption("点击表格左侧选中一行，可查看该单位这个数字的数据来源。")
 st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", key=rows_key, selection_mode="single-row",
@@ -104,5 +108,6 @@ sheet = exports.Table("排名", out, {value_col: exports.number_format(decimals(
 st.download_button(
     "下载 Excel", exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], what)),
     key="rank_xlsx",
-    file_name=exports.file_name(tree.name[region], LEVEL_NAMES[level], ind.name_zh, shown, ext="xlsx"),
+    file_name=exports.file_name(tree.name[region], LEVEL_NAMES[level], ind.name_zh + (f"每{PER[per]}" if per else ""),
+                                shown, ext="xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -199,3 +199,5 @@ def test_page_axis_of_a_value_per_village(con, schema_db, tmp_path, monkeypatch)
     # b: 12 / 3 = 4 万元 per village, first; a: 30 / 10 = 3
     assert spec["data"][0]["x"] == [4, 3] and spec["data"][0]["text"] == ["4.00万元/村(社区)", "3.00万元/村(社区)"]
     assert spec["layout"]["xaxis"]["title"]["text"] == "万元/村(社区)"
+    table = at.dataframe[0].value   # the parts with their units: what was divided by what
+    assert table[["分子（万元）", "分母（村(社区)数）"]].head(2).values.tolist() == [[12, 3], [30, 10]]
