@@ -129,10 +129,14 @@ def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
     step = -(-len(labels) // MOST_TICKS)   # every step-th period labelled, the latest always
     at = range((len(labels) - 1) % step, len(labels), step)
     shown = [periods[i] for i in at]
+    years = [p.start.year for p in shown]
+    # the year under each tick where a new one begins, and under the first unless the second
+    # begins the next (12月 beside 1月 over 2025年: two years side by side overlapped)
+    with_year = [i > 0 and y != years[i - 1] for i, y in enumerate(years)]
+    with_year[0] = len(years) == 1 or years[1] == years[0]
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickangle=0,
                      tickmode="array", tickvals=[labels[i] for i in at],
-                     ticktext=[tick_text(p, i == 0 or p.start.year != shown[i - 1].start.year)
-                               for i, p in enumerate(shown)])
+                     ticktext=[tick_text(p, w) for p, w in zip(shown, with_year)])
     value_axis(fig, frame["value"], unit)
     ticks = fig.layout.yaxis.tickvals   # from 0 (or below) up past the highest value
     return fig.update_yaxes(range=[ticks[0], ticks[-1]])
@@ -142,8 +146,8 @@ MOST_TICKS = 24   # x ticks labelled at most: 24 months fit 1366 px upright
 
 
 def tick_text(p: Period, with_year: bool) -> str:
-    """A short x tick, with the year below it on the first tick and where a new year begins (1月
-    over 2025年, 2月, …; 一季度 over 2025年, 二季度, …; 2025年)."""
+    """A short x tick, with the year below it when with_year (1月 over 2025年, 2月, …; 一季度 over
+    2025年, 二季度, …; 2025年)."""
     year = f"<br>{p.start.year}年" if with_year else ""
     if "Q" in p.key:
         return f"{'一二三四'[(p.start.month - 1) // 3]}季度{year}"
