@@ -83,7 +83,9 @@ ui.print_table(table, "trend")
 shown = Period(lines["start"].min(), lines["end"].max())
 sheet = snapshot.trend_table(lines, ind.name_zh, ind.unit, ind.kind, f"{GRAIN_NAMES[grain]}趋势")
 st.download_button(
-    "下载 Excel", lambda: exports.tables_xlsx([sheet], view_title(tree.full_name(region), shown, info["demo"], who)),
+    "下载 Excel", lambda: exports.tables_xlsx([sheet], view_title(
+        tree.full_name(region), shown, info["demo"],
+        f"{ind.name_zh}{GRAIN_NAMES[grain]}趋势" + ("" if lines is own else "（各下级）"))),
     file_name=exports.file_name(tree.name[region], ind.name_zh, f"{GRAIN_NAMES[grain]}趋势", shown, ext="xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", key="trend_xlsx")
 if kids:

@@ -433,6 +433,6 @@ def test_upload_page_shows_outlier_reminders(db_copy, monkeypatch):
     assert not at.exception
     assert any("相差悬殊" in w.value for w in at.warning)
     shown = " ".join(str(c).replace("\\", "") for t in at.table for c in t.value.to_numpy().ravel())  # unescaped
-    assert "以往最大值 17.51 的 2,856 倍" in shown
+    assert "以往最大值 17.51万元 的 2,856 倍" in shown
     assert not next(b for b in at.button if b.label == "确认导入").disabled
     assert not at.error

@@ -324,3 +324,15 @@ def test_x_ticks_stay_upright_with_the_year_below_where_it_changes():
     assert ticks("2024-12", "2026-10")[:3] == ["12月", "1月<br>2025年", "2月"]
     got = ticks("2024-01", "2026-12", "quarter")
     assert got[:2] == ["一季度<br>2024年", "二季度"] and got[4] == "一季度<br>2025年"
+
+
+def test_hover_names_the_period_with_its_year():
+    """The ticks say 10月 for both Octobers of 24 months: the hover says 2025年10月, 2026年10月."""
+    periods = trend.grain_periods(Period.parse("2024-11~2026-10"), "month")
+    frame = pd.DataFrame({"region_code": "420300", "region_name": "十堰市", "label": [p.label for p in periods],
+                          "period": [p.key for p in periods], "value": 1.0, "partial": False,
+                          "yoy_text": "+1.0%", "mom_text": None})
+    (line,) = trend.figure(frame, "t", "万元").data
+    assert "%{customdata[2]}" in line.hovertemplate and "%{x}" not in line.hovertemplate
+    assert [d[2] for d in line.customdata][-13::12] == ["2025年10月", "2026年10月"]
+    assert list(line.customdata[-1][:2]) == ["+1.0%", "—"]

@@ -187,8 +187,8 @@ def _outliers(con) -> list[Problem]:
     catalog = query(con, "indicators_all").set_index("id")
     names, units = catalog["name_zh"], catalog["unit"]
     for row, _, ind, start, end, value, high, low in rows(con, "value_outliers"):
-        what = (f"是该单位以往最大值 {exact(high)} 的 {float(value) / float(high):,.0f} 倍" if value > 100 * high else
-                f"不到该单位以往最小值 {exact(low)} 的百分之一")
+        what = (f"是该单位以往最大值 {exact(high)}{units[ind]} 的 {float(value) / float(high):,.0f} 倍" if value > 100 * high else
+                f"不到该单位以往最小值 {exact(low)}{units[ind]} 的百分之一")
         warnings.append(Problem(row, names[ind], f"{Period(start, end).label}的「{names[ind]}」{exact(value)}{units[ind]}"
                                 f"{what}：请核对数值和单位（如万元与元）；确认无误可以照常导入。"))
     return warnings

@@ -78,9 +78,9 @@ def coverage_note(row: pd.Series, oldest: Period | None) -> str:
     """What a stock, rate or score rests on: 含 N 个单位沿用上期数（最早 X）; N 个单位只报了分子或分母."""
     notes = []
     if (n := row.get("carried_units")) is not None and pd.notna(n) and n > 0:
-        notes.append(f"含 {n} 个单位沿用上期数（最早为{oldest.label}）")
+        notes.append(f"含 {n:,} 个单位沿用上期数（最早为{oldest.label}）")
     if (n := row.get("excluded_units")) is not None and pd.notna(n) and n > 0:
-        notes.append(f"{n} 个单位只报了分子或分母，未计入")
+        notes.append(f"{n:,} 个单位只报了分子或分母，未计入")
     return "；".join(notes)
 
 

@@ -117,8 +117,9 @@ def figure(frame: pd.DataFrame, title: str, unit: str) -> go.Figure:
             marker_symbol=["circle-open" if cut else "circle" for cut in rows["partial"]],
             name=plot_text(rows["region_name"].iloc[0]),
             text=[fmt_value(v, unit) for v in rows["value"]],
-            customdata=[[c or "—", m or "—"] for c, m in zip(rows["yoy_text"], rows["mom_text"])],
-            hovertemplate="%{fullData.name} · %{x}<br>%{text}<br>同比 %{customdata[0]}"
+            # the period's full label: %{x} shows the tick's text (10月), the same for two Octobers
+            customdata=[[c or "—", m or "—", lb] for c, m, lb in zip(rows["yoy_text"], rows["mom_text"], rows["label"])],
+            hovertemplate="%{fullData.name} · %{customdata[2]}<br>%{text}<br>同比 %{customdata[0]}"
                           "　环比 %{customdata[1]}<extra></extra>"))
     fig.update_layout(
         title=plot_text(title), margin=dict(t=50, b=30, l=40, r=20), height=380,
