@@ -9,6 +9,7 @@ import streamlit as st
 from tongzhan import batches, login, ui
 from tongzhan.exports import csv_bytes, file_name, xlsx_bytes
 from tongzhan.importer import parse_file, problem_count, problems_frame
+from tongzhan.importer.period_cells import not_over
 from tongzhan.markup import md, text_cells
 from tongzhan.periods import Period
 from tongzhan.regions import LEVEL_NAMES
@@ -203,9 +204,12 @@ with template_tab:
                            format_func=lambda i: catalog[i].name_zh)
     try:
         period = Period.parse(month)
+        if why := not_over(period, date.today()):   # a template the import would refuse
+            raise ValueError(why)
         frame = template_frame(tree, catalog, region, period, chosen, level)
     except ValueError as e:   # the message quotes the period as typed
-        st.error(md(e))
+        st.error(md(f"{e} 期间可填月份（如 {last_month:%Y-%m}）、季度（如 {last_month.year}Q1）或年度（如 "
+                    f"{last_month.year - 1}）。"))
     else:
         st.dataframe(frame.head(8).fillna(""), hide_index=True)   # blanks to fill in, not "None"
         st.caption(f"共 {len(frame):,} 行，每个填报单位一行（上表只列出前 8 行）。")

@@ -74,6 +74,11 @@ def test_upload_template_of_a_city_defaults_to_its_townships(db_copy, monkeypatc
     at = app_as("pages/upload.py", TOKENS["张三"], region="420302")
     assert not [r for r in at.radio if r.key.startswith("template_level")]
     assert "共 7 行，每个填报单位一行（上表只列出前 8 行）。" in [c.value for c in at.caption]
+    # a period the import would refuse gives no template, and what to type is said
+    for typed, said in (("2099-05", "还没有到"), ("", "无法识别的期间"), ("2026年", "无法识别的期间")):
+        at.text_input(key="template_period").set_value(typed).run()
+        assert not at.exception and len(at.error) == 1 and said in at.error[0].value, typed
+        assert "期间可填月份（如 " in at.error[0].value and not any("共 7 行" in c.value for c in at.caption)
 
 
 def test_import_history_shows_status_before_the_file_name(db_copy, monkeypatch):

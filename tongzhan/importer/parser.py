@@ -9,7 +9,7 @@ from ..periods import Period
 from .checks import _Checks
 from .columns import _Columns
 from .header import _Column, _Vocabulary
-from .period_cells import _not_over, _not_target_period
+from .period_cells import not_over, _not_target_period
 from .region_names import _Regions
 from .result import Problem
 from .rows import _Rows
@@ -36,4 +36,4 @@ class _Parser(_Columns, _Rows, _Checks):
     def period_problem(self, period: Period) -> str | None:
         """Why the period of a cell cannot be imported: facts need a period that is over,
         targets a year or a quarter (see period_cells)."""
-        return _not_target_period(period, self.today) if self.targets else _not_over(period, self.today)
+        return _not_target_period(period, self.today) if self.targets else not_over(period, self.today)

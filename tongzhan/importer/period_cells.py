@@ -54,7 +54,7 @@ def _match_period(text: str) -> Period | None:
     return None
 
 
-def _not_over(period: Period, today: dt.date) -> str | None:
+def not_over(period: Period, today: dt.date) -> str | None:
     """Why a period cannot be imported yet: it ends after the current month (the current month
     itself may be reported); None when it can."""
     if (period.end.year, period.end.month) <= (today.year, today.month):
