@@ -71,7 +71,7 @@ fig.update_layout(title=plot_text(f"{what} · {shown.label} · {unit} · 前{n}�
 value_axis(fig, bars["value"], ind.unit, axis="x")
 if per:   # 万元 (or 亿元 as the axis counts) per unit
     fig.update_xaxes(title_text=f"{fig.layout.xaxis.title.text}/{PER[per]}")
-st.plotly_chart(fig, key=f"rank_{region}_{indicator}_{level}")
+st.plotly_chart(fig, key=f"rank_{region}_{indicator}_{level}", config={"displayModeBar": False})   # English tooltips
 if len(first) > most or len(last) > most:
     st.caption(f"并列的单位较多：标出的 {len(first) + len(last):,} 个单位中，图中每端最多画 {most} 个；"
                "全部名次见下表（绿色、红色底色为标出的单位）。")

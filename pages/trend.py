@@ -68,7 +68,8 @@ if st.sidebar.toggle("显示下级", key="trend_children", disabled=not kids,
 
 who = tree.name[region] if lines is own else f"{tree.name[region]}各下级"
 title = " · ".join([who, ind.name_zh, trend.span_label(own), trend.axis_unit(lines, ind.unit)])
-st.plotly_chart(trend.figure(lines, title, ind.unit), key="trend_chart")
+# no plotly toolbar (its tooltips are English; the page has its own downloads), as on 综合指数 and 报送情况
+st.plotly_chart(trend.figure(lines, title, ind.unit), key="trend_chart", config={"displayModeBar": False})
 if ind.kind != "flow":
     st.caption("存量、比率和得分取每期期末的值；同比为上年同期末、环比为上一期末的值。")
 table = trend.display_table(lines, ind.unit, ind.kind)

@@ -294,4 +294,7 @@ def test_leaders_pages_run_with_several_tables(db_copy, monkeypatch):
     assert not at.exception, at.exception
     assert len(at.dataframe) >= 2 and len(at.get("html")) >= 2
     for page in ("pages/trend.py", "pages/rank.py", "pages/index.py"):
-        assert not open_app(page, region="420300", period="2026-10").exception, page
+        at = open_app(page, region="420300", period="2026-10")
+        assert not at.exception, page
+        # no plotly toolbar: its tooltips (Zoom, Pan, Download plot as a png) are English
+        assert all(json.loads(c.proto.config)["displayModeBar"] is False for c in at.get("plotly_chart")), page
