@@ -177,6 +177,17 @@ def test_a_month_still_coming_in_is_said(app, db_copy):
     assert not at.exception and any(said in h.proto.body for h in at.get("html"))
 
 
+def test_a_linked_period_without_data_is_replaced_and_said(app):
+    """A bookmark of 2023年5月 (the demo starts in 2024): the newest month is shown, the address
+    says so, and a toast says what was replaced; the next run says nothing more."""
+    at = app(region="420300", period="2023-05")
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["2023年5月没有数据（数据为2024年1月—2026年10月），已改为2026年10月。"]
+    assert at.query_params["period"] == "2026-10" and "2026年10月" in at.subheader[0].value
+    at.run()
+    assert not at.toast and at.query_params["period"] == "2026-10"
+
+
 @pytest.mark.parametrize("start, steps", [
     ("2025-03", [("季度", "period_quarter", "2025Q1"), ("年度", "period_year", "2025"),
                  ("月度", "period_month", "2025-12"), ("年度", "period_year", "2025")]),

@@ -395,7 +395,12 @@ def period_picker(first: date, last: date, default: str) -> Period:
         st.sidebar.select_slider("起止月份", months, value=(a, b) if a <= b else (months[0], months[-1]),
                                  key=widget, on_change=_pick, args=(widget,))
     else:
-        st.session_state[widget] = key if key in options[kind] else options[kind][0]
+        if key not in options[kind]:   # a link's period without data: the newest, said once
+            st.toast(f"{Period.parse(key).label}没有数据（数据为{Period(first, last).label}），已改为"
+                     f"{Period.parse(options[kind][0]).label}。")
+            key = options[kind][0]
+            keep("period", key)
+        st.session_state[widget] = key
         st.sidebar.selectbox(PICKER_LABELS[kind], options[kind], key=widget, on_change=_pick,
                              args=(widget,), format_func=lambda k: Period.parse(k).label)
     _pick(widget)
