@@ -27,7 +27,7 @@ for col, row in zip(st.columns(len(kpi), border=True), kpi.itertuples()):
     if parts:
         col.caption(parts)
     elif pd.isna(row.value):   # — alone left the reader to guess
-        col.caption(f"{period.label}无上报数据")
+        col.caption("本期无上报数据")
     provenance_ui.button(col, ctx, region, row.indicator_id, period)
 if any(ui.delta_args(d) for d in kpi["delta_text"]):
     row = kpi.iloc[0]

@@ -111,7 +111,7 @@ def test_cards_without_a_comparison_show_no_delta_and_flat_is_neutral(app):
         assert cards[label].value == "—"
         assert not cards[label].delta and not cards[label].proto.delta_description, label
     # what — means, in each of those four cards (the rate's card shows its parts instead)
-    assert [c.value for c in at.caption].count("2026年10月无上报数据") == 4
+    assert [c.value for c in at.caption].count("本期无上报数据") == 4
 
 
 def test_chart_axis_counts_in_chinese_units(app, db_copy):
