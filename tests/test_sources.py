@@ -236,7 +236,7 @@ def test_cli_sources_csv_and_json(db_file):
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].startswith(CLI_COLUMNS + ",used,reason,level,indicator_id,part,weight")
-    assert lines[1].startswith(f"{T1},武当路街道,2026-07,10,5,=HYPERLINK(x).csv,王五,")
+    assert lines[1].startswith(f"{T1},武当路街道,2026-07,10,5,'=HYPERLINK(x).csv,王五,")   # text, not a formula
     assert lines[2].startswith(f"{T3},花果街道,2026Q3,100,5,")
     assert lines[3].startswith(f"{T3},花果街道,2026-08,40,5,") and REASONS["covered"] in lines[3]
     assert len(lines) == 4
